@@ -1,0 +1,188 @@
+//! Settings, from the environment and command-line flags (see
+//! `docs/configuration.md`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::db::{Backend, DatabaseUrl};
+use crate::domain::deadline::DeadlinePolicy;
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// `postgres://…`, `postgresql://…`, `sqlite://PATH` or a plain SQLite path.
+    #[arg(long, env = "DATABASE_URL", default_value = "redovisa.db")]
+    pub database_url: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SecretArgs {
+    /// HS256 secret for bearer tokens. On SQLite a generated one is kept next
+    /// to the database file when this is unset.
+    #[arg(long, env = "REDOVISA_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    #[command(flatten)]
+    pub secret: SecretArgs,
+    /// Address to listen on.
+    #[arg(long, env = "REDOVISA_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "REDOVISA_MAX_BODY_BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Database connections in the pool.
+    #[arg(long, env = "REDOVISA_DB_POOL_SIZE", default_value_t = 8)]
+    pub pool_size: u32,
+    /// Move deadlines off weekends and holidays (lag 1930:173); our reading.
+    #[arg(long, env = "REDOVISA_DEADLINE_WEEKDAY_RULE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub deadline_weekday_rule: bool,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "REDOVISA_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+/// Everything the application needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: DatabaseUrl,
+    pub bind: String,
+    pub jwt_secret: String,
+    pub max_body_bytes: usize,
+    pub pool_size: u32,
+    pub deadline_policy: DeadlinePolicy,
+    pub workers: Option<usize>,
+}
+
+impl Settings {
+    pub fn from_args(args: &ServeArgs) -> anyhow::Result<Self> {
+        let database = DatabaseUrl::parse(&args.db.database_url)?;
+        let jwt_secret = resolve_secret(&database, args.secret.jwt_secret.as_deref(), true)?;
+        Ok(Self {
+            database,
+            bind: args.bind.clone(),
+            jwt_secret,
+            max_body_bytes: args.max_body_bytes,
+            pool_size: args.pool_size.max(1),
+            deadline_policy: DeadlinePolicy {
+                weekday_rule: args.deadline_weekday_rule,
+            },
+            workers: args.workers,
+        })
+    }
+}
+
+/// Where the generated secret of a SQLite installation lives.
+pub fn secret_file(sqlite_path: &str) -> PathBuf {
+    PathBuf::from(format!("{sqlite_path}.jwt-secret"))
+}
+
+/// The JWT secret: the configured one, or on SQLite the one kept next to the
+/// database file (created when `create` and missing). PostgreSQL
+/// installations run several instances, which must share one configured
+/// secret, so there it is required.
+pub fn resolve_secret(
+    db: &DatabaseUrl,
+    configured: Option<&str>,
+    create: bool,
+) -> anyhow::Result<String> {
+    if let Some(s) = configured.filter(|s| !s.is_empty()) {
+        if s.len() < 16 {
+            anyhow::bail!("REDOVISA_JWT_SECRET must be at least 16 characters");
+        }
+        return Ok(s.to_string());
+    }
+    match db.backend {
+        Backend::Postgres => anyhow::bail!(
+            "REDOVISA_JWT_SECRET is required with PostgreSQL (every instance must share it)"
+        ),
+        Backend::Sqlite => {
+            let path = secret_file(&db.target);
+            if path.exists() {
+                let s = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                return Ok(s.trim().to_string());
+            }
+            if !create {
+                anyhow::bail!(
+                    "no REDOVISA_JWT_SECRET and no {} yet: start `redovisa serve` once or set the variable",
+                    path.display()
+                );
+            }
+            let secret = generate_secret();
+            write_private(&path, &secret)?;
+            tracing::warn!(
+                file = %path.display(),
+                "REDOVISA_JWT_SECRET not set: generated a secret and stored it next to the database (mode 0600)"
+            );
+            Ok(secret)
+        }
+    }
+}
+
+fn generate_secret() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(contents.as_bytes())?;
+    f.sync_all()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_secret_is_generated_once_with_0600() {
+        let dir = std::env::temp_dir().join(format!("redovisa-secret-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = DatabaseUrl::parse(dir.join("r.db").to_str().unwrap()).unwrap();
+        assert!(resolve_secret(&db, None, false).is_err());
+        let a = resolve_secret(&db, None, true).unwrap();
+        let b = resolve_secret(&db, None, false).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 64);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(secret_file(&db.target))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn postgres_requires_a_secret() {
+        let db = DatabaseUrl::parse("postgres://localhost/x").unwrap();
+        assert!(resolve_secret(&db, None, true).is_err());
+        assert!(resolve_secret(&db, Some("short"), true).is_err());
+        assert_eq!(
+            resolve_secret(&db, Some("0123456789abcdef"), true).unwrap(),
+            "0123456789abcdef"
+        );
+    }
+}

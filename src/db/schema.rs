@@ -1,0 +1,188 @@
+//! Table definitions shared by both backends (portable column types only).
+
+diesel::table! {
+    organisations (id) {
+        id -> Text,
+        kind -> Text,
+        identity_number -> Text,
+        name -> Text,
+        ivo_permit -> Nullable<Bool>,
+        f_tax -> Nullable<Bool>,
+        internal_cutoff_day -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assistance_users (id) {
+        id -> Text,
+        organisation_id -> Text,
+        personnummer -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    decisions (id) {
+        id -> Text,
+        organisation_id -> Text,
+        assistance_user_id -> Text,
+        hours_per_week_centi -> BigInt,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        grant_period_months -> Integer,
+        rate_kind -> Text,
+        higher_rate_ore -> Nullable<BigInt>,
+        double_hours_per_week_centi -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assistants (id) {
+        id -> Text,
+        organisation_id -> Text,
+        personnummer -> Text,
+        name -> Text,
+        lives_in_eea -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    employments (id) {
+        id -> Text,
+        organisation_id -> Text,
+        assistant_id -> Text,
+        assistance_user_id -> Text,
+        start_date -> Date,
+        end_date -> Nullable<Date>,
+        registered_with_fk_on -> Nullable<Date>,
+        shares_household -> Bool,
+        working_time_rule -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rates (year) {
+        year -> Integer,
+        ore_per_hour -> BigInt,
+        source -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        organisation_id -> Nullable<Text>,
+        actor -> Text,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        content_hash -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    write_lock (id) {
+        id -> Integer,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    time_reports (id) {
+        id -> Text,
+        organisation_id -> Text,
+        assistance_user_id -> Text,
+        month -> Text,
+        current_version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    time_report_versions (id) {
+        id -> Text,
+        report_id -> Text,
+        version -> Integer,
+        received_at -> Timestamp,
+        submitted_by -> Text,
+        correction_reason -> Nullable<Text>,
+        content_hash -> Text,
+        due_date -> Date,
+        internal_due_date -> Date,
+        on_time -> Bool,
+        row_count -> Integer,
+        active_minutes -> BigInt,
+        waiting_minutes -> BigInt,
+        standby_minutes -> BigInt,
+        payable_units -> BigInt,
+        not_payable_units -> BigInt,
+        warnings -> Text,
+    }
+}
+
+diesel::table! {
+    time_report_rows (version_id, row_index) {
+        version_id -> Text,
+        row_index -> Integer,
+        assistant_id -> Text,
+        work_date -> Date,
+        start_time -> Text,
+        end_time -> Text,
+        kind -> Text,
+        is_double -> Bool,
+        hospital -> Bool,
+        start_utc -> Timestamp,
+        end_utc -> Timestamp,
+        minutes -> BigInt,
+        payable -> Bool,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (organisation_id, scope, idempotency_key) {
+        organisation_id -> Text,
+        scope -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        response -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(assistance_users -> organisations (organisation_id));
+diesel::joinable!(decisions -> assistance_users (assistance_user_id));
+diesel::joinable!(assistants -> organisations (organisation_id));
+diesel::joinable!(employments -> assistants (assistant_id));
+diesel::joinable!(time_reports -> assistance_users (assistance_user_id));
+diesel::joinable!(time_report_versions -> time_reports (report_id));
+diesel::joinable!(time_report_rows -> time_report_versions (version_id));
+diesel::joinable!(time_report_rows -> assistants (assistant_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    assistance_users,
+    decisions,
+    assistants,
+    employments,
+    rates,
+    audit_log,
+    write_lock,
+    time_reports,
+    time_report_versions,
+    time_report_rows,
+    idempotency_keys,
+);

@@ -1,0 +1,10 @@
+//! Domain rules: plain types and functions, no HTTP and no database, each
+//! testable on its own against the domain brief (`../shared/domain.md`).
+
+pub mod calendar;
+pub mod deadline;
+pub mod identity;
+pub mod month;
+pub mod quantity;
+pub mod register;
+pub mod shift;

@@ -1,0 +1,202 @@
+//! Request extractors that turn every client mistake into a precise problem:
+//! malformed JSON is 400, wrong types and unknown fields are 422 with the
+//! JSON pointer of the offending value.
+
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldError};
+
+/// A JSON body deserialised with the path of any error kept.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+/// Upper bound for JSON bodies; set from `REDOVISA_MAX_BODY_BYTES`.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<BodyLimit>>()
+            .map(|l| l.0)
+            .unwrap_or(32 * 1024 * 1024);
+        let content_type_ok = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                let mime = v
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                mime == "application/json" || mime.ends_with("+json")
+            })
+            .unwrap_or(false);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(ApiError::unsupported_media_type(
+                    "Send the body as `Content-Type: application/json`.",
+                ));
+            }
+            let bytes = body.await.map_err(|e| payload_error(e, limit))?;
+            if bytes.len() > limit {
+                return Err(too_large(limit));
+            }
+            parse_json(&bytes).map(Json)
+        })
+    }
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::payload_too_large(format!(
+        "The request body exceeds the limit of {limit} bytes."
+    ))
+}
+
+fn payload_error(e: actix_web::Error, limit: usize) -> ApiError {
+    let status = e.as_response_error().status_code();
+    if status == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+        too_large(limit)
+    } else {
+        ApiError::bad_request("unreadable_body", "The request body could not be read.")
+    }
+}
+
+/// Deserialises JSON; syntax errors are 400, data errors 422 with a pointer.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let pointer = pointer_of(err.path());
+        let inner = err.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let message = clean_message(&inner.to_string());
+                let (pointer, code) = refine(&pointer, &message);
+                ApiError::validation(vec![FieldError::at(pointer, code, message)])
+            }
+            _ => ApiError::bad_request(
+                "malformed_json",
+                format!("The body is not valid JSON: {inner}."),
+            ),
+        }
+    })
+}
+
+/// `rows[3].end` → `/rows/3/end` (RFC 6901 escaping).
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => out.push_str(&format!("/{index}")),
+            Segment::Map { key } => {
+                out.push('/');
+                out.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            }
+            Segment::Enum { variant } => {
+                out.push('/');
+                out.push_str(variant);
+            }
+            Segment::Unknown => {}
+        }
+    }
+    out
+}
+
+/// serde reports a missing field at its parent and an unknown one at itself;
+/// point at the field in both cases and give each a stable code.
+fn refine(pointer: &str, message: &str) -> (String, &'static str) {
+    if let Some(name) = between(message, "missing field `", "`") {
+        return (format!("{pointer}/{name}"), "missing_field");
+    }
+    if message.starts_with("unknown field") {
+        return (pointer.to_string(), "unknown_field");
+    }
+    if message.starts_with("unknown variant") {
+        return (pointer.to_string(), "invalid_value");
+    }
+    (pointer.to_string(), "invalid_type")
+}
+
+fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let rest = &s[s.find(start)? + start.len()..];
+    Some(&rest[..rest.find(end)?])
+}
+
+/// Drops serde_json's " at line X column Y" suffix: the pointer says where.
+fn clean_message(m: &str) -> String {
+    match m.rfind(" at line ") {
+        Some(i) => m[..i].to_string(),
+        None => m.to_string(),
+    }
+}
+
+/// The `Idempotency-Key` header, if sent.
+pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(v) = req.headers().get("Idempotency-Key") else {
+        return Ok(None);
+    };
+    let key = v.to_str().map(str::trim).unwrap_or("");
+    if key.is_empty() || key.len() > 200 {
+        return Err(ApiError::validation(vec![FieldError::field(
+            "Idempotency-Key",
+            "invalid_idempotency_key",
+            "The Idempotency-Key header must be 1–200 visible ASCII characters.",
+        )]));
+    }
+    Ok(Some(key.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Row {
+        start: String,
+        n: u32,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        rows: Vec<Row>,
+    }
+
+    fn err(body: &str) -> ApiError {
+        parse_json::<Body>(body.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn syntax_is_400() {
+        assert_eq!(err("{\"rows\": [").status.as_u16(), 400);
+    }
+
+    #[test]
+    fn wrong_type_points_at_the_value() {
+        let e = err(r#"{"rows": [{"start": "07:00", "n": 1}, {"start": 7, "n": 1}]}"#);
+        assert_eq!(e.status.as_u16(), 422);
+        assert_eq!(e.errors[0].pointer.as_deref(), Some("/rows/1/start"));
+        assert_eq!(e.errors[0].code, "invalid_type");
+    }
+
+    #[test]
+    fn missing_and_unknown_fields() {
+        let e = err(r#"{"rows": [{"start": "07:00"}]}"#);
+        assert_eq!(e.errors[0].pointer.as_deref(), Some("/rows/0/n"));
+        assert_eq!(e.errors[0].code, "missing_field");
+        let e = err(r#"{"rows": [], "extra": 1}"#);
+        assert_eq!(e.errors[0].pointer.as_deref(), Some("/extra"));
+        assert_eq!(e.errors[0].code, "unknown_field");
+    }
+}

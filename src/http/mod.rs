@@ -1,0 +1,166 @@
+//! HTTP layer: thin handlers that parse, authorise, call the domain rules
+//! and storage, and shape responses. One module per resource family.
+
+// pub mod assistance_users;
+// pub mod assistants;
+// pub mod decisions;
+// pub mod deadlines;
+// pub mod employments;
+pub mod extract;
+pub mod health;
+pub mod middleware;
+pub mod openapi;
+pub mod organisations;
+pub mod pagination;
+// pub mod rates;
+// pub mod time_reports;
+
+use std::sync::Arc;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer};
+
+use crate::clock::Clock;
+use crate::db::{DbConn, DbPool};
+use crate::domain::deadline::DeadlinePolicy;
+use crate::error::{ApiError, ApiResult};
+
+/// Shared, stateless application context: everything in it is either
+/// immutable configuration or a handle to the database, so any number of
+/// instances can serve the same database.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    pub clock: Arc<dyn Clock>,
+    pub deadline_policy: DeadlinePolicy,
+}
+
+impl AppState {
+    /// Runs database work on the blocking thread pool, off the async workers.
+    pub async fn db<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Instants are stored as naive UTC and sent as RFC 3339 with `Z`.
+pub fn utc_string(at: NaiveDateTime) -> String {
+    at.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null`
+/// (`Some(None)`) in PATCH bodies.
+pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Routes under `/api/v1` plus health checks and the 404 fallback.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .configure(openapi::routes)
+            .configure(organisations::routes), // .configure(assistance_users::routes)
+                                               // .configure(decisions::routes)
+                                               // .configure(assistants::routes)
+                                               // .configure(employments::routes)
+                                               // .configure(rates::routes)
+                                               // .configure(deadlines::routes)
+                                               // .configure(time_reports::routes),
+    )
+    .configure(health::routes)
+    .default_service(web::to(not_found));
+}
+
+async fn not_found() -> ApiResult<HttpResponse> {
+    Err(ApiError::not_found("Resource"))
+}
+
+/// Problem responses for actix's own extractors (query and path parsing).
+pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let msg = err.to_string();
+    let field = msg
+        .split('`')
+        .nth(1)
+        .map(str::to_string)
+        .unwrap_or_else(|| "query".to_string());
+    ApiError::validation(vec![crate::error::FieldError::field(
+        field,
+        "invalid_query",
+        format!("Invalid query string: {msg}"),
+    )])
+    .into()
+}
+
+pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::validation(vec![crate::error::FieldError::field(
+        "path",
+        "invalid_path",
+        format!("Invalid path parameter: {err}"),
+    )])
+    .into()
+}
+
+/// 201 with a JSON body.
+pub fn created<T: serde::Serialize>(body: &T) -> HttpResponse {
+    HttpResponse::Created().json(body)
+}
+
+/// Validation helper: collects faults, then fails with all of them.
+#[derive(Debug, Default)]
+pub struct Faults(pub Vec<crate::error::FieldError>);
+
+impl Faults {
+    pub fn push(&mut self, pointer: &str, code: impl Into<String>, message: impl Into<String>) {
+        self.0
+            .push(crate::error::FieldError::at(pointer, code, message));
+    }
+
+    pub fn rule(&mut self, pointer: &str, v: crate::domain::register::RuleViolation) {
+        self.push(pointer, v.code, v.message);
+    }
+
+    /// Records the error of `r` at `pointer` and returns its value.
+    pub fn take<T, E: std::fmt::Display>(
+        &mut self,
+        pointer: &str,
+        code: impl Fn(&E) -> &'static str,
+        r: Result<T, E>,
+    ) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.push(pointer, code(&e), e.to_string());
+                None
+            }
+        }
+    }
+
+    pub fn finish(self) -> ApiResult<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(self.0))
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use actix_web::{web, HttpResponse};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/openapi.json", web::get().to(document));
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "redovisa", description = "Monthly reports of assistansersättning to Försäkringskassan. Errors are application/problem+json."),
+    paths(
+        super::health::health,
+        super::health::ready,
+        super::organisations::create,
+        super::organisations::list,
+        super::organisations::get,
+        super::organisations::patch,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI 3.1 document of this API (no auth needed).
+pub async fn document() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

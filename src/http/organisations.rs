@@ -1,0 +1,247 @@
+//! `/organisations`: providers (*anordnare*) and self-employers.
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::extract::Json;
+use super::pagination::{PageParams, Paginated};
+use super::{created, new_id, nullable, utc_string, AppState, Faults};
+use crate::auth::{Caller, Role};
+use crate::db::register::{self as repo, OrganisationChanges, OrganisationRow};
+use crate::domain::deadline::DEFAULT_INTERNAL_CUTOFF_DAY;
+use crate::domain::register::{
+    check_cutoff_day, check_name, organisation_identity, OrganisationKind,
+};
+use crate::error::{ApiError, ApiResult};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/organisations", web::post().to(create))
+        .route("/organisations", web::get().to(list))
+        .route("/organisations/{id}", web::get().to(get))
+        .route("/organisations/{id}", web::patch().to(patch));
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrganisation {
+    pub kind: OrganisationKind,
+    /// *Organisationsnummer*, or personnummer for sole traders and self-employers.
+    pub identity_number: String,
+    pub name: String,
+    /// Holds a permit from IVO (*tillstånd*).
+    pub ivo_permit: Option<bool>,
+    /// Approved for *F-skatt*.
+    pub f_tax: Option<bool>,
+    /// Day of the month after the reported month when the organisation's own
+    /// cut-off falls (1–28, default 5).
+    pub internal_cutoff_day: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchOrganisation {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<bool>)]
+    pub ivo_permit: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<bool>)]
+    pub f_tax: Option<Option<bool>>,
+    pub internal_cutoff_day: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Organisation {
+    pub id: String,
+    pub kind: String,
+    pub identity_number: String,
+    pub name: String,
+    pub ivo_permit: Option<bool>,
+    pub f_tax: Option<bool>,
+    pub internal_cutoff_day: i32,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<OrganisationRow> for Organisation {
+    fn from(r: OrganisationRow) -> Self {
+        Self {
+            id: r.id,
+            kind: r.kind,
+            identity_number: r.identity_number,
+            name: r.name,
+            ivo_permit: r.ivo_permit,
+            f_tax: r.f_tax,
+            internal_cutoff_day: r.internal_cutoff_day,
+            created_at: utc_string(r.created_at),
+            updated_at: utc_string(r.updated_at),
+        }
+    }
+}
+
+/// Create an organisation (admin).
+#[utoipa::path(post, path = "/api/v1/organisations", tag = "register", request_body = CreateOrganisation,
+    responses((status = 201, body = Organisation), (status = 409, body = crate::error::Problem, description = "Identity number already registered"),
+              (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<CreateOrganisation>,
+) -> ApiResult<HttpResponse> {
+    caller.require_admin()?;
+    let b = body.0;
+    let mut faults = Faults::default();
+    let identity = match organisation_identity(b.kind, &b.identity_number) {
+        Ok(v) => Some(v),
+        Err(v) => {
+            faults.rule("/identity_number", v);
+            None
+        }
+    };
+    let name = check_name(&b.name)
+        .map_err(|v| faults.rule("/name", v))
+        .ok();
+    let cutoff = match b.internal_cutoff_day {
+        None => Some(DEFAULT_INTERNAL_CUTOFF_DAY),
+        Some(d) => check_cutoff_day(d)
+            .map_err(|v| faults.rule("/internal_cutoff_day", v))
+            .ok(),
+    };
+    faults.finish()?;
+    let now = state.now().naive_utc();
+    let row = OrganisationRow {
+        id: new_id(),
+        kind: b.kind.as_str().to_string(),
+        identity_number: identity.unwrap_or_default(),
+        name: name.unwrap_or_default(),
+        ivo_permit: b.ivo_permit,
+        f_tax: b.f_tax,
+        internal_cutoff_day: cutoff.unwrap_or(DEFAULT_INTERNAL_CUTOFF_DAY) as i32,
+        created_at: now,
+        updated_at: now,
+    };
+    let row = state
+        .db(move |conn| {
+            repo::insert_organisation(conn, &row).map_err(|e| match e {
+                diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                ) => ApiError::conflict(
+                    "duplicate",
+                    "An organisation with this identity number already exists.",
+                ),
+                e => e.into(),
+            })?;
+            Ok(row)
+        })
+        .await?;
+    tracing::info!(organisation_id = %row.id, "organisation created");
+    Ok(created(&Organisation::from(row)))
+}
+
+/// List organisations (a provider sees its own).
+#[utoipa::path(get, path = "/api/v1/organisations", tag = "register", params(PageParams),
+    responses((status = 200, body = Paginated<Organisation>)), security(("bearer" = [])))]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    let page = q.validated()?;
+    let scope = caller.scope();
+    let rows = {
+        let page = page.clone();
+        state
+            .db(move |conn| Ok(repo::list_organisations(conn, &scope, &page)?))
+            .await?
+    };
+    Ok(HttpResponse::Ok().json(Paginated::from_rows(
+        rows,
+        &page,
+        |r| r.id.clone(),
+        Organisation::from,
+    )))
+}
+
+/// Read an organisation.
+#[utoipa::path(get, path = "/api/v1/organisations/{id}", tag = "register",
+    responses((status = 200, body = Organisation), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let scope = caller.scope();
+    let id = id.into_inner();
+    let row = state
+        .db(move |conn| {
+            repo::get_organisation(conn, &scope, &id)?
+                .ok_or_else(|| ApiError::not_found("Organisation"))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Organisation::from(row)))
+}
+
+/// Change an organisation's settings (its provider, or an admin).
+#[utoipa::path(patch, path = "/api/v1/organisations/{id}", tag = "register", request_body = PatchOrganisation,
+    responses((status = 200, body = Organisation), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn patch(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: Json<PatchOrganisation>,
+) -> ApiResult<HttpResponse> {
+    if caller.role == Role::Auditor {
+        return Err(ApiError::forbidden("Auditors have read-only access."));
+    }
+    let b = body.0;
+    let mut faults = Faults::default();
+    let name = b
+        .name
+        .as_deref()
+        .and_then(|n| check_name(n).map_err(|v| faults.rule("/name", v)).ok());
+    let cutoff = b.internal_cutoff_day.and_then(|d| {
+        check_cutoff_day(d)
+            .map_err(|v| faults.rule("/internal_cutoff_day", v))
+            .ok()
+    });
+    faults.finish()?;
+    let changes = OrganisationChanges {
+        name,
+        ivo_permit: b.ivo_permit,
+        f_tax: b.f_tax,
+        internal_cutoff_day: cutoff.map(|d| d as i32),
+        updated_at: Some(state.now().naive_utc()),
+    };
+    let scope = caller.scope();
+    let id = id.into_inner();
+    let actor = caller.actor();
+    let now = state.now().naive_utc();
+    let row = state
+        .db(move |conn| {
+            conn.write_transaction(&[format!("org:{id}")], |conn| {
+                repo::get_organisation(conn, &scope, &id)?
+                    .ok_or_else(|| ApiError::not_found("Organisation"))?;
+                repo::update_organisation(conn, &id, &changes)?;
+                crate::db::audit::record(
+                    conn,
+                    crate::db::audit::AuditEntry {
+                        organisation_id: Some(&id),
+                        actor: &actor,
+                        action: "update",
+                        entity: "organisation",
+                        entity_id: &id,
+                        content_hash: None,
+                        reason: None,
+                        at: now,
+                    },
+                )?;
+                repo::get_organisation(conn, &scope, &id)?
+                    .ok_or_else(|| ApiError::not_found("Organisation"))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Organisation::from(row)))
+}

@@ -1,0 +1,66 @@
+//! Keyset pagination: `?limit=&cursor=`, ordered by id so that pages are
+//! stable while records are added.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, FieldError};
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 500;
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+pub struct PageParams {
+    /// Items per page, 1–500 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageParams {
+    pub fn validated(&self) -> Result<Page, ApiError> {
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::validation(vec![FieldError::field(
+                "limit",
+                "out_of_range",
+                format!("`limit` must be between 1 and {MAX_LIMIT}."),
+            )]));
+        }
+        Ok(Page {
+            limit,
+            after: self.cursor.clone().filter(|c| !c.is_empty()),
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub limit: i64,
+    pub after: Option<String>,
+}
+
+/// A page of items and the cursor of the next page (`null` on the last).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Paginated<T: ToSchema> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T: ToSchema> Paginated<T> {
+    /// `rows` was fetched with `limit + 1` to learn whether more exist.
+    pub fn from_rows<R>(
+        mut rows: Vec<R>,
+        page: &Page,
+        id: impl Fn(&R) -> String,
+        map: impl Fn(R) -> T,
+    ) -> Self {
+        let more = rows.len() as i64 > page.limit;
+        rows.truncate(page.limit as usize);
+        let next_cursor = if more { rows.last().map(&id) } else { None };
+        Self {
+            items: rows.into_iter().map(map).collect(),
+            next_cursor,
+        }
+    }
+}

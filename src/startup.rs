@@ -1,0 +1,70 @@
+//! Building and running the HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{middleware::from_fn, web, App, HttpServer};
+
+use crate::auth::JwtKeys;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db;
+use crate::http::{self, extract::BodyLimit, AppState};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Applies migrations, builds the pool and binds the listener. Binding
+    /// port 0 picks a free port (tests do this); [`Application::port`] tells which.
+    pub fn build(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        db::run_migrations(&settings.database)?;
+        let pool = db::build_pool(&settings.database, settings.pool_size)?;
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            pool,
+            clock,
+            deadline_policy: settings.deadline_policy,
+        };
+        let keys = JwtKeys::from_secret(settings.jwt_secret.as_bytes());
+        let limit = settings.max_body_bytes;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(http::middleware::request_context))
+                .app_data(web::Data::new(state.clone()))
+                .app_data(web::Data::new(keys.clone()))
+                .app_data(web::Data::new(BodyLimit(limit)))
+                .app_data(web::PayloadConfig::new(limit))
+                .app_data(web::QueryConfig::default().error_handler(http::query_error))
+                .app_data(web::PathConfig::default().error_handler(http::path_error))
+                .configure(http::configure)
+        })
+        .listen(listener)?;
+        if let Some(w) = settings.workers {
+            server = server.workers(w.max(1));
+        }
+        tracing::info!(port, backend = ?settings.database.backend, "listening");
+        Ok(Self {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// The server future, to spawn on a runtime.
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
