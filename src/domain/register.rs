@@ -173,7 +173,7 @@ pub const DEFAULT_GRANT_PERIOD_MONTHS: i64 = 6;
 pub fn check_decision_terms(t: &DecisionTerms) -> Vec<(&'static str, RuleViolation)> {
     let mut out = Vec::new();
     // 168 h is every hour of the week; double assistance is granted as a part of it.
-    if t.hours_per_week_centi <= 0 || t.hours_per_week_centi > 168_00 {
+    if t.hours_per_week_centi <= 0 || t.hours_per_week_centi > 16_800 {
         out.push((
             "hours_per_week",
             RuleViolation::new(
@@ -251,9 +251,10 @@ mod tests {
             "191212121212"
         );
         assert!(organisation_identity(OrganisationKind::Municipality, "19121212-1212").is_err());
+        // 10 digits: the most recent century in which the date has passed.
         assert_eq!(
             organisation_identity(OrganisationKind::SelfEmployer, "121212-1212").unwrap(),
-            "191212121212"
+            "201212121212"
         );
         assert!(organisation_identity(OrganisationKind::SelfEmployer, "556036-0793").is_err());
         let e = organisation_identity(OrganisationKind::Company, "556036-0794").unwrap_err();

@@ -1,18 +1,18 @@
 //! HTTP layer: thin handlers that parse, authorise, call the domain rules
 //! and storage, and shape responses. One module per resource family.
 
-// pub mod assistance_users;
-// pub mod assistants;
-// pub mod decisions;
-// pub mod deadlines;
-// pub mod employments;
+pub mod assistance_users;
+pub mod assistants;
+pub mod deadlines;
+pub mod decisions;
+pub mod employments;
 pub mod extract;
 pub mod health;
 pub mod middleware;
 pub mod openapi;
 pub mod organisations;
 pub mod pagination;
-// pub mod rates;
+pub mod rates;
 // pub mod time_reports;
 
 use std::sync::Arc;
@@ -80,13 +80,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .configure(openapi::routes)
-            .configure(organisations::routes), // .configure(assistance_users::routes)
-                                               // .configure(decisions::routes)
-                                               // .configure(assistants::routes)
-                                               // .configure(employments::routes)
-                                               // .configure(rates::routes)
-                                               // .configure(deadlines::routes)
-                                               // .configure(time_reports::routes),
+            .configure(organisations::routes)
+            .configure(assistance_users::routes)
+            .configure(decisions::routes)
+            .configure(assistants::routes)
+            .configure(employments::routes)
+            .configure(rates::routes)
+            .configure(deadlines::routes),
     )
     .configure(health::routes)
     .default_service(web::to(not_found));

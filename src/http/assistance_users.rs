@@ -1,0 +1,175 @@
+//! `/assistance-users`: people granted assistance (*brukare*).
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::extract::Json;
+use super::pagination::{PageParams, Paginated};
+use super::{created, new_id, utc_string, AppState, Faults};
+use crate::auth::Caller;
+use crate::db::register::{self as repo, AssistanceUserRow};
+use crate::domain::identity::PersonalNumber;
+use crate::domain::register::check_name;
+use crate::error::{ApiError, ApiResult, FieldError};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/assistance-users", web::post().to(create))
+        .route("/assistance-users", web::get().to(list))
+        .route("/assistance-users/{id}", web::get().to(get));
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAssistanceUser {
+    /// *Personnummer* or *samordningsnummer*, 10 or 12 digits.
+    pub personnummer: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssistanceUser {
+    pub id: String,
+    pub organisation_id: String,
+    /// Normalised 12-digit form.
+    pub personnummer: String,
+    pub name: String,
+    pub created_at: String,
+}
+
+impl From<AssistanceUserRow> for AssistanceUser {
+    fn from(r: AssistanceUserRow) -> Self {
+        Self {
+            id: r.id,
+            organisation_id: r.organisation_id,
+            personnummer: r.personnummer,
+            name: r.name,
+            created_at: utc_string(r.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    /// Find by personnummer (any accepted form).
+    pub personnummer: Option<String>,
+}
+
+/// Parses a personnummer query filter.
+pub fn personnummer_filter(p: Option<&str>) -> ApiResult<Option<String>> {
+    p.map(|s| {
+        PersonalNumber::parse(s)
+            .map(|p| p.as_str().to_string())
+            .map_err(|e| {
+                ApiError::validation(vec![FieldError::field(
+                    "personnummer",
+                    e.code(),
+                    e.to_string(),
+                )])
+            })
+    })
+    .transpose()
+}
+
+/// Register an assistance user.
+#[utoipa::path(post, path = "/api/v1/assistance-users", tag = "register", request_body = CreateAssistanceUser,
+    responses((status = 201, body = AssistanceUser), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<CreateAssistanceUser>,
+) -> ApiResult<HttpResponse> {
+    let org = caller.writer_org()?.to_string();
+    let mut faults = Faults::default();
+    let pnr = faults.take(
+        "/personnummer",
+        |e: &crate::domain::identity::IdentityError| e.code(),
+        PersonalNumber::parse(&body.0.personnummer),
+    );
+    let name = check_name(&body.0.name)
+        .map_err(|v| faults.rule("/name", v))
+        .ok();
+    faults.finish()?;
+    let row = AssistanceUserRow {
+        id: new_id(),
+        organisation_id: org,
+        personnummer: pnr.map(|p| p.as_str().to_string()).unwrap_or_default(),
+        name: name.unwrap_or_default(),
+        created_at: state.now().naive_utc(),
+    };
+    let row = state
+        .db(move |conn| {
+            repo::insert_assistance_user(conn, &row).map_err(|e| duplicate(e, "An assistance user with this personnummer already exists in your organisation."))?;
+            Ok(row)
+        })
+        .await?;
+    tracing::info!(assistance_user_id = %row.id, "assistance user created");
+    Ok(created(&AssistanceUser::from(row)))
+}
+
+/// A unique violation as a 409 naming the duplicate kind, never its value.
+pub fn duplicate(e: diesel::result::Error, message: &'static str) -> ApiError {
+    match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => ApiError::conflict("duplicate", message),
+        e => e.into(),
+    }
+}
+
+/// List assistance users.
+#[utoipa::path(get, path = "/api/v1/assistance-users", tag = "register", params(ListQuery),
+    responses((status = 200, body = Paginated<AssistanceUser>)), security(("bearer" = [])))]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+    }
+    .validated()?;
+    let pnr = personnummer_filter(q.personnummer.as_deref())?;
+    let scope = caller.scope();
+    let p = page.clone();
+    let rows = state
+        .db(move |conn| {
+            Ok(repo::list_assistance_users(
+                conn,
+                &scope,
+                pnr.as_deref(),
+                &p,
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Paginated::from_rows(
+        rows,
+        &page,
+        |r| r.id.clone(),
+        AssistanceUser::from,
+    )))
+}
+
+/// Read an assistance user.
+#[utoipa::path(get, path = "/api/v1/assistance-users/{id}", tag = "register",
+    responses((status = 200, body = AssistanceUser), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let scope = caller.scope();
+    let id = id.into_inner();
+    let row = state
+        .db(move |conn| {
+            repo::get_assistance_user(conn, &scope, &id)?
+                .ok_or_else(|| ApiError::not_found("Assistance user"))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(AssistanceUser::from(row)))
+}

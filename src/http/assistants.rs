@@ -1,0 +1,195 @@
+//! `/assistants`: personal assistants (*personliga assistenter*).
+
+use actix_web::{web, HttpResponse};
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::assistance_users::{duplicate, personnummer_filter, ListQuery};
+use super::extract::Json;
+use super::pagination::{PageParams, Paginated};
+use super::{created, new_id, utc_string, AppState, Faults};
+use crate::auth::Caller;
+use crate::db::register::{self as repo, AssistantChanges, AssistantRow};
+use crate::domain::identity::{IdentityError, PersonalNumber};
+use crate::domain::register::check_name;
+use crate::error::{ApiError, ApiResult};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/assistants", web::post().to(create))
+        .route("/assistants", web::get().to(list))
+        .route("/assistants/{id}", web::get().to(get))
+        .route("/assistants/{id}", web::patch().to(patch));
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAssistant {
+    /// *Personnummer* or *samordningsnummer*.
+    pub personnummer: String,
+    pub name: String,
+    /// Lives in the EEA; outside it, hours are payable only for special reasons.
+    pub lives_in_eea: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchAssistant {
+    pub name: Option<String>,
+    pub lives_in_eea: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Assistant {
+    pub id: String,
+    pub organisation_id: String,
+    pub personnummer: String,
+    pub name: String,
+    pub lives_in_eea: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<AssistantRow> for Assistant {
+    fn from(r: AssistantRow) -> Self {
+        Self {
+            id: r.id,
+            organisation_id: r.organisation_id,
+            personnummer: r.personnummer,
+            name: r.name,
+            lives_in_eea: r.lives_in_eea,
+            created_at: utc_string(r.created_at),
+            updated_at: utc_string(r.updated_at),
+        }
+    }
+}
+
+/// Register an assistant.
+#[utoipa::path(post, path = "/api/v1/assistants", tag = "register", request_body = CreateAssistant,
+    responses((status = 201, body = Assistant), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<CreateAssistant>,
+) -> ApiResult<HttpResponse> {
+    let org = caller.writer_org()?.to_string();
+    let b = body.0;
+    let mut faults = Faults::default();
+    let pnr = faults.take(
+        "/personnummer",
+        |e: &IdentityError| e.code(),
+        PersonalNumber::parse(&b.personnummer),
+    );
+    let name = check_name(&b.name)
+        .map_err(|v| faults.rule("/name", v))
+        .ok();
+    faults.finish()?;
+    let now = state.now().naive_utc();
+    let row = AssistantRow {
+        id: new_id(),
+        organisation_id: org,
+        personnummer: pnr.map(|p| p.as_str().to_string()).unwrap_or_default(),
+        name: name.unwrap_or_default(),
+        lives_in_eea: b.lives_in_eea,
+        created_at: now,
+        updated_at: now,
+    };
+    let row = state
+        .db(move |conn| {
+            repo::insert_assistant(conn, &row).map_err(|e| {
+                duplicate(
+                    e,
+                    "An assistant with this personnummer already exists in your organisation.",
+                )
+            })?;
+            Ok(row)
+        })
+        .await?;
+    tracing::info!(assistant_id = %row.id, "assistant created");
+    Ok(created(&Assistant::from(row)))
+}
+
+/// List assistants.
+#[utoipa::path(get, path = "/api/v1/assistants", tag = "register", params(ListQuery),
+    responses((status = 200, body = Paginated<Assistant>)), security(("bearer" = [])))]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+    }
+    .validated()?;
+    let pnr = personnummer_filter(q.personnummer.as_deref())?;
+    let scope = caller.scope();
+    let p = page.clone();
+    let rows = state
+        .db(move |conn| Ok(repo::list_assistants(conn, &scope, pnr.as_deref(), &p)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(Paginated::from_rows(
+        rows,
+        &page,
+        |r| r.id.clone(),
+        Assistant::from,
+    )))
+}
+
+/// Read an assistant.
+#[utoipa::path(get, path = "/api/v1/assistants/{id}", tag = "register",
+    responses((status = 200, body = Assistant), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let scope = caller.scope();
+    let id = id.into_inner();
+    let row = state
+        .db(move |conn| {
+            repo::get_assistant(conn, &scope, &id)?.ok_or_else(|| ApiError::not_found("Assistant"))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Assistant::from(row)))
+}
+
+/// Change an assistant's name or EEA residence.
+#[utoipa::path(patch, path = "/api/v1/assistants/{id}", tag = "register", request_body = PatchAssistant,
+    responses((status = 200, body = Assistant), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn patch(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: Json<PatchAssistant>,
+) -> ApiResult<HttpResponse> {
+    let org = caller.writer_org()?.to_string();
+    let b = body.0;
+    let mut faults = Faults::default();
+    let name = b
+        .name
+        .as_deref()
+        .and_then(|n| check_name(n).map_err(|v| faults.rule("/name", v)).ok());
+    faults.finish()?;
+    let changes = AssistantChanges {
+        name,
+        lives_in_eea: b.lives_in_eea,
+        updated_at: Some(state.now().naive_utc()),
+    };
+    let id = id.into_inner();
+    let scope = crate::auth::Scope::Org(org);
+    let row = state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                repo::get_assistant(conn, &scope, &id)?
+                    .ok_or_else(|| ApiError::not_found("Assistant"))?;
+                repo::update_assistant(conn, &id, &changes)?;
+                repo::get_assistant(conn, &scope, &id)?
+                    .ok_or_else(|| ApiError::not_found("Assistant"))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Assistant::from(row)))
+}

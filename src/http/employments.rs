@@ -1,0 +1,263 @@
+//! `/employments`: an assistant employed to assist one assistance user.
+
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDate;
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::extract::Json;
+use super::pagination::{PageParams, Paginated};
+use super::{created, new_id, nullable, utc_string, AppState, Faults};
+use crate::auth::{Caller, Scope};
+use crate::db::register::{self as repo, EmploymentRow};
+use crate::db::DbConn;
+use crate::domain::register::{OrganisationKind, WorkingTimeRule};
+use crate::error::{ApiError, ApiResult};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/employments", web::post().to(create))
+        .route("/employments", web::get().to(list))
+        .route("/employments/{id}", web::get().to(get))
+        .route("/employments/{id}", web::patch().to(patch));
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEmployment {
+    pub assistant_id: String,
+    pub assistance_user_id: String,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    /// The date FK received the assistant's details (form 3066); hours
+    /// before it are not payable. Null until known.
+    pub registered_with_fk_on: Option<NaiveDate>,
+    /// The assistant lives in the assistance user's household. Default false.
+    #[serde(default)]
+    pub shares_household: bool,
+    /// Default: `household_work_act` for self-employers, else `working_hours_act`.
+    pub working_time_rule: Option<WorkingTimeRule>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchEmployment {
+    pub start_date: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub end_date: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub registered_with_fk_on: Option<Option<NaiveDate>>,
+    pub shares_household: Option<bool>,
+    pub working_time_rule: Option<WorkingTimeRule>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Employment {
+    pub id: String,
+    pub organisation_id: String,
+    pub assistant_id: String,
+    pub assistance_user_id: String,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub registered_with_fk_on: Option<NaiveDate>,
+    pub shares_household: bool,
+    pub working_time_rule: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<EmploymentRow> for Employment {
+    fn from(r: EmploymentRow) -> Self {
+        Self {
+            id: r.id,
+            organisation_id: r.organisation_id,
+            assistant_id: r.assistant_id,
+            assistance_user_id: r.assistance_user_id,
+            start_date: r.start_date,
+            end_date: r.end_date,
+            registered_with_fk_on: r.registered_with_fk_on,
+            shares_household: r.shares_household,
+            working_time_rule: r.working_time_rule,
+            created_at: utc_string(r.created_at),
+            updated_at: utc_string(r.updated_at),
+        }
+    }
+}
+
+fn validate(conn: &mut DbConn, row: &EmploymentRow) -> ApiResult<()> {
+    let mut faults = Faults::default();
+    let scope = Scope::Org(row.organisation_id.clone());
+    if repo::get_assistant(conn, &scope, &row.assistant_id)?.is_none() {
+        faults.push(
+            "/assistant_id",
+            "unknown_assistant",
+            "No such assistant in your organisation.",
+        );
+    }
+    if repo::get_assistance_user(conn, &scope, &row.assistance_user_id)?.is_none() {
+        faults.push(
+            "/assistance_user_id",
+            "unknown_assistance_user",
+            "No such assistance user in your organisation.",
+        );
+    }
+    if let Some(end) = row.end_date {
+        if end < row.start_date {
+            faults.push(
+                "/end_date",
+                "invalid_period",
+                "`end_date` is before `start_date`.",
+            );
+        }
+    }
+    faults.finish()
+}
+
+/// Record an employment.
+#[utoipa::path(post, path = "/api/v1/employments", tag = "register", request_body = CreateEmployment,
+    responses((status = 201, body = Employment), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<CreateEmployment>,
+) -> ApiResult<HttpResponse> {
+    let org = caller.writer_org()?.to_string();
+    let b = body.0;
+    let now = state.now().naive_utc();
+    let row = state
+        .db(move |conn| {
+            let kind = repo::get_organisation(conn, &Scope::All, &org)?
+                .and_then(|o| OrganisationKind::parse(&o.kind));
+            let rule = b.working_time_rule.unwrap_or(match kind {
+                Some(OrganisationKind::SelfEmployer) => WorkingTimeRule::HouseholdWorkAct,
+                _ => WorkingTimeRule::WorkingHoursAct,
+            });
+            let row = EmploymentRow {
+                id: new_id(),
+                organisation_id: org,
+                assistant_id: b.assistant_id,
+                assistance_user_id: b.assistance_user_id,
+                start_date: b.start_date,
+                end_date: b.end_date,
+                registered_with_fk_on: b.registered_with_fk_on,
+                shares_household: b.shares_household,
+                working_time_rule: rule.as_str().to_string(),
+                created_at: now,
+                updated_at: now,
+            };
+            validate(conn, &row)?;
+            repo::insert_employment(conn, &row)?;
+            Ok(row)
+        })
+        .await?;
+    tracing::info!(employment_id = %row.id, "employment created");
+    Ok(created(&Employment::from(row)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct EmploymentQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    pub assistant_id: Option<String>,
+    pub assistance_user_id: Option<String>,
+}
+
+/// List employments.
+#[utoipa::path(get, path = "/api/v1/employments", tag = "register", params(EmploymentQuery),
+    responses((status = 200, body = Paginated<Employment>)), security(("bearer" = [])))]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<EmploymentQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+    }
+    .validated()?;
+    let scope = caller.scope();
+    let (a, u) = (q.assistant_id.clone(), q.assistance_user_id.clone());
+    let p = page.clone();
+    let rows = state
+        .db(move |conn| {
+            Ok(repo::list_employments(
+                conn,
+                &scope,
+                a.as_deref(),
+                u.as_deref(),
+                &p,
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Paginated::from_rows(
+        rows,
+        &page,
+        |r| r.id.clone(),
+        Employment::from,
+    )))
+}
+
+/// Read an employment.
+#[utoipa::path(get, path = "/api/v1/employments/{id}", tag = "register",
+    responses((status = 200, body = Employment), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let scope = caller.scope();
+    let id = id.into_inner();
+    let row = state
+        .db(move |conn| {
+            repo::get_employment(conn, &scope, &id)?
+                .ok_or_else(|| ApiError::not_found("Employment"))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Employment::from(row)))
+}
+
+/// Change an employment: an end date or the FK registration date arrives later.
+#[utoipa::path(patch, path = "/api/v1/employments/{id}", tag = "register", request_body = PatchEmployment,
+    responses((status = 200, body = Employment), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn patch(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: Json<PatchEmployment>,
+) -> ApiResult<HttpResponse> {
+    let org = caller.writer_org()?.to_string();
+    let b = body.0;
+    let id = id.into_inner();
+    let now = state.now().naive_utc();
+    let row = state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                let mut row = repo::get_employment(conn, &Scope::Org(org), &id)?
+                    .ok_or_else(|| ApiError::not_found("Employment"))?;
+                if let Some(d) = b.start_date {
+                    row.start_date = d;
+                }
+                if let Some(d) = b.end_date {
+                    row.end_date = d;
+                }
+                if let Some(d) = b.registered_with_fk_on {
+                    row.registered_with_fk_on = d;
+                }
+                if let Some(s) = b.shares_household {
+                    row.shares_household = s;
+                }
+                if let Some(r) = b.working_time_rule {
+                    row.working_time_rule = r.as_str().to_string();
+                }
+                row.updated_at = now;
+                validate(conn, &row)?;
+                repo::save_employment(conn, &row)?;
+                Ok(row)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Employment::from(row)))
+}

@@ -1,0 +1,11 @@
+//! Integration tests: one binary (short link times), every database test run
+//! on SQLite and on PostgreSQL through `db_test!`.
+
+// Support code: not every test uses every helper.
+#[allow(dead_code)]
+mod fixtures;
+#[allow(dead_code)]
+mod helpers;
+
+mod auth;
+mod register;
