@@ -12,5 +12,6 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod service;
 pub mod startup;
 pub mod telemetry;

@@ -2,10 +2,10 @@
 //! embedded migrations, and the queries (one module per aggregate).
 
 pub mod audit;
-// pub mod idempotency;
+pub mod idempotency;
 pub mod register;
 pub mod schema;
-// pub mod time_reports;
+pub mod time_reports;
 
 use std::time::Duration;
 

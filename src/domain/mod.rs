@@ -7,4 +7,5 @@ pub mod identity;
 pub mod month;
 pub mod quantity;
 pub mod register;
+pub mod report;
 pub mod shift;

@@ -13,7 +13,7 @@ pub mod openapi;
 pub mod organisations;
 pub mod pagination;
 pub mod rates;
-// pub mod time_reports;
+pub mod time_reports;
 
 use std::sync::Arc;
 
@@ -86,7 +86,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(assistants::routes)
             .configure(employments::routes)
             .configure(rates::routes)
-            .configure(deadlines::routes),
+            .configure(deadlines::routes)
+            .configure(time_reports::routes),
     )
     .configure(health::routes)
     .default_service(web::to(not_found));

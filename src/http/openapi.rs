@@ -53,6 +53,12 @@ impl Modify for BearerAuth {
         super::rates::list,
         super::rates::put,
         super::deadlines::get,
+        super::time_reports::create,
+        super::time_reports::list,
+        super::time_reports::get,
+        super::time_reports::versions,
+        super::time_reports::version,
+        super::time_reports::audit,
     ),
     modifiers(&BearerAuth)
 )]

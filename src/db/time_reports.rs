@@ -1,0 +1,239 @@
+//! Time-report storage: reports, their immutable versions and rows.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{assistants, time_report_rows, time_report_versions, time_reports};
+use super::DbConn;
+use crate::auth::Scope;
+use crate::http::pagination::Page;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = time_reports)]
+pub struct ReportRow {
+    pub id: String,
+    pub organisation_id: String,
+    pub assistance_user_id: String,
+    pub month: String,
+    pub current_version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = time_report_versions)]
+pub struct VersionRow {
+    pub id: String,
+    pub report_id: String,
+    pub version: i32,
+    pub received_at: NaiveDateTime,
+    pub submitted_by: String,
+    pub correction_reason: Option<String>,
+    pub content_hash: String,
+    pub due_date: NaiveDate,
+    pub internal_due_date: NaiveDate,
+    pub on_time: bool,
+    pub row_count: i32,
+    pub active_minutes: i64,
+    pub waiting_minutes: i64,
+    pub standby_minutes: i64,
+    pub payable_units: i64,
+    pub not_payable_units: i64,
+    /// JSON array of `{pointer, code, message}`.
+    pub warnings: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = time_report_rows)]
+pub struct RowRow {
+    pub version_id: String,
+    pub row_index: i32,
+    pub assistant_id: String,
+    pub work_date: NaiveDate,
+    pub start_time: String,
+    pub end_time: String,
+    pub kind: String,
+    pub is_double: bool,
+    pub hospital: bool,
+    pub start_utc: NaiveDateTime,
+    pub end_utc: NaiveDateTime,
+    pub minutes: i64,
+    pub payable: bool,
+}
+
+pub fn find_report(
+    conn: &mut DbConn,
+    org: &str,
+    user: &str,
+    month: &str,
+) -> QueryResult<Option<ReportRow>> {
+    time_reports::table
+        .filter(time_reports::organisation_id.eq(org))
+        .filter(time_reports::assistance_user_id.eq(user))
+        .filter(time_reports::month.eq(month))
+        .select(ReportRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn get_report(conn: &mut DbConn, scope: &Scope, id: &str) -> QueryResult<Option<ReportRow>> {
+    let mut q = time_reports::table
+        .filter(time_reports::id.eq(id))
+        .into_boxed();
+    if let Some(org) = scope.org() {
+        q = q.filter(time_reports::organisation_id.eq(org.to_string()));
+    }
+    q.select(ReportRow::as_select()).first(conn).optional()
+}
+
+pub fn get_version(
+    conn: &mut DbConn,
+    report_id: &str,
+    version: i32,
+) -> QueryResult<Option<VersionRow>> {
+    time_report_versions::table
+        .filter(time_report_versions::report_id.eq(report_id))
+        .filter(time_report_versions::version.eq(version))
+        .select(VersionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_versions(conn: &mut DbConn, report_id: &str) -> QueryResult<Vec<VersionRow>> {
+    time_report_versions::table
+        .filter(time_report_versions::report_id.eq(report_id))
+        .order(time_report_versions::version.asc())
+        .select(VersionRow::as_select())
+        .load(conn)
+}
+
+pub fn rows_of_version(conn: &mut DbConn, version_id: &str) -> QueryResult<Vec<RowRow>> {
+    time_report_rows::table
+        .filter(time_report_rows::version_id.eq(version_id))
+        .order(time_report_rows::row_index.asc())
+        .select(RowRow::as_select())
+        .load(conn)
+}
+
+pub fn insert_report(conn: &mut DbConn, row: &ReportRow) -> QueryResult<()> {
+    diesel::insert_into(time_reports::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn set_current_version(
+    conn: &mut DbConn,
+    report_id: &str,
+    version: i32,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(time_reports::table.filter(time_reports::id.eq(report_id)))
+        .set((
+            time_reports::current_version.eq(version),
+            time_reports::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn insert_version(conn: &mut DbConn, v: &VersionRow, rows: &[RowRow]) -> QueryResult<()> {
+    diesel::insert_into(time_report_versions::table)
+        .values(v)
+        .execute(conn)?;
+    // Multi-row inserts in chunks well under both backends' bind limits.
+    // (MultiConnection has no batch insert: each backend does its own.)
+    for chunk in rows.chunks(1000) {
+        let insert = diesel::insert_into(time_report_rows::table).values(chunk);
+        match conn {
+            DbConn::Sqlite(c) => insert.execute(c)?,
+            DbConn::Postgres(c) => insert.execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+/// A stored shift of one of the given people (by personnummer), from the
+/// current version of any report other than `exclude_report`.
+#[derive(Debug, Clone, Queryable)]
+pub struct StoredShiftRow {
+    pub personnummer: String,
+    pub organisation_id: String,
+    pub month: String,
+    pub work_date: NaiveDate,
+    pub kind: String,
+    pub start_utc: NaiveDateTime,
+    pub end_utc: NaiveDateTime,
+    pub minutes: i64,
+}
+
+pub fn stored_shifts(
+    conn: &mut DbConn,
+    persons: &[String],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    exclude_report: Option<&str>,
+) -> QueryResult<Vec<StoredShiftRow>> {
+    let mut out = Vec::new();
+    for chunk in persons.chunks(200) {
+        let mut q = time_report_rows::table
+            .inner_join(assistants::table)
+            .inner_join(time_report_versions::table.inner_join(time_reports::table))
+            .filter(assistants::personnummer.eq_any(chunk))
+            .filter(time_reports::current_version.eq(time_report_versions::version))
+            .filter(time_report_rows::start_utc.lt(to))
+            .filter(time_report_rows::end_utc.gt(from))
+            .into_boxed();
+        if let Some(r) = exclude_report {
+            q = q.filter(time_reports::id.ne(r.to_string()));
+        }
+        out.extend(
+            q.select((
+                assistants::personnummer,
+                time_reports::organisation_id,
+                time_reports::month,
+                time_report_rows::work_date,
+                time_report_rows::kind,
+                time_report_rows::start_utc,
+                time_report_rows::end_utc,
+                time_report_rows::minutes,
+            ))
+            .load::<StoredShiftRow>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// Current versions of an organisation's reports (or all, for auditors).
+pub fn list_reports(
+    conn: &mut DbConn,
+    scope: &Scope,
+    month: Option<&str>,
+    user: Option<&str>,
+    late: Option<bool>,
+    page: &Page,
+) -> QueryResult<Vec<(ReportRow, VersionRow)>> {
+    let mut q = time_reports::table
+        .inner_join(time_report_versions::table)
+        .filter(time_reports::current_version.eq(time_report_versions::version))
+        .into_boxed();
+    if let Some(org) = scope.org() {
+        q = q.filter(time_reports::organisation_id.eq(org.to_string()));
+    }
+    if let Some(m) = month {
+        q = q.filter(time_reports::month.eq(m.to_string()));
+    }
+    if let Some(u) = user {
+        q = q.filter(time_reports::assistance_user_id.eq(u.to_string()));
+    }
+    if let Some(late) = late {
+        q = q.filter(time_report_versions::on_time.eq(!late));
+    }
+    if let Some(after) = &page.after {
+        q = q.filter(time_reports::id.gt(after.clone()));
+    }
+    q.order(time_reports::id.asc())
+        .limit(page.limit + 1)
+        .select((ReportRow::as_select(), VersionRow::as_select()))
+        .load(conn)
+}

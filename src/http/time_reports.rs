@@ -1,0 +1,464 @@
+//! `/time-reports`: monthly time reports (*tidsredovisning*), their
+//! versions and receipts.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+
+use super::deadlines::parse_month;
+use super::extract::{idempotency_key, Json};
+use super::pagination::{PageParams, Paginated};
+use super::AppState;
+use crate::auth::Caller;
+use crate::db::time_reports::{self as store, RowRow};
+use crate::db::{idempotency, DbConn};
+use crate::domain::quantity::minutes_to_hours_string;
+use crate::domain::report::RawRow;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::service::submission::{
+    self, lock_keys, receipt, Env, Outcome, Receipt, Refusal, Submission, SubmitError,
+};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/time-reports", web::post().to(create))
+        .route("/time-reports", web::get().to(list))
+        .route("/time-reports/{id}", web::get().to(get))
+        .route("/time-reports/{id}/versions", web::get().to(versions))
+        .route(
+            "/time-reports/{id}/versions/{version}",
+            web::get().to(version),
+        )
+        .route("/time-reports/{id}/audit", web::get().to(audit));
+}
+
+/// One shift.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RowInput {
+    pub assistant_id: String,
+    /// The day the shift starts, YYYY-MM-DD.
+    pub date: String,
+    /// Local clock time (Europe/Stockholm), HH:MM.
+    pub start: String,
+    /// Local clock time; at or before `start` means the next day; 24:00 is midnight.
+    pub end: String,
+    /// `active` (default), `waiting` (*väntetid*) or `standby` (*beredskap*).
+    pub kind: Option<String>,
+    /// Double assistance (*dubbelassistans*).
+    #[serde(default)]
+    pub double: bool,
+    /// Assistance during a hospital stay.
+    #[serde(default)]
+    pub hospital: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTimeReport {
+    pub assistance_user_id: String,
+    /// YYYY-MM.
+    pub month: String,
+    pub rows: Vec<RowInput>,
+    /// Required to replace an existing report for the month.
+    pub correction_reason: Option<String>,
+}
+
+impl CreateTimeReport {
+    fn into_submission(self) -> Submission {
+        Submission {
+            assistance_user_id: self.assistance_user_id,
+            month: self.month,
+            rows: self
+                .rows
+                .into_iter()
+                .map(|r| RawRow {
+                    assistant_id: r.assistant_id,
+                    date: r.date,
+                    start: r.start,
+                    end: r.end,
+                    kind: r.kind,
+                    double: r.double,
+                    hospital: r.hospital,
+                })
+                .collect(),
+            correction_reason: self.correction_reason,
+        }
+    }
+}
+
+/// A stored row.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RowOutput {
+    pub assistant_id: String,
+    pub date: String,
+    pub start: String,
+    pub end: String,
+    pub kind: String,
+    pub double: bool,
+    pub hospital: bool,
+    /// Elapsed hours (real time, DST included).
+    pub hours: String,
+    /// False when the assistant was not registered with FK on the day.
+    pub payable: bool,
+}
+
+impl From<RowRow> for RowOutput {
+    fn from(r: RowRow) -> Self {
+        Self {
+            assistant_id: r.assistant_id,
+            date: r.work_date.to_string(),
+            start: r.start_time,
+            end: r.end_time,
+            kind: r.kind,
+            double: r.is_double,
+            hospital: r.hospital,
+            hours: minutes_to_hours_string(r.minutes),
+            payable: r.payable,
+        }
+    }
+}
+
+/// A version with its rows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimeReport {
+    #[serde(flatten)]
+    pub receipt: Receipt,
+    pub rows: Vec<RowOutput>,
+}
+
+/// Maps a refusal to its problem: rule violations with JSON pointers.
+pub fn refusal_problem(r: Refusal) -> ApiError {
+    match r {
+        Refusal::Invalid(issues) => ApiError::validation(
+            issues
+                .iter()
+                .map(|i| {
+                    let mut e = FieldError::at(submission::pointer(i), i.code, i.message.clone());
+                    if !i.related_rows.is_empty() {
+                        let related: Vec<String> = i.related_rows.iter().map(|r| format!("/rows/{r}")).collect();
+                        e = e.with("related", related);
+                    }
+                    e
+                })
+                .collect(),
+        ),
+        Refusal::UnknownUser => ApiError::validation(vec![FieldError::at(
+            "/assistance_user_id",
+            "unknown_assistance_user",
+            "No such assistance user in your organisation.",
+        )]),
+        Refusal::CorrectionRequired {
+            report_id,
+            current_version,
+        } => ApiError::conflict(
+            "correction_reason_required",
+            format!(
+                "A report for this month already exists (version {current_version}); send `correction_reason` to replace it with a new version."
+            ),
+        )
+        .with("report_id", report_id)
+        .with("current_version", current_version),
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(e: SubmitError) -> Self {
+        match e {
+            SubmitError::Refused(r) => refusal_problem(r),
+            SubmitError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// The stored reply to an idempotent request.
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn respond(self) -> HttpResponse {
+        HttpResponse::build(
+            actix_web::http::StatusCode::from_u16(self.status)
+                .unwrap_or(actix_web::http::StatusCode::OK),
+        )
+        .content_type("application/json")
+        .body(self.body)
+    }
+}
+
+/// Runs `work` once per (organisation, scope, Idempotency-Key): a repeat with
+/// the same request returns the first reply; with another request it is
+/// refused. Runs inside the caller's write transaction.
+pub fn idempotent(
+    conn: &mut DbConn,
+    org: &str,
+    scope: &str,
+    key: Option<&str>,
+    request_hash: &str,
+    now: chrono::NaiveDateTime,
+    work: impl FnOnce(&mut DbConn) -> ApiResult<Reply>,
+) -> ApiResult<Reply> {
+    if let Some(key) = key {
+        if let Some(stored) = idempotency::find(conn, org, scope, key)? {
+            if stored.request_hash != request_hash {
+                return Err(ApiError::unprocessable(
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was used with a different request; use a new key.",
+                ));
+            }
+            return Ok(Reply {
+                status: stored.status as u16,
+                body: stored.response,
+            });
+        }
+    }
+    let reply = work(conn)?;
+    if let Some(key) = key {
+        idempotency::store(
+            conn,
+            &idempotency::StoredResponse {
+                organisation_id: org.to_string(),
+                scope: scope.to_string(),
+                idempotency_key: key.to_string(),
+                request_hash: request_hash.to_string(),
+                status: reply.status as i32,
+                response: reply.body.clone(),
+                created_at: now,
+            },
+        )?;
+    }
+    Ok(reply)
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Submit a month's time report. 201 with a receipt for a new version; 200
+/// with the current receipt when the rows equal the current version.
+#[utoipa::path(post, path = "/api/v1/time-reports", tag = "time reports", request_body = CreateTimeReport,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays return the first reply")),
+    responses((status = 201, body = Receipt), (status = 200, body = Receipt, description = "Identical to the current version; nothing stored"),
+              (status = 409, body = crate::error::Problem, description = "A report exists; `correction_reason` needed"),
+              (status = 422, body = crate::error::Problem, description = "Every rule violation, each with its JSON pointer")),
+    security(("bearer" = [])))]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: Json<CreateTimeReport>,
+) -> ApiResult<HttpResponse> {
+    let org = caller.writer_org()?.to_string();
+    let key = idempotency_key(&req)?;
+    let request_hash = sha256_hex(&serde_json::to_vec(&body.0).expect("serialisable"));
+    let sub = body.0.into_submission();
+    let env = Env {
+        org_id: org.clone(),
+        actor: caller.actor(),
+        now: state.now(),
+        policy: state.deadline_policy,
+    };
+    let reply = state
+        .db(move |conn| {
+            let mut keys = lock_keys(conn, &org, std::slice::from_ref(&sub))?;
+            if let Some(k) = &key {
+                keys.push(format!("idempotency:{org}:{k}"));
+            }
+            conn.write_transaction(&keys, |conn| {
+                idempotent(
+                    conn,
+                    &org,
+                    "time-reports",
+                    key.as_deref(),
+                    &request_hash,
+                    env.now.naive_utc(),
+                    |conn| {
+                        let outcome = submission::submit(conn, &env, &sub)?;
+                        let status = match outcome {
+                            Outcome::Created(_) => 201,
+                            Outcome::Unchanged(_) => 200,
+                        };
+                        Ok(Reply {
+                            status,
+                            body: serde_json::to_string(outcome.receipt())
+                                .expect("receipt serialises"),
+                        })
+                    },
+                )
+            })
+        })
+        .await?;
+    Ok(reply.respond())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    /// YYYY-MM.
+    pub month: Option<String>,
+    pub assistance_user_id: Option<String>,
+    /// Only reports whose current version arrived after FK's deadline (true) or by it (false).
+    pub late: Option<bool>,
+}
+
+/// List reports (current versions, without rows).
+#[utoipa::path(get, path = "/api/v1/time-reports", tag = "time reports", params(ListQuery),
+    responses((status = 200, body = Paginated<Receipt>)), security(("bearer" = [])))]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+    }
+    .validated()?;
+    let month = q
+        .month
+        .as_deref()
+        .map(|m| parse_month(m, "month"))
+        .transpose()?
+        .map(|m| m.to_string());
+    let scope = caller.scope();
+    let (user, late) = (q.assistance_user_id.clone(), q.late);
+    let p = page.clone();
+    let rows = state
+        .db(move |conn| {
+            Ok(store::list_reports(
+                conn,
+                &scope,
+                month.as_deref(),
+                user.as_deref(),
+                late,
+                &p,
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Paginated::from_rows(
+        rows,
+        &page,
+        |(r, _)| r.id.clone(),
+        |(r, v)| receipt(&r, &v),
+    )))
+}
+
+/// Loads a version (the current one when `version` is None) with its rows.
+fn load(
+    conn: &mut DbConn,
+    caller_scope: &crate::auth::Scope,
+    id: &str,
+    version: Option<i32>,
+) -> ApiResult<TimeReport> {
+    let report = store::get_report(conn, caller_scope, id)?
+        .ok_or_else(|| ApiError::not_found("Time report"))?;
+    let n = version.unwrap_or(report.current_version);
+    let v =
+        store::get_version(conn, &report.id, n)?.ok_or_else(|| ApiError::not_found("Version"))?;
+    let rows = store::rows_of_version(conn, &v.id)?;
+    Ok(TimeReport {
+        receipt: receipt(&report, &v),
+        rows: rows.into_iter().map(RowOutput::from).collect(),
+    })
+}
+
+/// The current version with its rows.
+#[utoipa::path(get, path = "/api/v1/time-reports/{id}", tag = "time reports",
+    responses((status = 200, body = TimeReport), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let scope = caller.scope();
+    let id = id.into_inner();
+    let report = state.db(move |conn| load(conn, &scope, &id, None)).await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// Every version's receipt, oldest first.
+#[utoipa::path(get, path = "/api/v1/time-reports/{id}/versions", tag = "time reports",
+    responses((status = 200, body = Vec<Receipt>), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn versions(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let scope = caller.scope();
+    let id = id.into_inner();
+    let list = state
+        .db(move |conn| {
+            let report = store::get_report(conn, &scope, &id)?
+                .ok_or_else(|| ApiError::not_found("Time report"))?;
+            Ok(store::list_versions(conn, &report.id)?
+                .iter()
+                .map(|v| receipt(&report, v))
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// One version, unchanged since it was received.
+#[utoipa::path(get, path = "/api/v1/time-reports/{id}/versions/{version}", tag = "time reports",
+    responses((status = 200, body = TimeReport), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn version(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, i32)>,
+) -> ApiResult<HttpResponse> {
+    let scope = caller.scope();
+    let (id, n) = path.into_inner();
+    let report = state
+        .db(move |conn| load(conn, &scope, &id, Some(n)))
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// One entry of the audit trail.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub content_hash: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Who submitted and corrected the report, when, with what hash and reason.
+#[utoipa::path(get, path = "/api/v1/time-reports/{id}/audit", tag = "time reports",
+    responses((status = 200, body = Vec<AuditEntry>), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn audit(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let scope = caller.scope();
+    let id = id.into_inner();
+    let entries = state
+        .db(move |conn| {
+            let report = store::get_report(conn, &scope, &id)?
+                .ok_or_else(|| ApiError::not_found("Time report"))?;
+            Ok(crate::db::audit::for_entity(
+                conn,
+                "time_report",
+                &report.id,
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(
+        entries
+            .into_iter()
+            .map(|e| AuditEntry {
+                at: super::utc_string(e.at),
+                actor: e.actor,
+                action: e.action,
+                content_hash: e.content_hash,
+                reason: e.reason,
+            })
+            .collect::<Vec<_>>(),
+    ))
+}

@@ -1,0 +1,4 @@
+//! Application services: the use cases that tie domain rules to storage,
+//! shared by the HTTP API, the CSV import and the CLI.
+
+pub mod submission;

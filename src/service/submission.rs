@@ -1,0 +1,462 @@
+//! The one pipeline every time report passes through, whether it came as
+//! JSON, as a CSV file or from the CLI: gather what the database knows, run
+//! the domain rules, and store a new immutable version, or refuse and store
+//! nothing.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::Scope;
+use crate::db::register as reg;
+use crate::db::time_reports::{self as store, ReportRow, RowRow, VersionRow};
+use crate::db::DbConn;
+use crate::domain::deadline::{
+    fk_due_date, internal_due_date, is_on_time, stockholm_date, DeadlinePolicy,
+};
+use crate::domain::identity::PersonalNumber;
+use crate::domain::month::ReportMonth;
+use crate::domain::quantity::{minutes_to_hours_string, PayableUnits};
+use crate::domain::register::WorkingTimeRule;
+use crate::domain::report::{
+    check_report, content_hash, parse_report, AssistantFacts, Context, DecisionFacts,
+    EmploymentFacts, Issue, RawRow, StoredShift, Target,
+};
+use crate::domain::shift::ShiftKind;
+
+/// One month's report for one assistance user.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub assistance_user_id: String,
+    pub month: String,
+    pub rows: Vec<RawRow>,
+    pub correction_reason: Option<String>,
+}
+
+/// Who submits, and when.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub org_id: String,
+    pub actor: String,
+    pub now: DateTime<Utc>,
+    pub policy: DeadlinePolicy,
+}
+
+/// Why a report was refused (nothing was stored).
+#[derive(Debug, Clone)]
+pub enum Refusal {
+    /// Rule violations, every one found.
+    Invalid(Vec<Issue>),
+    /// The assistance user is not the organisation's.
+    UnknownUser,
+    /// A report exists for the month and this one has other rows but no
+    /// `correction_reason`.
+    CorrectionRequired {
+        report_id: String,
+        current_version: i32,
+    },
+}
+
+#[derive(Debug)]
+pub enum SubmitError {
+    Refused(Refusal),
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for SubmitError {
+    fn from(e: diesel::result::Error) -> Self {
+        SubmitError::Db(e)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// A new version was stored (or, on a dry run, would be).
+    Created(Receipt),
+    /// The rows equal the current version's: nothing was stored.
+    Unchanged(Receipt),
+}
+
+impl Outcome {
+    pub fn receipt(&self) -> &Receipt {
+        match self {
+            Outcome::Created(r) | Outcome::Unchanged(r) => r,
+        }
+    }
+}
+
+/// Hours of a report version, as decimal strings with two decimals.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct Hours {
+    /// Elapsed hours of active assistance.
+    pub active: String,
+    /// Elapsed hours of waiting time (*väntetid*), counted ¼.
+    pub waiting: String,
+    /// Elapsed hours of standby (*beredskap*), counted 1/7.
+    pub standby: String,
+    /// Converted hours that are payable: active + waiting/4 + standby/7,
+    /// summed exactly and rounded once (half away from zero).
+    pub payable: String,
+    /// Converted hours excluded from `payable` (assistant not registered
+    /// with FK on the day).
+    pub not_payable: String,
+}
+
+/// A warning stored with the version.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema, PartialEq, Eq)]
+pub struct Warning {
+    pub pointer: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// What the submitter gets back: the proof of what was received, when.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Receipt {
+    /// The report (organisation, assistance user, month); the same across versions.
+    pub id: String,
+    pub version: i32,
+    pub assistance_user_id: String,
+    pub month: String,
+    pub received_at: String,
+    /// FK's deadline for the month.
+    pub due_date: String,
+    /// The organisation's internal cut-off.
+    pub internal_due_date: String,
+    /// Arrived (Europe/Stockholm date) by `due_date`.
+    pub on_time: bool,
+    /// When late, what it means; null when on time.
+    pub lateness: Option<String>,
+    pub correction_reason: Option<String>,
+    pub row_count: i32,
+    pub hours: Hours,
+    /// SHA-256 of the normalised rows.
+    pub content_hash: String,
+    pub warnings: Vec<Warning>,
+}
+
+/// The JSON pointer of an issue in the submitted body.
+pub fn pointer(issue: &Issue) -> String {
+    match issue.target {
+        Target::Month => "/month".to_string(),
+        Target::Row { index, field: None } => format!("/rows/{index}"),
+        Target::Row {
+            index,
+            field: Some(f),
+        } => format!("/rows/{index}/{}", f.name()),
+    }
+}
+
+pub fn receipt(report: &ReportRow, v: &VersionRow) -> Receipt {
+    let warnings: Vec<Warning> = serde_json::from_str(&v.warnings).unwrap_or_default();
+    Receipt {
+        id: report.id.clone(),
+        version: v.version,
+        assistance_user_id: report.assistance_user_id.clone(),
+        month: report.month.clone(),
+        received_at: crate::http::utc_string(v.received_at),
+        due_date: v.due_date.to_string(),
+        internal_due_date: v.internal_due_date.to_string(),
+        on_time: v.on_time,
+        lateness: (!v.on_time).then(|| {
+            format!(
+                "Received after FK's deadline {}. FK may refuse payment for a month reported late (FKFS 2016:4; HFD 2023).",
+                v.due_date
+            )
+        }),
+        correction_reason: v.correction_reason.clone(),
+        row_count: v.row_count,
+        hours: Hours {
+            active: minutes_to_hours_string(v.active_minutes),
+            waiting: minutes_to_hours_string(v.waiting_minutes),
+            standby: minutes_to_hours_string(v.standby_minutes),
+            payable: PayableUnits(v.payable_units).to_hours_string(),
+            not_payable: PayableUnits(v.not_payable_units).to_hours_string(),
+        },
+        content_hash: v.content_hash.clone(),
+        warnings,
+    }
+}
+
+/// Lock keys for a set of submissions: one per report and one per person,
+/// so that concurrent submissions that could overlap are serialised (on
+/// PostgreSQL, across instances).
+pub fn lock_keys(
+    conn: &mut DbConn,
+    org: &str,
+    subs: &[Submission],
+) -> diesel::QueryResult<Vec<String>> {
+    let mut keys = HashSet::new();
+    let mut ids = HashSet::new();
+    for s in subs {
+        keys.insert(format!(
+            "report:{org}:{}:{}",
+            s.assistance_user_id,
+            s.month.trim()
+        ));
+        ids.extend(s.rows.iter().map(|r| r.assistant_id.trim().to_string()));
+    }
+    let ids: Vec<String> = ids.into_iter().collect();
+    for a in reg::get_assistants(conn, org, &ids)? {
+        keys.insert(format!("person:{}", a.personnummer));
+    }
+    let mut keys: Vec<String> = keys.into_iter().collect();
+    keys.sort();
+    Ok(keys)
+}
+
+/// Validates and stores one submission. Call inside a write transaction
+/// (see [`DbConn::write_transaction`]) holding [`lock_keys`]; on `Err` the
+/// caller's transaction rolls back.
+pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome, SubmitError> {
+    let org = env.org_id.as_str();
+    let scope = Scope::Org(org.to_string());
+    if reg::get_assistance_user(conn, &scope, &sub.assistance_user_id)?.is_none() {
+        return Err(SubmitError::Refused(Refusal::UnknownUser));
+    }
+    let today = stockholm_date(env.now);
+    let parsed = parse_report(&sub.month, &sub.rows, today);
+    let Some(month) = parsed.month else {
+        return Err(SubmitError::Refused(Refusal::Invalid(parsed.errors)));
+    };
+    let existing = store::find_report(conn, org, &sub.assistance_user_id, &month.to_string())?;
+    let ctx = load_context(
+        conn,
+        org,
+        &sub.assistance_user_id,
+        month,
+        &parsed.rows,
+        existing.as_ref(),
+        today,
+    )?;
+    let checked = check_report(month, &parsed.rows, &ctx);
+    let mut errors = parsed.errors;
+    errors.extend(checked.errors);
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| match e.target {
+            Target::Month => (0, 0),
+            Target::Row { index, .. } => (1, index),
+        });
+        return Err(SubmitError::Refused(Refusal::Invalid(errors)));
+    }
+    let hash = content_hash(&parsed.rows);
+    let current = match &existing {
+        Some(r) => store::get_version(conn, &r.id, r.current_version)?,
+        None => None,
+    };
+    if let (Some(report), Some(cur)) = (&existing, &current) {
+        if cur.content_hash == hash {
+            return Ok(Outcome::Unchanged(receipt(report, cur)));
+        }
+        if sub
+            .correction_reason
+            .as_deref()
+            .is_none_or(|r| r.trim().is_empty())
+        {
+            return Err(SubmitError::Refused(Refusal::CorrectionRequired {
+                report_id: report.id.clone(),
+                current_version: cur.version,
+            }));
+        }
+    }
+
+    let now = env.now.naive_utc();
+    let report = match existing {
+        Some(r) => r,
+        None => {
+            let r = ReportRow {
+                id: crate::http::new_id(),
+                organisation_id: org.to_string(),
+                assistance_user_id: sub.assistance_user_id.clone(),
+                month: month.to_string(),
+                current_version: 0,
+                created_at: now,
+                updated_at: now,
+            };
+            store::insert_report(conn, &r)?;
+            r
+        }
+    };
+    let due = fk_due_date(month, env.policy);
+    let internal = internal_due_date(month, reg::cutoff_day(conn, org)?, env.policy);
+    let version = current.as_ref().map_or(1, |c| c.version + 1);
+    let warnings: Vec<Warning> = checked
+        .warnings
+        .iter()
+        .map(|w| Warning {
+            pointer: pointer(w),
+            code: w.code.to_string(),
+            message: w.message.clone(),
+        })
+        .collect();
+    let v = VersionRow {
+        id: crate::http::new_id(),
+        report_id: report.id.clone(),
+        version,
+        received_at: now,
+        submitted_by: env.actor.clone(),
+        correction_reason: if version > 1 {
+            sub.correction_reason.as_ref().map(|r| r.trim().to_string())
+        } else {
+            None
+        },
+        content_hash: hash,
+        due_date: due,
+        internal_due_date: internal,
+        on_time: is_on_time(env.now, due),
+        row_count: parsed.rows.len() as i32,
+        active_minutes: checked.totals.active_minutes,
+        waiting_minutes: checked.totals.waiting_minutes,
+        standby_minutes: checked.totals.standby_minutes,
+        payable_units: checked.totals.payable.0,
+        not_payable_units: checked.totals.not_payable.0,
+        warnings: serde_json::to_string(&warnings).expect("warnings serialise"),
+    };
+    let rows: Vec<RowRow> = parsed
+        .rows
+        .iter()
+        .zip(&checked.payable)
+        .map(|(r, &payable)| RowRow {
+            version_id: v.id.clone(),
+            row_index: r.index as i32,
+            assistant_id: r.assistant_id.clone(),
+            work_date: r.date,
+            start_time: r.start.to_string(),
+            end_time: r.end.to_string(),
+            kind: r.kind.as_str().to_string(),
+            is_double: r.double,
+            hospital: r.hospital,
+            start_utc: r.shift.start_utc.naive_utc(),
+            end_utc: r.shift.end_utc.naive_utc(),
+            minutes: r.minutes(),
+            payable,
+        })
+        .collect();
+    store::insert_version(conn, &v, &rows)?;
+    store::set_current_version(conn, &report.id, version, now)?;
+    crate::db::audit::record(
+        conn,
+        crate::db::audit::AuditEntry {
+            organisation_id: Some(org),
+            actor: &env.actor,
+            action: if version == 1 { "submit" } else { "correct" },
+            entity: "time_report",
+            entity_id: &report.id,
+            content_hash: Some(&v.content_hash),
+            reason: v.correction_reason.as_deref(),
+            at: now,
+        },
+    )?;
+    let mut report = report;
+    report.current_version = version;
+    Ok(Outcome::Created(receipt(&report, &v)))
+}
+
+/// The longest working-time reference period, so that stored shifts cover it.
+fn longest_reference_days() -> i64 {
+    [
+        WorkingTimeRule::WorkingHoursAct,
+        WorkingTimeRule::HouseholdWorkAct,
+    ]
+    .iter()
+    .map(|r| r.limit().reference_days)
+    .max()
+    .unwrap_or(0)
+}
+
+fn load_context(
+    conn: &mut DbConn,
+    org: &str,
+    user: &str,
+    month: ReportMonth,
+    rows: &[crate::domain::report::ParsedRow],
+    existing: Option<&ReportRow>,
+    today: chrono::NaiveDate,
+) -> diesel::QueryResult<Context> {
+    let ids: Vec<String> = rows
+        .iter()
+        .map(|r| r.assistant_id.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let assistants = reg::get_assistants(conn, org, &ids)?;
+    let employments = reg::employments_of_assistants(conn, &ids)?;
+    let mut facts = HashMap::new();
+    for a in &assistants {
+        let mine: Vec<_> = employments
+            .iter()
+            .filter(|e| e.assistant_id == a.id && e.organisation_id == org)
+            .collect();
+        let for_user: Vec<EmploymentFacts> = mine
+            .iter()
+            .filter(|e| e.assistance_user_id == user)
+            .map(|e| EmploymentFacts {
+                start: e.start_date,
+                end: e.end_date,
+                registered_with_fk_on: e.registered_with_fk_on,
+                rule: WorkingTimeRule::parse(&e.working_time_rule)
+                    .unwrap_or(WorkingTimeRule::WorkingHoursAct),
+            })
+            .collect();
+        let rule = for_user.first().map(|e| e.rule).or_else(|| {
+            mine.first()
+                .and_then(|e| WorkingTimeRule::parse(&e.working_time_rule))
+        });
+        let birth_date = PersonalNumber::parse(&a.personnummer)
+            .map(|p| p.birth_date())
+            .unwrap_or(chrono::NaiveDate::MIN);
+        facts.insert(
+            a.id.clone(),
+            AssistantFacts {
+                person: a.personnummer.clone(),
+                birth_date,
+                lives_in_eea: a.lives_in_eea,
+                employments: for_user,
+                rule,
+            },
+        );
+    }
+    let decisions = reg::decisions_for_user(conn, org, user, month.first_day(), month.last_day())?
+        .into_iter()
+        .map(|d| DecisionFacts {
+            valid_from: d.valid_from,
+            valid_to: d.valid_to,
+            double_centi: d.double_hours_per_week_centi,
+        })
+        .collect();
+    let persons: Vec<String> = assistants.iter().map(|a| a.personnummer.clone()).collect();
+    let stored = if persons.is_empty() {
+        Vec::new()
+    } else {
+        // Shifts are at most 24 h (+1 at DST), so a day's margin each side
+        // catches every overlap; the working-time check needs the reference
+        // period before the month.
+        let from = (month.first_day() - Duration::days(longest_reference_days() + 1))
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight");
+        let to = (month.last_day() + Duration::days(3))
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight");
+        store::stored_shifts(conn, &persons, from, to, existing.map(|r| r.id.as_str()))?
+            .into_iter()
+            .map(|s| StoredShift {
+                same_org: s.organisation_id == org,
+                person: s.personnummer,
+                start_utc: s.start_utc.and_utc(),
+                end_utc: s.end_utc.and_utc(),
+                date: s.work_date,
+                kind: ShiftKind::parse(&s.kind).unwrap_or(ShiftKind::Active),
+                minutes: s.minutes,
+                report_month: s.month,
+            })
+            .collect()
+    };
+    Ok(Context {
+        today: Some(today),
+        assistants: facts,
+        decisions,
+        stored,
+    })
+}
