@@ -29,6 +29,10 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Print a signed bearer token (HS256) for bootstrapping and scripts.
     Token(TokenArgs),
+    /// Import a CSV file of time reports (docs/csv-format.md) for an organisation.
+    Import(crate::import::cli::ImportArgs),
+    /// Fill the database with a demo provider and print its token.
+    SeedDemo(SeedDemoArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -49,6 +53,17 @@ pub struct TokenArgs {
     /// Subject recorded in the audit trail.
     #[arg(long, default_value = "cli")]
     pub sub: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SeedDemoArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    #[command(flatten)]
+    pub secret: SecretArgs,
+    /// Lifetime of the printed provider token, in seconds.
+    #[arg(long, default_value_t = 8 * 3600)]
+    pub ttl: i64,
 }
 
 pub fn main() -> ExitCode {
@@ -77,6 +92,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             })
         }
+        Command::SeedDemo(args) => seed_demo(args),
+        Command::Import(args) => crate::import::cli::run(args),
         Command::Migrate(args) => {
             let url = DatabaseUrl::parse(&args.database_url)?;
             db::run_migrations(&url)
@@ -105,4 +122,43 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn seed_demo(args: SeedDemoArgs) -> anyhow::Result<()> {
+    let url = DatabaseUrl::parse(&args.db.database_url)?;
+    db::run_migrations(&url)?;
+    let secret = resolve_secret(&url, args.secret.jwt_secret.as_deref(), true)?;
+    let mut conn = db::Manager::new(url).connect_now()?;
+    let now = chrono::Utc::now();
+    let seeded = crate::demo::seed(&mut conn, now, crate::domain::deadline::DeadlinePolicy::default())?;
+    let claims = Claims {
+        sub: "demo".into(),
+        role: Role::Provider,
+        org: Some(seeded.organisation_id.clone()),
+        exp: now.timestamp() + args.ttl,
+        iat: Some(now.timestamp()),
+    };
+    let token = JwtKeys::from_secret(secret.as_bytes()).issue(&claims)?;
+    let months: Vec<String> = seeded.months.iter().map(|m| m.to_string()).collect();
+    eprintln!(
+        "Seeded \"Demo Assistans AB\" ({}): {} assistance users, {} reports for {} (one late, one corrected, one missing).",
+        seeded.organisation_id,
+        seeded.assistance_users,
+        seeded.reports,
+        months.join(", ")
+    );
+    if !seeded.demo_rates.is_empty() {
+        eprintln!(
+            "Added demo rates for {:?}, marked \"{}\".",
+            seeded.demo_rates,
+            crate::demo::DEMO_RATE_SOURCE
+        );
+    }
+    eprintln!("Provider token for the demo organisation (also on stdout):");
+    println!("{token}");
+    eprintln!(
+        "Open http://127.0.0.1:8080/dashboard#token={token}&month={} after `redovisa serve`.",
+        months.last().cloned().unwrap_or_default()
+    );
+    Ok(())
 }

@@ -42,9 +42,18 @@ pub struct ServeArgs {
     /// Move deadlines off weekends and holidays (lag 1930:173); our reading.
     #[arg(long, env = "REDOVISA_DEADLINE_WEEKDAY_RULE", default_value_t = true, action = clap::ArgAction::Set)]
     pub deadline_weekday_rule: bool,
+    /// Largest accepted employment document (PDF, PNG, JPEG), in bytes.
+    #[arg(long, env = "REDOVISA_MAX_DOCUMENT_BYTES", default_value_t = crate::http::documents::DEFAULT_MAX_DOCUMENT_BYTES)]
+    pub max_document_bytes: usize,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "REDOVISA_WORKERS")]
     pub workers: Option<usize>,
+    /// Largest accepted CSV upload (`POST /imports/time-reports`), in bytes.
+    #[arg(long, env = "REDOVISA_MAX_IMPORT_BYTES", default_value_t = crate::import::DEFAULT_MAX_BYTES)]
+    pub max_import_bytes: u64,
+    /// Errors listed in a refused CSV import; the rest are counted in `errors_omitted`.
+    #[arg(long, env = "REDOVISA_MAX_IMPORT_ERRORS", default_value_t = crate::import::DEFAULT_MAX_ERRORS)]
+    pub max_import_errors: usize,
 }
 
 /// Everything the application needs to start.
@@ -56,7 +65,13 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub pool_size: u32,
     pub deadline_policy: DeadlinePolicy,
+    /// Largest accepted employment document, in bytes (default 10 MiB).
+    pub max_document_bytes: usize,
     pub workers: Option<usize>,
+    /// Largest accepted CSV upload, in bytes.
+    pub max_import_bytes: u64,
+    /// Errors listed in a refused CSV import.
+    pub max_import_errors: usize,
 }
 
 impl Settings {
@@ -73,6 +88,9 @@ impl Settings {
                 weekday_rule: args.deadline_weekday_rule,
             },
             workers: args.workers,
+            max_document_bytes: args.max_document_bytes,
+            max_import_bytes: args.max_import_bytes,
+            max_import_errors: args.max_import_errors,
         })
     }
 }

@@ -33,12 +33,19 @@ impl Application {
         };
         let keys = JwtKeys::from_secret(settings.jwt_secret.as_bytes());
         let limit = settings.max_body_bytes;
+        let document_limit = http::documents::DocumentLimit(settings.max_document_bytes);
+        let import_limits = http::imports::ImportLimits {
+            max_bytes: settings.max_import_bytes,
+            max_errors: settings.max_import_errors,
+        };
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(http::middleware::request_context))
                 .app_data(web::Data::new(state.clone()))
                 .app_data(web::Data::new(keys.clone()))
                 .app_data(web::Data::new(BodyLimit(limit)))
+                .app_data(web::Data::new(document_limit))
+                .app_data(web::Data::new(import_limits))
                 .app_data(web::PayloadConfig::new(limit))
                 .app_data(web::QueryConfig::default().error_handler(http::query_error))
                 .app_data(web::PathConfig::default().error_handler(http::path_error))

@@ -2,7 +2,10 @@
 //! embedded migrations, and the queries (one module per aggregate).
 
 pub mod audit;
+pub mod dashboard;
+pub mod documents;
 pub mod idempotency;
+pub mod invoices;
 pub mod register;
 pub mod schema;
 pub mod time_reports;
@@ -138,14 +141,22 @@ impl ManageConnection for Manager {
     }
 }
 
+/// Advisory-lock id held while migrating ("redovisa" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7265_646f_7669_7361;
+
 /// Applies the pending migrations of the URL's backend.
 pub fn run_migrations(url: &DatabaseUrl) -> anyhow::Result<()> {
     let mut conn = Manager::new(url.clone()).connect_now()?;
     let applied = match &mut conn {
         DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-        DbConn::Postgres(c) => c
-            .run_pending_migrations(POSTGRES_MIGRATIONS)
-            .map(|v| v.len()),
+        DbConn::Postgres(c) => {
+            // Instances starting together must not race on the same
+            // migration: a session-level advisory lock serialises them.
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(c)?;
+            let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(c)?;
+            result
+        }
     }
     .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
     tracing::info!(applied, "database migrations up to date");

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use super::schema::{assistance_users, assistants, decisions, employments, organisations, rates};
 use super::DbConn;
 use crate::auth::Scope;
+use crate::domain::register::{WorkingTimeLimit, WorkingTimeRule};
 use crate::http::pagination::Page;
 
 macro_rules! scoped {
@@ -239,6 +240,20 @@ pub fn list_decisions(
         .load(conn)
 }
 
+/// Every decision of a user, oldest first.
+pub fn all_decisions_for_user(
+    conn: &mut DbConn,
+    org_id: &str,
+    assistance_user_id: &str,
+) -> QueryResult<Vec<DecisionRow>> {
+    decisions::table
+        .filter(decisions::organisation_id.eq(org_id))
+        .filter(decisions::assistance_user_id.eq(assistance_user_id))
+        .order((decisions::valid_from.asc(), decisions::id.asc()))
+        .select(DecisionRow::as_select())
+        .load(conn)
+}
+
 /// Decisions of a user that overlap `[from, to]`.
 pub fn decisions_for_user(
     conn: &mut DbConn,
@@ -376,6 +391,25 @@ pub struct EmploymentRow {
     pub working_time_rule: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Hundredths of an hour per week; null = the rule's default.
+    pub working_time_limit_centi: Option<i64>,
+    /// Days in the reference period; null = the rule's default.
+    pub working_time_reference_days: Option<i32>,
+}
+
+impl EmploymentRow {
+    /// The rule and the limit in force for this employment.
+    pub fn working_time(&self) -> (WorkingTimeRule, WorkingTimeLimit) {
+        let rule = WorkingTimeRule::parse(&self.working_time_rule).unwrap_or(WorkingTimeRule::WorkingHoursAct);
+        let default = rule.limit();
+        (
+            rule,
+            WorkingTimeLimit {
+                hours_per_week_centi: self.working_time_limit_centi.unwrap_or(default.hours_per_week_centi),
+                reference_days: self.working_time_reference_days.map_or(default.reference_days, i64::from),
+            },
+        )
+    }
 }
 
 pub fn insert_employment(conn: &mut DbConn, row: &EmploymentRow) -> QueryResult<()> {

@@ -66,6 +66,8 @@ diesel::table! {
         working_time_rule -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        working_time_limit_centi -> Nullable<BigInt>,
+        working_time_reference_days -> Nullable<Integer>,
     }
 }
 
@@ -130,6 +132,19 @@ diesel::table! {
         payable_units -> BigInt,
         not_payable_units -> BigInt,
         warnings -> Text,
+        warning_counts -> Text,
+    }
+}
+
+diesel::table! {
+    time_report_days (version_id, assistant_id, work_date) {
+        version_id -> Text,
+        assistant_id -> Text,
+        work_date -> Date,
+        payable_units -> BigInt,
+        not_payable_units -> BigInt,
+        double_units -> BigInt,
+        working_minutes -> BigInt,
     }
 }
 
@@ -163,6 +178,71 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invoices (id) {
+        id -> Text,
+        organisation_id -> Text,
+        assistance_user_id -> Text,
+        month -> Text,
+        current_version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    invoice_versions (id) {
+        id -> Text,
+        invoice_id -> Text,
+        version -> Integer,
+        received_at -> Timestamp,
+        submitted_by -> Text,
+        content_hash -> Text,
+        due_date -> Date,
+        internal_due_date -> Date,
+        on_time -> Bool,
+        invoice_number -> Nullable<Text>,
+        time_report_id -> Text,
+        time_report_version -> Integer,
+        payable_hundredths -> BigInt,
+        sek_per_hour_ore -> Nullable<BigInt>,
+        amount_ore -> BigInt,
+        computed_amount_ore -> BigInt,
+        costs -> Nullable<Text>,
+        hospital_days -> Text,
+        lines -> Text,
+        summary -> Text,
+        basis_token -> Text,
+        grant_periods -> Text,
+        warnings -> Text,
+    }
+}
+
+diesel::table! {
+    document_blobs (sha256) {
+        sha256 -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        content -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    employment_documents (id) {
+        id -> Text,
+        organisation_id -> Text,
+        employment_id -> Text,
+        kind -> Text,
+        sha256 -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        filename -> Nullable<Text>,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(assistance_users -> organisations (organisation_id));
 diesel::joinable!(decisions -> assistance_users (assistance_user_id));
 diesel::joinable!(assistants -> organisations (organisation_id));
@@ -171,6 +251,12 @@ diesel::joinable!(time_reports -> assistance_users (assistance_user_id));
 diesel::joinable!(time_report_versions -> time_reports (report_id));
 diesel::joinable!(time_report_rows -> time_report_versions (version_id));
 diesel::joinable!(time_report_rows -> assistants (assistant_id));
+diesel::joinable!(time_report_days -> time_report_versions (version_id));
+diesel::joinable!(time_report_days -> assistants (assistant_id));
+
+diesel::joinable!(invoice_versions -> invoices (invoice_id));
+diesel::joinable!(employment_documents -> employments (employment_id));
+diesel::joinable!(employment_documents -> document_blobs (sha256));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -184,5 +270,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     time_reports,
     time_report_versions,
     time_report_rows,
+    time_report_days,
     idempotency_keys,
+    invoices,
+    invoice_versions,
+    document_blobs,
+    employment_documents,
 );

@@ -3,7 +3,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{assistants, time_report_rows, time_report_versions, time_reports};
+use super::schema::{
+    assistants, time_report_days, time_report_rows, time_report_versions, time_reports,
+};
 use super::DbConn;
 use crate::auth::Scope;
 use crate::http::pagination::Page;
@@ -41,6 +43,21 @@ pub struct VersionRow {
     pub not_payable_units: i64,
     /// JSON array of `{pointer, code, message}`.
     pub warnings: String,
+    /// JSON object: warning code → count.
+    pub warning_counts: String,
+}
+
+/// Totals of one assistant's shifts starting on one day, per version.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = time_report_days)]
+pub struct DayRow {
+    pub version_id: String,
+    pub assistant_id: String,
+    pub work_date: NaiveDate,
+    pub payable_units: i64,
+    pub not_payable_units: i64,
+    pub double_units: i64,
+    pub working_minutes: i64,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -137,10 +154,22 @@ pub fn set_current_version(
         .map(drop)
 }
 
-pub fn insert_version(conn: &mut DbConn, v: &VersionRow, rows: &[RowRow]) -> QueryResult<()> {
+pub fn insert_version(
+    conn: &mut DbConn,
+    v: &VersionRow,
+    rows: &[RowRow],
+    days: &[DayRow],
+) -> QueryResult<()> {
     diesel::insert_into(time_report_versions::table)
         .values(v)
         .execute(conn)?;
+    for chunk in days.chunks(1000) {
+        let insert = diesel::insert_into(time_report_days::table).values(chunk);
+        match conn {
+            DbConn::Sqlite(c) => insert.execute(c)?,
+            DbConn::Postgres(c) => insert.execute(c)?,
+        };
+    }
     // Multi-row inserts in chunks well under both backends' bind limits.
     // (MultiConnection has no batch insert: each backend does its own.)
     for chunk in rows.chunks(1000) {
@@ -235,5 +264,29 @@ pub fn list_reports(
     q.order(time_reports::id.asc())
         .limit(page.limit + 1)
         .select((ReportRow::as_select(), VersionRow::as_select()))
+        .load(conn)
+}
+
+/// Day totals of the current versions of one user's reports, in a date range.
+#[derive(Debug, Clone, Queryable)]
+pub struct UserDay {
+    pub work_date: NaiveDate,
+    pub payable_units: i64,
+    pub double_units: i64,
+}
+
+pub fn user_days(conn: &mut DbConn, org: &str, user: &str, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<UserDay>> {
+    time_report_days::table
+        .inner_join(time_report_versions::table.inner_join(time_reports::table))
+        .filter(time_reports::organisation_id.eq(org))
+        .filter(time_reports::assistance_user_id.eq(user))
+        .filter(time_reports::current_version.eq(time_report_versions::version))
+        .filter(time_report_days::work_date.ge(from))
+        .filter(time_report_days::work_date.le(to))
+        .select((
+            time_report_days::work_date,
+            time_report_days::payable_units,
+            time_report_days::double_units,
+        ))
         .load(conn)
 }

@@ -1,7 +1,7 @@
 //! Report deadlines (*sista inlämningsdag*) and lateness.
 //!
 //! Försäkringskassan's rule (FKFS 2016:4) is that the report for a month must
-//! have *arrived* by the 5th of the second month after it; HFD 2023:9 confirms
+//! have *arrived* by the 5th of the second month after it; HFD's ruling of 2023-02-10 confirms
 //! FK may refuse payment for a late report. Whether lag (1930:173) om
 //! beräkning av lagstadgad tid moves that date past weekends and holidays is
 //! our reading, not FK's stated practice, hence [`DeadlinePolicy`].

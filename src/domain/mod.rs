@@ -3,7 +3,9 @@
 
 pub mod calendar;
 pub mod deadline;
+pub mod grant;
 pub mod identity;
+pub mod invoice;
 pub mod month;
 pub mod quantity;
 pub mod register;

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::month::ReportMonth;
 use crate::domain::quantity::{minutes_to_hours_string, PayableUnits};
-use crate::domain::register::WorkingTimeRule;
+use crate::domain::register::{WorkingTimeLimit, WorkingTimeRule};
 use crate::domain::shift::{resolve_shift, ClockTime, ResolvedShift, ShiftError, ShiftKind};
 
 /// A row as submitted, before any parsing.
@@ -302,9 +302,9 @@ pub struct AssistantFacts {
     pub lives_in_eea: bool,
     /// Employments for the reported assistance user only.
     pub employments: Vec<EmploymentFacts>,
-    /// The working-time rule of the assistant's employment with the
-    /// reporting organisation (any user), for the working-time check.
-    pub rule: Option<WorkingTimeRule>,
+    /// The working-time rule and limit of the assistant's employment with
+    /// the reporting organisation (any user), for the working-time check.
+    pub working_time: Option<(WorkingTimeRule, WorkingTimeLimit)>,
 }
 
 /// A decision of the reported user (*beslut*).
@@ -599,35 +599,43 @@ fn check_overlaps(rows: &[ParsedRow], ctx: &Context, errors: &mut Vec<Issue>) {
 
 /// An assistant's shifts that start on one calendar day total at most 24 h.
 fn check_day_totals(rows: &[ParsedRow], ctx: &Context, errors: &mut Vec<Issue>) {
-    let mut per_day: BTreeMap<(&str, NaiveDate), (i64, Vec<usize>)> = BTreeMap::new();
+    struct Day {
+        minutes: i64,
+        rows: Vec<usize>,
+        elsewhere: bool,
+    }
+    let mut per_day: BTreeMap<(&str, NaiveDate), Day> = BTreeMap::new();
     for row in rows {
         if let Some(a) = ctx.assistants.get(&row.assistant_id) {
-            let e = per_day.entry((a.person.as_str(), row.date)).or_default();
-            e.0 += row.minutes();
-            e.1.push(row.index);
+            let e = per_day.entry((a.person.as_str(), row.date)).or_insert(Day {
+                minutes: 0,
+                rows: Vec::new(),
+                elsewhere: false,
+            });
+            e.minutes += row.minutes();
+            e.rows.push(row.index);
         }
     }
     for s in &ctx.stored {
         if let Some(e) = per_day.get_mut(&(s.person.as_str(), s.date)) {
-            e.0 += s.minutes;
+            e.minutes += s.minutes;
+            e.elsewhere |= !s.same_org;
         }
     }
-    for ((_, date), (minutes, indices)) in per_day {
-        if minutes > MAX_MINUTES_PER_DAY {
-            let last = *indices.iter().max().expect("at least one row");
-            let others: Vec<usize> = indices.iter().copied().filter(|&i| i != last).collect();
-            errors.push(
-                Issue::row(
-                    last,
-                    Some(Field::Date),
-                    "day_over_24h",
-                    format!(
-                        "The assistant's shifts starting on {date} add up to {} h, more than 24 h.",
-                        minutes_to_hours_string(minutes)
-                    ),
+    for ((_, date), day) in per_day {
+        if day.minutes > MAX_MINUTES_PER_DAY {
+            let last = *day.rows.iter().max().expect("at least one row");
+            let others: Vec<usize> = day.rows.iter().copied().filter(|&i| i != last).collect();
+            // Another employer's hours are not disclosed, only that they count.
+            let message = if day.elsewhere {
+                format!("The assistant's shifts starting on {date}, with those reported by another employer, add up to more than 24 h.")
+            } else {
+                format!(
+                    "The assistant's shifts starting on {date} add up to {} h, more than 24 h.",
+                    minutes_to_hours_string(day.minutes)
                 )
-                .related(others),
-            );
+            };
+            errors.push(Issue::row(last, Some(Field::Date), "day_over_24h", message).related(others));
         }
     }
 }
@@ -641,19 +649,19 @@ fn check_working_time(
     ctx: &Context,
     warnings: &mut Vec<Issue>,
 ) {
-    let mut persons: BTreeMap<&str, (WorkingTimeRule, usize)> = BTreeMap::new();
+    let mut persons: BTreeMap<&str, ((WorkingTimeRule, WorkingTimeLimit), usize)> = BTreeMap::new();
     for row in rows {
         if let Some(a) = ctx.assistants.get(&row.assistant_id) {
-            let rule = a.rule.unwrap_or(WorkingTimeRule::WorkingHoursAct);
+            let rule = a
+                .working_time
+                .unwrap_or((WorkingTimeRule::WorkingHoursAct, WorkingTimeRule::WorkingHoursAct.limit()));
             persons
                 .entry(a.person.as_str())
                 .or_insert((rule, row.index));
         }
     }
-    for (person, (rule, first_row)) in persons {
-        let limit = rule.limit();
-        let days = limit.reference_days;
-        let from = month.first_day() - Duration::days(days - 1);
+    for (person, ((rule, limit), first_row)) in persons {
+        let from = month.first_day() - Duration::days(limit.reference_days - 1);
         let mut daily: BTreeMap<NaiveDate, i64> = BTreeMap::new();
         let mine = rows
             .iter()
@@ -673,20 +681,10 @@ fn check_working_time(
                 *daily.entry(date).or_default() += minutes;
             }
         }
-        // Limit over `days` days in minutes: centi/100 h/week × 60 × days/7,
-        // compared exactly as minutes × 700 > centi × 60 × days.
-        let mut worst: Option<(NaiveDate, i64)> = None;
-        for end in month.iter_days() {
-            let start = end - Duration::days(days - 1);
-            let total: i64 = daily.range(start..=end).map(|(_, m)| m).sum();
-            if total * 700 > limit.hours_per_week_centi * 60 * days
-                && worst.is_none_or(|(_, w)| total > w)
-            {
-                worst = Some((end, total));
-            }
-        }
+        let days = limit.reference_days;
+        let worst = working_time_breach(&daily, limit, month);
         if let Some((end, total)) = worst {
-            let avg_centi = (total * 700 + 30 * days) / (60 * days);
+            let avg_centi = weekly_average_centi(total, days);
             warnings.push(Issue::row(
                 first_row,
                 Some(Field::AssistantId),
@@ -700,6 +698,89 @@ fn check_working_time(
             ));
         }
     }
+}
+
+/// The worst reference period ending on a day of `month` whose average
+/// working time per week exceeds the rule's limit: `(last day, minutes)`.
+/// `daily` holds a person's working minutes (active + waiting) per day,
+/// from all employers.
+pub fn working_time_breach(
+    daily: &BTreeMap<NaiveDate, i64>,
+    limit: WorkingTimeLimit,
+    month: ReportMonth,
+) -> Option<(NaiveDate, i64)> {
+    let days = limit.reference_days;
+    let mut worst: Option<(NaiveDate, i64)> = None;
+    for end in month.iter_days() {
+        let start = end - Duration::days(days - 1);
+        let total: i64 = daily.range(start..=end).map(|(_, m)| m).sum();
+        // Over `days` days the limit is centi/100 h/week × 60 × days/7
+        // minutes; compared exactly as minutes × 700 > centi × 60 × days.
+        if total * 700 > limit.hours_per_week_centi * 60 * days
+            && worst.is_none_or(|(_, w)| total > w)
+        {
+            worst = Some((end, total));
+        }
+    }
+    worst
+}
+
+/// Average hours per week (in hundredths) of `minutes` over `days` days.
+pub fn weekly_average_centi(minutes: i64, days: i64) -> i64 {
+    (minutes * 700 + 30 * days) / (60 * days)
+}
+
+/// Totals of one assistant's shifts starting on one day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayTotal<'a> {
+    pub assistant_id: &'a str,
+    pub date: NaiveDate,
+    pub payable: PayableUnits,
+    pub not_payable: PayableUnits,
+    /// Payable converted time of double-assistance rows.
+    pub double: PayableUnits,
+    /// Active and waiting minutes (working time).
+    pub working_minutes: i64,
+}
+
+/// Per assistant and day, the figures balances and dashboards need, so that
+/// they never rescan rows. `payable` is [`Checked::payable`].
+pub fn day_totals<'a>(rows: &'a [ParsedRow], payable: &[bool]) -> Vec<DayTotal<'a>> {
+    let mut map: BTreeMap<(&str, NaiveDate), DayTotal> = BTreeMap::new();
+    for (row, &ok) in rows.iter().zip(payable) {
+        let t = map
+            .entry((row.assistant_id.as_str(), row.date))
+            .or_insert(DayTotal {
+                assistant_id: &row.assistant_id,
+                date: row.date,
+                payable: PayableUnits::ZERO,
+                not_payable: PayableUnits::ZERO,
+                double: PayableUnits::ZERO,
+                working_minutes: 0,
+            });
+        let units = PayableUnits::of(row.kind, row.minutes());
+        if ok {
+            t.payable += units;
+            if row.double {
+                t.double += units;
+            }
+        } else {
+            t.not_payable += units;
+        }
+        if row.kind != ShiftKind::Standby {
+            t.working_minutes += row.minutes();
+        }
+    }
+    map.into_values().collect()
+}
+
+/// Warning counts by code.
+pub fn warning_counts(warnings: &[Issue]) -> BTreeMap<&'static str, u32> {
+    let mut m = BTreeMap::new();
+    for w in warnings {
+        *m.entry(w.code).or_default() += 1;
+    }
+    m
 }
 
 /// SHA-256 over the normalised rows, independent of their order and of how
@@ -760,7 +841,7 @@ mod tests {
                 registered_with_fk_on: Some(d("2020-01-01")),
                 rule: WorkingTimeRule::WorkingHoursAct,
             }],
-            rule: Some(WorkingTimeRule::WorkingHoursAct),
+            working_time: Some((WorkingTimeRule::WorkingHoursAct, WorkingTimeRule::WorkingHoursAct.limit())),
         }
     }
 
@@ -937,6 +1018,27 @@ mod tests {
     }
 
     #[test]
+    fn other_employers_hours_count_but_are_not_disclosed() {
+        let mut c = ctx();
+        let p = parse_report("2026-10", &[raw("a", "2026-10-05", "00:00", "20:00", "active")], d("2026-11-10"));
+        let s = &p.rows[0].shift;
+        c.stored.push(StoredShift {
+            person: "p-a".into(),
+            same_org: false,
+            start_utc: s.end_utc,
+            end_utc: s.end_utc + Duration::hours(5),
+            date: d("2026-10-05"),
+            kind: ShiftKind::Active,
+            minutes: 300,
+            report_month: "2026-10".into(),
+        });
+        let out = check_report(p.month.unwrap(), &p.rows, &c);
+        assert_eq!(codes(&out.errors), ["day_over_24h"]);
+        assert!(out.errors[0].message.contains("another employer"));
+        assert!(!out.errors[0].message.contains("25.00"), "{}", out.errors[0].message);
+    }
+
+    #[test]
     fn double_assistance_rules() {
         let mut r1 = raw("a", "2026-10-05", "08:00", "12:00", "active");
         r1.double = true;
@@ -1061,6 +1163,26 @@ mod tests {
             .collect();
         let (_, out) = run(&rows, &ctx());
         assert!(!codes(&out.warnings).contains(&"working_time_exceeded"));
+    }
+
+    #[test]
+    fn day_totals_split_payable_double_and_working_time() {
+        let mut double = raw("a", "2026-10-01", "08:00", "10:00", "active");
+        double.double = true;
+        let rows = [
+            raw("a", "2026-10-01", "12:00", "16:00", "waiting"),
+            double,
+            raw("a", "2026-10-01", "18:00", "01:00", "standby"),
+            raw("b", "2026-10-01", "08:00", "09:00", "active"),
+        ];
+        let p = parse_report("2026-10", &rows, d("2026-11-10"));
+        let t = day_totals(&p.rows, &[true, true, true, false]);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].assistant_id, "a");
+        assert_eq!(t[0].payable.to_hours_string(), "4.00"); // 1 + 2 + 1
+        assert_eq!(t[0].double.to_hours_string(), "2.00");
+        assert_eq!(t[0].working_minutes, 360);
+        assert_eq!(t[1].not_payable.to_hours_string(), "1.00");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::Json;
+use super::extract::{Json, Query};
 use super::pagination::{PageParams, Paginated};
 use super::{created, new_id, utc_string, AppState, Faults};
 use crate::auth::Caller;
@@ -127,7 +127,7 @@ pub fn duplicate(e: diesel::result::Error, message: &'static str) -> ApiError {
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
-    q: web::Query<ListQuery>,
+    q: Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     let page = PageParams {
         limit: q.limit,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::assistance_users::{duplicate, personnummer_filter, ListQuery};
-use super::extract::Json;
+use super::extract::{Json, Query};
 use super::pagination::{PageParams, Paginated};
 use super::{created, new_id, utc_string, AppState, Faults};
 use crate::auth::Caller;
@@ -116,7 +116,7 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
-    q: web::Query<ListQuery>,
+    q: Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     let page = PageParams {
         limit: q.limit,

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::extract::Query;
 use super::AppState;
 use crate::auth::{Caller, Scope};
 use crate::db::register as repo;
@@ -61,7 +62,7 @@ pub async fn get(
     state: web::Data<AppState>,
     caller: Caller,
     month: web::Path<String>,
-    q: web::Query<DeadlineQuery>,
+    q: Query<DeadlineQuery>,
 ) -> ApiResult<HttpResponse> {
     let month = parse_month(&month, "month")?;
     let org = match caller.scope() {

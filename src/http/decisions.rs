@@ -6,7 +6,7 @@ use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::Json;
+use super::extract::{Json, Query};
 use super::pagination::{PageParams, Paginated};
 use super::{created, new_id, nullable, utc_string, AppState, Faults};
 use crate::auth::{Caller, Scope};
@@ -190,7 +190,9 @@ pub async fn create(
         id: new_id(),
         organisation_id: org,
         assistance_user_id: b.assistance_user_id,
-        hours_per_week_centi: hpw.unwrap_or(1),
+        // When unparseable (already a fault), the largest valid value keeps
+        // the other checks from reporting spurious faults against it.
+        hours_per_week_centi: hpw.unwrap_or(16_800),
         valid_from: b.valid_from,
         valid_to: b.valid_to,
         grant_period_months: b
@@ -227,7 +229,7 @@ pub struct DecisionQuery {
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
-    q: web::Query<DecisionQuery>,
+    q: Query<DecisionQuery>,
 ) -> ApiResult<HttpResponse> {
     let page = PageParams {
         limit: q.limit,

@@ -6,7 +6,7 @@ use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::Json;
+use super::extract::{Json, Query};
 use super::pagination::{PageParams, Paginated};
 use super::{created, new_id, nullable, utc_string, AppState, Faults};
 use crate::auth::{Caller, Scope};
@@ -37,6 +37,11 @@ pub struct CreateEmployment {
     pub shares_household: bool,
     /// Default: `household_work_act` for self-employers, else `working_hours_act`.
     pub working_time_rule: Option<WorkingTimeRule>,
+    /// Average working hours per week allowed over the reference period,
+    /// e.g. "48.00" (default: the rule's, 48 or 40).
+    pub working_time_limit_hours_per_week: Option<String>,
+    /// Reference period in days, 1–366 (default: the rule's, 120 or 28).
+    pub working_time_reference_days: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -51,6 +56,14 @@ pub struct PatchEmployment {
     pub registered_with_fk_on: Option<Option<NaiveDate>>,
     pub shares_household: Option<bool>,
     pub working_time_rule: Option<WorkingTimeRule>,
+    /// `null` restores the rule's default.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub working_time_limit_hours_per_week: Option<Option<String>>,
+    /// `null` restores the rule's default.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub working_time_reference_days: Option<Option<i64>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -64,13 +77,22 @@ pub struct Employment {
     pub registered_with_fk_on: Option<NaiveDate>,
     pub shares_household: bool,
     pub working_time_rule: String,
+    /// The limit in force (the rule's default unless set).
+    pub working_time_limit_hours_per_week: String,
+    pub working_time_reference_days: i64,
+    /// Whether the limit is this employment's own setting.
+    pub working_time_limit_custom: bool,
     pub created_at: String,
     pub updated_at: String,
 }
 
 impl From<EmploymentRow> for Employment {
     fn from(r: EmploymentRow) -> Self {
+        let (_, limit) = r.working_time();
         Self {
+            working_time_limit_hours_per_week: crate::domain::quantity::hundredths_to_string(limit.hours_per_week_centi),
+            working_time_reference_days: limit.reference_days,
+            working_time_limit_custom: r.working_time_limit_centi.is_some() || r.working_time_reference_days.is_some(),
             id: r.id,
             organisation_id: r.organisation_id,
             assistant_id: r.assistant_id,
@@ -86,8 +108,37 @@ impl From<EmploymentRow> for Employment {
     }
 }
 
-fn validate(conn: &mut DbConn, row: &EmploymentRow) -> ApiResult<()> {
-    let mut faults = Faults::default();
+/// Parses the optional working-time settings into `row`, recording faults.
+fn set_limits(faults: &mut Faults, row: &mut EmploymentRow, hours: Option<Option<&str>>, days: Option<Option<i64>>) {
+    if let Some(h) = hours {
+        row.working_time_limit_centi = match h {
+            None => None,
+            Some(s) => match crate::domain::quantity::parse_hundredths(s, false) {
+                Ok(v) if v > 0 && v <= 16_800 => Some(v),
+                Ok(_) => {
+                    faults.push("/working_time_limit_hours_per_week", "out_of_range", "The limit must be more than 0 and at most 168 h/week.");
+                    None
+                }
+                Err(e) => {
+                    faults.push("/working_time_limit_hours_per_week", e.code(), e.to_string());
+                    None
+                }
+            },
+        };
+    }
+    if let Some(d) = days {
+        row.working_time_reference_days = match d {
+            None => None,
+            Some(d) if (1..=366).contains(&d) => Some(d as i32),
+            Some(_) => {
+                faults.push("/working_time_reference_days", "out_of_range", "The reference period must be 1–366 days.");
+                None
+            }
+        };
+    }
+}
+
+fn validate(conn: &mut DbConn, row: &EmploymentRow, mut faults: Faults) -> ApiResult<()> {
     let scope = Scope::Org(row.organisation_id.clone());
     if repo::get_assistant(conn, &scope, &row.assistant_id)?.is_none() {
         faults.push(
@@ -146,8 +197,18 @@ pub async fn create(
                 working_time_rule: rule.as_str().to_string(),
                 created_at: now,
                 updated_at: now,
+                working_time_limit_centi: None,
+                working_time_reference_days: None,
             };
-            validate(conn, &row)?;
+            let mut row = row;
+            let mut faults = Faults::default();
+            set_limits(
+                &mut faults,
+                &mut row,
+                Some(b.working_time_limit_hours_per_week.as_deref()),
+                Some(b.working_time_reference_days),
+            );
+            validate(conn, &row, faults)?;
             repo::insert_employment(conn, &row)?;
             Ok(row)
         })
@@ -170,7 +231,7 @@ pub struct EmploymentQuery {
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
-    q: web::Query<EmploymentQuery>,
+    q: Query<EmploymentQuery>,
 ) -> ApiResult<HttpResponse> {
     let page = PageParams {
         limit: q.limit,
@@ -253,7 +314,14 @@ pub async fn patch(
                     row.working_time_rule = r.as_str().to_string();
                 }
                 row.updated_at = now;
-                validate(conn, &row)?;
+                let mut faults = Faults::default();
+                set_limits(
+                    &mut faults,
+                    &mut row,
+                    b.working_time_limit_hours_per_week.as_ref().map(|h| h.as_deref()),
+                    b.working_time_reference_days,
+                );
+                validate(conn, &row, faults)?;
                 repo::save_employment(conn, &row)?;
                 Ok(row)
             })

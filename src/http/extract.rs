@@ -123,6 +123,13 @@ fn refine(pointer: &str, message: &str) -> (String, &'static str) {
     if message.starts_with("unknown variant") {
         return (pointer.to_string(), "invalid_value");
     }
+    // chrono's messages for a well-formed but impossible or garbled date.
+    if ["input is out of range", "input contains invalid characters", "premature end of input", "trailing input"]
+        .iter()
+        .any(|m| message.contains(m))
+    {
+        return (pointer.to_string(), "invalid_date");
+    }
     (pointer.to_string(), "invalid_type")
 }
 
@@ -137,6 +144,54 @@ fn clean_message(m: &str) -> String {
         Some(i) => m[..i].to_string(),
         None => m.to_string(),
     }
+}
+
+/// Query parameters deserialised with the name of a bad parameter kept, so
+/// that the 422 says which one (actix's own `Query` loses it).
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+pub fn parse_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(qs));
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let field = err
+            .path()
+            .iter()
+            .filter_map(|s| match s {
+                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                _ => None,
+            })
+            .next_back();
+        let message = err.into_inner().to_string();
+        let field = field.or_else(|| between(&message, "field `", "`").map(str::to_string));
+        let code = if message.starts_with("missing field") { "missing_parameter" } else { "invalid_parameter" };
+        let name = field.unwrap_or_else(|| "query".to_string());
+        ApiError::validation(vec![FieldError::field(
+            name.clone(),
+            code,
+            format!("Query parameter `{name}`: {message}."),
+        )])
+    })
+}
+
+fn form_urlencoded_parse(qs: &str) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(qs.as_bytes())
 }
 
 /// The `Idempotency-Key` header, if sent.
@@ -188,6 +243,35 @@ mod tests {
         assert_eq!(e.status.as_u16(), 422);
         assert_eq!(e.errors[0].pointer.as_deref(), Some("/rows/1/start"));
         assert_eq!(e.errors[0].code, "invalid_type");
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Q {
+        limit: Option<i64>,
+        late: Option<bool>,
+    }
+
+    #[test]
+    fn query_errors_name_the_parameter() {
+        let e = parse_query::<Q>("limit=10&late=maybe").unwrap_err();
+        assert_eq!(e.errors[0].field.as_deref(), Some("late"));
+        let e = parse_query::<Q>("limit=abc").unwrap_err();
+        assert_eq!(e.errors[0].field.as_deref(), Some("limit"));
+        assert!(parse_query::<Q>("limit=5").is_ok());
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct D {
+        day: chrono::NaiveDate,
+    }
+
+    #[test]
+    fn impossible_dates_are_invalid_date() {
+        let e = parse_json::<D>(br#"{"day": "2026-13-01"}"#).unwrap_err();
+        assert_eq!(e.errors[0].code, "invalid_date");
+        assert_eq!(e.errors[0].pointer.as_deref(), Some("/day"));
     }
 
     #[test]

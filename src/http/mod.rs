@@ -3,14 +3,21 @@
 
 pub mod assistance_users;
 pub mod assistants;
+pub mod dashboard;
+pub mod balances;
 pub mod deadlines;
+pub mod documents;
 pub mod decisions;
 pub mod employments;
 pub mod extract;
+pub mod imports;
 pub mod health;
+pub mod invoices;
 pub mod middleware;
+pub mod months;
 pub mod openapi;
 pub mod organisations;
+pub mod page;
 pub mod pagination;
 pub mod rates;
 pub mod time_reports;
@@ -82,14 +89,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(openapi::routes)
             .configure(organisations::routes)
             .configure(assistance_users::routes)
+            .configure(balances::routes)
+            .configure(dashboard::routes)
             .configure(decisions::routes)
             .configure(assistants::routes)
             .configure(employments::routes)
             .configure(rates::routes)
             .configure(deadlines::routes)
-            .configure(time_reports::routes),
+            .configure(imports::routes)
+            .configure(time_reports::routes)
+            .configure(invoices::routes)
+            .configure(documents::routes)
+            .configure(months::routes),
     )
     .configure(health::routes)
+    .configure(page::routes)
     .default_service(web::to(not_found));
 }
 

@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::extract::Json;
+use super::extract::{Json, Query};
 use super::pagination::{PageParams, Paginated};
 use super::{created, new_id, nullable, utc_string, AppState, Faults};
 use crate::auth::{Caller, Role};
@@ -146,7 +146,7 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
-    q: web::Query<PageParams>,
+    q: Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     let page = q.validated()?;
     let scope = caller.scope();

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::deadlines::parse_month;
-use super::extract::{idempotency_key, Json};
+use super::extract::{idempotency_key, Json, Query};
 use super::pagination::{PageParams, Paginated};
 use super::AppState;
 use crate::auth::Caller;
@@ -305,12 +305,14 @@ pub struct ListQuery {
 }
 
 /// List reports (current versions, without rows).
-#[utoipa::path(get, path = "/api/v1/time-reports", tag = "time reports", params(ListQuery),
-    responses((status = 200, body = Paginated<Receipt>)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/time-reports", tag = "time reports",
+    params(ListQuery, ("format" = Option<String>, Query, description = "`csv` (or `Accept: text/csv`): every row of every report the filters select, in the import format (docs/csv-format.md)")),
+    responses((status = 200, content((Paginated<Receipt> = "application/json"), (String = "text/csv")))), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
-    q: web::Query<ListQuery>,
+    req: HttpRequest,
+    q: Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     let page = PageParams {
         limit: q.limit,
@@ -325,6 +327,9 @@ pub async fn list(
         .map(|m| m.to_string());
     let scope = caller.scope();
     let (user, late) = (q.assistance_user_id.clone(), q.late);
+    if super::imports::wants_csv(&req)? {
+        return super::imports::list_csv(&state, scope, month, user, late).await;
+    }
     let p = page.clone();
     let rows = state
         .db(move |conn| {
@@ -367,12 +372,17 @@ fn load(
 
 /// The current version with its rows.
 #[utoipa::path(get, path = "/api/v1/time-reports/{id}", tag = "time reports",
-    responses((status = 200, body = TimeReport), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+    params(("format" = Option<String>, Query, description = "`csv` (or `Accept: text/csv`): the rows in the import format (docs/csv-format.md)")),
+    responses((status = 200, content((TimeReport = "application/json"), (String = "text/csv"))), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    if super::imports::wants_csv(&req)? {
+        return super::imports::report_csv(&state, caller.scope(), id.into_inner()).await;
+    }
     let scope = caller.scope();
     let id = id.into_inner();
     let report = state.db(move |conn| load(conn, &scope, &id, None)).await?;

@@ -1,4 +1,8 @@
 //! Application services: the use cases that tie domain rules to storage,
 //! shared by the HTTP API, the CSV import and the CLI.
 
+pub mod balance;
+pub mod dashboard;
+pub mod invoice_status;
+pub mod invoices;
 pub mod submission;

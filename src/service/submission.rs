@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Scope;
 use crate::db::register as reg;
-use crate::db::time_reports::{self as store, ReportRow, RowRow, VersionRow};
+use crate::db::time_reports::{self as store, DayRow, ReportRow, RowRow, VersionRow};
 use crate::db::DbConn;
 use crate::domain::deadline::{
     fk_due_date, internal_due_date, is_on_time, stockholm_date, DeadlinePolicy,
@@ -21,8 +21,8 @@ use crate::domain::month::ReportMonth;
 use crate::domain::quantity::{minutes_to_hours_string, PayableUnits};
 use crate::domain::register::WorkingTimeRule;
 use crate::domain::report::{
-    check_report, content_hash, parse_report, AssistantFacts, Context, DecisionFacts,
-    EmploymentFacts, Issue, RawRow, StoredShift, Target,
+    check_report, content_hash, day_totals, parse_report, warning_counts, AssistantFacts, Context,
+    DecisionFacts, EmploymentFacts, Issue, RawRow, StoredShift, Target,
 };
 use crate::domain::shift::ShiftKind;
 
@@ -313,7 +313,21 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
         payable_units: checked.totals.payable.0,
         not_payable_units: checked.totals.not_payable.0,
         warnings: serde_json::to_string(&warnings).expect("warnings serialise"),
+        warning_counts: serde_json::to_string(&warning_counts(&checked.warnings))
+            .expect("counts serialise"),
     };
+    let days: Vec<DayRow> = day_totals(&parsed.rows, &checked.payable)
+        .into_iter()
+        .map(|t| DayRow {
+            version_id: v.id.clone(),
+            assistant_id: t.assistant_id.to_string(),
+            work_date: t.date,
+            payable_units: t.payable.0,
+            not_payable_units: t.not_payable.0,
+            double_units: t.double.0,
+            working_minutes: t.working_minutes,
+        })
+        .collect();
     let rows: Vec<RowRow> = parsed
         .rows
         .iter()
@@ -334,7 +348,7 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
             payable,
         })
         .collect();
-    store::insert_version(conn, &v, &rows)?;
+    store::insert_version(conn, &v, &rows, &days)?;
     store::set_current_version(conn, &report.id, version, now)?;
     crate::db::audit::record(
         conn,
@@ -352,18 +366,6 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
     let mut report = report;
     report.current_version = version;
     Ok(Outcome::Created(receipt(&report, &v)))
-}
-
-/// The longest working-time reference period, so that stored shifts cover it.
-fn longest_reference_days() -> i64 {
-    [
-        WorkingTimeRule::WorkingHoursAct,
-        WorkingTimeRule::HouseholdWorkAct,
-    ]
-    .iter()
-    .map(|r| r.limit().reference_days)
-    .max()
-    .unwrap_or(0)
 }
 
 fn load_context(
@@ -396,14 +398,15 @@ fn load_context(
                 start: e.start_date,
                 end: e.end_date,
                 registered_with_fk_on: e.registered_with_fk_on,
-                rule: WorkingTimeRule::parse(&e.working_time_rule)
-                    .unwrap_or(WorkingTimeRule::WorkingHoursAct),
+                rule: e.working_time().0,
             })
             .collect();
-        let rule = for_user.first().map(|e| e.rule).or_else(|| {
-            mine.first()
-                .and_then(|e| WorkingTimeRule::parse(&e.working_time_rule))
-        });
+        // The employment for this user decides; else any with this organisation.
+        let working_time = mine
+            .iter()
+            .find(|e| e.assistance_user_id == user)
+            .or(mine.first())
+            .map(|e| e.working_time());
         let birth_date = PersonalNumber::parse(&a.personnummer)
             .map(|p| p.birth_date())
             .unwrap_or(chrono::NaiveDate::MIN);
@@ -414,7 +417,7 @@ fn load_context(
                 birth_date,
                 lives_in_eea: a.lives_in_eea,
                 employments: for_user,
-                rule,
+                working_time,
             },
         );
     }
@@ -433,7 +436,12 @@ fn load_context(
         // Shifts are at most 24 h (+1 at DST), so a day's margin each side
         // catches every overlap; the working-time check needs the reference
         // period before the month.
-        let from = (month.first_day() - Duration::days(longest_reference_days() + 1))
+        let longest = facts
+            .values()
+            .filter_map(|f: &AssistantFacts| f.working_time.map(|w| w.1.reference_days))
+            .max()
+            .unwrap_or(WorkingTimeRule::WorkingHoursAct.limit().reference_days);
+        let from = (month.first_day() - Duration::days(longest + 1))
             .and_hms_opt(0, 0, 0)
             .expect("midnight");
         let to = (month.last_day() + Duration::days(3))

@@ -79,7 +79,8 @@ pub struct TestApp {
     pub db: Db,
     pub database_url: String,
     keys: JwtKeys,
-    _guard: DbGuard,
+    settings: Settings,
+    _guard: Arc<DbGuard>,
 }
 
 /// A response: status, body as JSON (or `Value::String` of the text), headers.
@@ -151,9 +152,28 @@ impl TestApp {
             pool_size: 4,
             deadline_policy: DeadlinePolicy { weekday_rule: true },
             workers: Some(1),
+            max_document_bytes: 10 * 1024 * 1024,
+            max_import_bytes: 256 * 1024 * 1024,
+            max_import_errors: 1000,
         };
         tweak(&mut settings);
         let clock = FixedClock::new(default_now());
+        Self::start(db, database_url, settings, clock, Arc::new(guard))
+    }
+
+    /// A second server on the same database, as a second machine would run
+    /// it; it shares this one's clock.
+    pub fn second_instance(&self) -> TestApp {
+        Self::start(
+            self.db,
+            self.database_url.clone(),
+            self.settings.clone(),
+            self.clock.clone(),
+            self._guard.clone(),
+        )
+    }
+
+    fn start(db: Db, database_url: String, settings: Settings, clock: FixedClock, guard: Arc<DbGuard>) -> TestApp {
         let app = Application::build(&settings, Arc::new(clock.clone())).expect("app builds");
         let port = app.port();
         actix_web::rt::spawn(app.into_server());
@@ -166,6 +186,7 @@ impl TestApp {
             db,
             database_url,
             keys: JwtKeys::from_secret(SECRET.as_bytes()),
+            settings,
             _guard: guard,
         }
     }

@@ -310,6 +310,30 @@ async fn employments_default_and_patch(app: TestApp) {
         error_with(&expect_problem(&res, 422), "invalid_period")["pointer"],
         "/end_date"
     );
+    // Working-time limits are per employment, defaulting to the rule's.
+    assert_eq!(e["working_time_limit_hours_per_week"], "48.00");
+    assert_eq!(e["working_time_reference_days"], 120);
+    assert_eq!(e["working_time_limit_custom"], false);
+    let res = app
+        .patch(
+            &format!("/api/v1/employments/{id}"),
+            &org.token,
+            &json!({"working_time_limit_hours_per_week": "45.5", "working_time_reference_days": 182}),
+        )
+        .await;
+    let e = expect(&res, 200);
+    assert_eq!(e["working_time_limit_hours_per_week"], "45.50");
+    assert_eq!(e["working_time_reference_days"], 182);
+    assert_eq!(e["working_time_limit_custom"], true);
+    let res = app
+        .patch(&format!("/api/v1/employments/{id}"), &org.token, &json!({"working_time_reference_days": 400, "working_time_limit_hours_per_week": "0"}))
+        .await;
+    let p = expect_problem(&res, 422);
+    assert_eq!(codes(&p), ["out_of_range", "out_of_range"]);
+    let res = app
+        .patch(&format!("/api/v1/employments/{id}"), &org.token, &json!({"working_time_limit_hours_per_week": null, "working_time_reference_days": null}))
+        .await;
+    assert_eq!(expect(&res, 200)["working_time_limit_custom"], false);
     let res = app
         .get(
             &format!("/api/v1/employments?assistant_id={a}&assistance_user_id={user}"),
@@ -437,7 +461,9 @@ async fn pagination_is_stable(app: TestApp) {
         "limit"
     );
     let res = app.get("/api/v1/assistants?limit=abc", &org.token).await;
-    expect_problem(&res, 422);
+    assert_eq!(error_with(&expect_problem(&res, 422), "invalid_parameter")["field"], "limit");
+    let res = app.get("/api/v1/time-reports?late=maybe", &org.token).await;
+    assert_eq!(error_with(&expect_problem(&res, 422), "invalid_parameter")["field"], "late");
 }
 db_test!(pagination_is_stable);
 
@@ -486,6 +512,15 @@ async fn malformed_requests(app: TestApp) {
         "/personnummer"
     );
     expect_problem(&app.get("/api/v1/no-such-thing", &org.token).await, 404);
+    // An impossible date in a register field.
+    let res = app
+        .post("/api/v1/employments", &org.token, &json!({"assistant_id": "a", "assistance_user_id": "u", "start_date": "2026-13-01"}))
+        .await;
+    assert_eq!(error_with(&expect_problem(&res, 422), "invalid_date")["pointer"], "/start_date");
+    // A provider token for an organisation that does not exist.
+    let ghost = app.provider("no-such-organisation");
+    let res = app.post("/api/v1/assistance-users", &ghost, &json!({"personnummer": pnr("19700101", 5), "name": "N"})).await;
+    assert_eq!(expect_problem(&res, 422)["code"], "unknown_reference");
     expect_problem(&app.get("/api/v1/deadlines/2026-13", &org.token).await, 422);
 }
 db_test!(malformed_requests);

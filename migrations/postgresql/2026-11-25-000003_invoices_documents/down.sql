@@ -1,0 +1,4 @@
+DROP TABLE employment_documents;
+DROP TABLE document_blobs;
+DROP TABLE invoice_versions;
+DROP TABLE invoices;

@@ -1,0 +1,270 @@
+//! `redovisa seed-demo`: a realistic small provider, so that a newcomer sees
+//! a populated dashboard right after the quick start. Reports go through the
+//! same submission pipeline as the API, with simulated arrival times.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::Europe::Stockholm;
+use diesel::Connection;
+
+use crate::auth::Scope;
+use crate::db::register::{self as reg, AssistanceUserRow, AssistantRow, DecisionRow, EmploymentRow, OrganisationRow, RateRow};
+use crate::db::DbConn;
+use crate::domain::deadline::{fk_due_date, DeadlinePolicy};
+use crate::domain::month::ReportMonth;
+use crate::domain::report::RawRow;
+use crate::service::submission::{self, Env, Submission, SubmitError};
+
+/// Marks rates the demo had to invent; never real figures.
+pub const DEMO_RATE_SOURCE: &str = "DEMO DATA – not a real schablonbelopp";
+
+/// The identity number of the demo organisation (a valid, made-up number).
+const DEMO_ORG_NUMBER: &str = "559999-9999";
+
+#[derive(Debug)]
+pub struct Seeded {
+    pub organisation_id: String,
+    pub assistance_users: usize,
+    pub reports: usize,
+    pub months: Vec<ReportMonth>,
+    pub demo_rates: Vec<i32>,
+}
+
+fn at(date: NaiveDate, hour: u32) -> DateTime<Utc> {
+    Stockholm
+        .from_local_datetime(&date.and_hms_opt(hour, 0, 0).expect("valid time"))
+        .earliest()
+        .expect("not in a DST gap")
+        .with_timezone(&Utc)
+}
+
+/// A valid personnummer for a birth date and serial (Luhn digit computed).
+fn personnummer(date: &str, serial: u32) -> String {
+    let nine = format!("{}{serial:03}", &date[2..]);
+    let sum: u32 = nine
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            let d = c.to_digit(10).expect("digit") * if i % 2 == 0 { 2 } else { 1 };
+            d / 10 + d % 10
+        })
+        .sum();
+    format!("{date}{serial:03}{}", (10 - sum % 10) % 10)
+}
+
+/// Seeds the demo provider. Refuses to run twice on one database.
+pub fn seed(conn: &mut DbConn, now: DateTime<Utc>, policy: DeadlinePolicy) -> anyhow::Result<Seeded> {
+    let existing = reg::list_organisations(
+        conn,
+        &Scope::All,
+        &crate::http::pagination::Page { limit: 10_000, after: None },
+    )?;
+    if existing.iter().any(|o| o.identity_number == DEMO_ORG_NUMBER) {
+        anyhow::bail!("this database already has the demo organisation ({DEMO_ORG_NUMBER})");
+    }
+    let today = crate::domain::deadline::stockholm_date(now);
+    let this_month = ReportMonth::of(today);
+    let months: Vec<ReportMonth> = (1..=3).rev().map(|n| this_month.add_months(-n)).collect();
+    let ts = now.naive_utc();
+
+    conn.transaction::<_, anyhow::Error, _>(|conn| {
+        // Rates the table lacks for the demo months: added, clearly marked.
+        let mut demo_rates = Vec::new();
+        for year in months.iter().map(|m| m.year()).chain([this_month.year()]) {
+            if reg::get_rate(conn, year)?.is_none() && !demo_rates.contains(&year) {
+                reg::put_rate(
+                    conn,
+                    &RateRow {
+                        year,
+                        ore_per_hour: 33260,
+                        source: DEMO_RATE_SOURCE.to_string(),
+                        updated_at: ts,
+                    },
+                )?;
+                demo_rates.push(year);
+            }
+        }
+
+        let org = OrganisationRow {
+            id: crate::http::new_id(),
+            kind: "company".into(),
+            identity_number: DEMO_ORG_NUMBER.into(),
+            name: "Demo Assistans AB".into(),
+            ivo_permit: Some(true),
+            f_tax: Some(true),
+            internal_cutoff_day: 5,
+            created_at: ts,
+            updated_at: ts,
+        };
+        reg::insert_organisation(conn, &org)?;
+
+        let names = ["Astrid Lind", "Bertil Ek", "Cecilia Holm"];
+        let mut users = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            let u = AssistanceUserRow {
+                id: crate::http::new_id(),
+                organisation_id: org.id.clone(),
+                personnummer: personnummer(["19580412", "19710923", "20050101"][i], 101 + i as u32),
+                name: name.to_string(),
+                created_at: ts,
+            };
+            reg::insert_assistance_user(conn, &u)?;
+            reg::insert_decision(
+                conn,
+                &DecisionRow {
+                    id: crate::http::new_id(),
+                    organisation_id: org.id.clone(),
+                    assistance_user_id: u.id.clone(),
+                    hours_per_week_centi: [8400, 5600, 11200][i],
+                    valid_from: months[0].first_day() - Duration::days(31),
+                    valid_to: None,
+                    grant_period_months: 6,
+                    rate_kind: "standard".into(),
+                    higher_rate_ore: None,
+                    double_hours_per_week_centi: None,
+                    created_at: ts,
+                    updated_at: ts,
+                },
+            )?;
+            users.push(u);
+        }
+
+        // Two assistants per user, employed and registered with FK from the start.
+        let mut staff: HashMap<String, Vec<String>> = HashMap::new();
+        for (i, u) in users.iter().enumerate() {
+            for j in 0..2u32 {
+                let a = AssistantRow {
+                    id: crate::http::new_id(),
+                    organisation_id: org.id.clone(),
+                    personnummer: personnummer(["19880315", "19920704", "19850521"][i], 201 + j + 10 * i as u32),
+                    name: format!("Assistent {}{}", i + 1, ['A', 'B'][j as usize]),
+                    lives_in_eea: true,
+                    created_at: ts,
+                    updated_at: ts,
+                };
+                reg::insert_assistant(conn, &a)?;
+                reg::insert_employment(
+                    conn,
+                    &EmploymentRow {
+                        id: crate::http::new_id(),
+                        organisation_id: org.id.clone(),
+                        assistant_id: a.id.clone(),
+                        assistance_user_id: u.id.clone(),
+                        start_date: months[0].first_day() - Duration::days(60),
+                        end_date: None,
+                        registered_with_fk_on: Some(months[0].first_day() - Duration::days(45)),
+                        shares_household: false,
+                        working_time_rule: "working_hours_act".into(),
+                        created_at: ts,
+                        updated_at: ts,
+                        working_time_limit_centi: None,
+                        working_time_reference_days: None,
+                    },
+                )?;
+                staff.entry(u.id.clone()).or_default().push(a.id);
+            }
+        }
+
+        // Three months of reports: on time, except the user 1 report of the
+        // middle month (late), a correction of user 0's first month, and
+        // user 2's last month missing.
+        let mut reports = 0;
+        for (mi, month) in months.iter().enumerate() {
+            for (ui, u) in users.iter().enumerate() {
+                if ui == 2 && mi == 2 {
+                    continue;
+                }
+                let due = fk_due_date(*month, policy);
+                let arrival = if ui == 1 && mi == 1 {
+                    at(due + Duration::days(3), 10)
+                } else {
+                    at(month.add_months(1).first_day() + Duration::days(2), 9)
+                };
+                let env = Env {
+                    org_id: org.id.clone(),
+                    actor: "demo:seed-demo".into(),
+                    now: arrival.min(now),
+                    policy,
+                };
+                let hours_per_day = [12, 8, 16][ui];
+                let rows = month_rows(*month, &staff[&u.id], hours_per_day, 0);
+                submit(conn, &env, &u.id, *month, rows, None)?;
+                reports += 1;
+            }
+        }
+        // A correction of the first month for user 0, a week after the first version.
+        let first = months[0];
+        let env = Env {
+            org_id: org.id.clone(),
+            actor: "demo:seed-demo".into(),
+            now: at(first.add_months(1).first_day() + Duration::days(9), 14).min(now),
+            policy,
+        };
+        let rows = month_rows(first, &staff[&users[0].id], 12, 1);
+        submit(conn, &env, &users[0].id, first, rows, Some("Missed the evening shift on the 1st"))?;
+
+        Ok(Seeded {
+            organisation_id: org.id,
+            assistance_users: users.len(),
+            reports,
+            months,
+            demo_rates,
+        })
+    })
+}
+
+/// A month of shifts: the user's two assistants alternate days, starting
+/// 07:00, with the day's hours; `extra` adds an evening hour on the 1st.
+fn month_rows(month: ReportMonth, staff: &[String], hours_per_day: u32, extra: u32) -> Vec<RawRow> {
+    let mut rows = Vec::new();
+    for (i, day) in month.iter_days().enumerate() {
+        let end = 7 + hours_per_day;
+        rows.push(RawRow {
+            assistant_id: staff[i % staff.len()].clone(),
+            date: day.to_string(),
+            start: "07:00".into(),
+            end: format!("{:02}:00", end.min(24)),
+            kind: Some(if hours_per_day > 12 && day.weekday().number_from_monday() > 5 {
+                "waiting".to_string()
+            } else {
+                "active".to_string()
+            }),
+            double: false,
+            hospital: false,
+        });
+        if extra > 0 && day.day() == 1 {
+            rows.push(RawRow {
+                assistant_id: staff[(i + 1) % staff.len()].clone(),
+                date: day.to_string(),
+                start: format!("{:02}:00", end.min(23)),
+                end: format!("{:02}:00", (end + extra).min(24)),
+                kind: Some("active".into()),
+                double: false,
+                hospital: false,
+            });
+        }
+    }
+    rows
+}
+
+fn submit(
+    conn: &mut DbConn,
+    env: &Env,
+    user: &str,
+    month: ReportMonth,
+    rows: Vec<RawRow>,
+    reason: Option<&str>,
+) -> anyhow::Result<()> {
+    let sub = Submission {
+        assistance_user_id: user.to_string(),
+        month: month.to_string(),
+        rows,
+        correction_reason: reason.map(str::to_string),
+    };
+    submission::submit(conn, env, &sub).map_err(|e| match e {
+        SubmitError::Db(e) => anyhow::Error::from(e),
+        SubmitError::Refused(r) => anyhow::anyhow!("demo report refused: {r:?}"),
+    })?;
+    Ok(())
+}

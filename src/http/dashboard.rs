@@ -1,0 +1,124 @@
+//! `/dashboard/compliance`: where each assistance user's month stands.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::extract::Query;
+use super::deadlines::parse_month;
+use super::AppState;
+use crate::auth::{Caller, Scope};
+use crate::db::register as reg;
+use crate::domain::deadline::stockholm_date;
+use crate::error::{ApiError, ApiResult};
+use crate::service::dashboard::{self, Compliance, COUNTED_WARNINGS};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/dashboard/compliance", web::get().to(compliance));
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ComplianceQuery {
+    /// YYYY-MM (default: the month before the current one).
+    pub month: Option<String>,
+    /// Admins and auditors: one organisation (default: all).
+    pub organisation_id: Option<String>,
+    /// `csv` for a spreadsheet (same as `Accept: text/csv`).
+    pub format: Option<String>,
+}
+
+/// Whether the client asked for CSV.
+pub fn wants_csv(req: &HttpRequest, format: Option<&str>) -> bool {
+    format.is_some_and(|f| f.eq_ignore_ascii_case("csv"))
+        || req
+            .headers()
+            .get(actix_web::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/csv"))
+}
+
+/// The compliance dashboard for a month.
+#[utoipa::path(get, path = "/api/v1/dashboard/compliance", tag = "dashboard", params(ComplianceQuery),
+    responses((status = 200, body = Compliance, description = "JSON, or CSV with `Accept: text/csv`"), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn compliance(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    q: Query<ComplianceQuery>,
+) -> ApiResult<HttpResponse> {
+    let today = stockholm_date(state.now());
+    let month = match q.month.as_deref() {
+        Some(m) => parse_month(m, "month")?,
+        None => crate::domain::month::ReportMonth::of(today).add_months(-1),
+    };
+    let scope = match (caller.scope(), &q.organisation_id) {
+        (Scope::All, Some(org)) => Scope::Org(org.clone()),
+        (s, _) => s,
+    };
+    let policy = state.deadline_policy;
+    let body = state
+        .db(move |conn| {
+            if let Some(org) = scope.org() {
+                reg::get_organisation(conn, &Scope::All, org)?
+                    .ok_or_else(|| ApiError::not_found("Organisation"))?;
+            }
+            let invoices = crate::service::invoice_status::statuses(conn, &scope, month)?;
+            Ok(dashboard::compliance(
+                conn, &scope, month, today, policy, &invoices,
+            )?)
+        })
+        .await?;
+    if wants_csv(&req, q.format.as_deref()) {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                actix_web::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"compliance-{}.csv\"", body.month),
+            ))
+            .body(to_csv(&body)));
+    }
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// `;`-separated with a BOM so that Excel in Swedish opens it as it is.
+fn to_csv(c: &Compliance) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let mut header = vec![
+        "organisation_id",
+        "assistance_user_id",
+        "granted_hours",
+        "reported_payable_hours",
+        "report_status",
+        "invoice_status",
+        "days_until_due",
+        "days_until_internal_due",
+    ];
+    header.extend(COUNTED_WARNINGS);
+    w.write_record(&header).expect("in-memory write");
+    for r in &c.rows {
+        let status = serde_json::to_value(r.report_status)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        let mut rec = vec![
+            r.organisation_id.clone(),
+            r.assistance_user_id.clone(),
+            r.granted_hours.clone(),
+            r.reported_payable_hours.clone(),
+            status,
+            r.invoice_status.clone(),
+            r.days_until_due.to_string(),
+            r.days_until_internal_due.to_string(),
+        ];
+        rec.extend(
+            COUNTED_WARNINGS
+                .iter()
+                .map(|c| r.warnings.get(*c).copied().unwrap_or(0).to_string()),
+        );
+        w.write_record(&rec).expect("in-memory write");
+    }
+    w.into_inner().expect("in-memory flush")
+}

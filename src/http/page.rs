@@ -1,0 +1,143 @@
+//! `/dashboard`: the compliance dashboard page for people (outside
+//! `/api/v1`, no auth on the page itself: the page asks for a token and
+//! sends it to the JSON API). Its three files are embedded in the binary, so
+//! nothing is built or downloaded; see `docs/dashboard.md`.
+
+use std::sync::LazyLock;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{web, HttpRequest, HttpResponse};
+use sha2::{Digest, Sha256};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/dashboard", web::get().to(dashboard))
+        .route("/dashboard/app.js", web::get().to(script))
+        .route("/dashboard/style.css", web::get().to(stylesheet));
+}
+
+/// Only the page's own files and the same-origin API; no inline script or
+/// style, no frames, no plugins.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; \
+     base-uri 'none'; frame-ancestors 'none'";
+
+/// Browsers revalidate every time (cheap: an ETag match is a 304), so a new
+/// binary's page and script are never mixed with an old cached copy.
+pub const CACHE_CONTROL: &str = "no-cache";
+
+struct Asset {
+    body: &'static str,
+    content_type: &'static str,
+    etag: String,
+}
+
+impl Asset {
+    fn new(body: &'static str, content_type: &'static str) -> Self {
+        let digest = hex::encode(Sha256::digest(body.as_bytes()));
+        Self {
+            body,
+            content_type,
+            etag: format!("\"{}\"", &digest[..32]),
+        }
+    }
+
+    fn respond(&self, req: &HttpRequest) -> HttpResponse {
+        let fresh = req
+            .headers()
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(',')
+                    .map(|t| t.trim().trim_start_matches("W/"))
+                    .any(|t| t == self.etag || t == "*")
+            });
+        let mut res = if fresh {
+            HttpResponse::NotModified()
+        } else {
+            HttpResponse::Ok()
+        };
+        res.insert_header((header::ETAG, self.etag.as_str()))
+            .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
+            .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .insert_header((header::REFERRER_POLICY, "no-referrer"))
+            .insert_header((header::X_FRAME_OPTIONS, "DENY"));
+        if fresh {
+            return res.finish();
+        }
+        res.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.content_type),
+        ))
+        .body(self.body)
+    }
+}
+
+static PAGE: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_str!("../../assets/dashboard/index.html"),
+        "text/html; charset=utf-8",
+    )
+});
+static SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_str!("../../assets/dashboard/app.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
+static STYLE: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_str!("../../assets/dashboard/style.css"),
+        "text/css; charset=utf-8",
+    )
+});
+
+/// The compliance dashboard page (HTML). Open it with
+/// `/dashboard#token=<JWT>`; the token moves to session storage.
+#[utoipa::path(get, path = "/dashboard", tag = "dashboard", responses(
+    (status = 200, description = "The dashboard page", content_type = "text/html", body = String),
+    (status = 304, description = "Unchanged since the `If-None-Match` ETag")))]
+pub async fn dashboard(req: HttpRequest) -> HttpResponse {
+    PAGE.respond(&req)
+}
+
+/// The dashboard page's script.
+#[utoipa::path(get, path = "/dashboard/app.js", tag = "dashboard", responses(
+    (status = 200, description = "JavaScript", content_type = "text/javascript", body = String),
+    (status = 304, description = "Unchanged since the `If-None-Match` ETag")))]
+pub async fn script(req: HttpRequest) -> HttpResponse {
+    SCRIPT.respond(&req)
+}
+
+/// The dashboard page's stylesheet.
+#[utoipa::path(get, path = "/dashboard/style.css", tag = "dashboard", responses(
+    (status = 200, description = "CSS", content_type = "text/css", body = String),
+    (status = 304, description = "Unchanged since the `If-None-Match` ETag")))]
+pub async fn stylesheet(req: HttpRequest) -> HttpResponse {
+    STYLE.respond(&req)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_loads_only_its_own_files() {
+        let html = PAGE.body;
+        assert!(html.contains(r#"src="/dashboard/app.js""#));
+        assert!(html.contains(r#"href="/dashboard/style.css""#));
+        // No inline script or style: the CSP would block them.
+        assert!(!html.contains("<script>"));
+        assert!(!html.contains("<style"));
+        assert!(!html.contains(" style="));
+        assert!(!html.contains("http://") && !html.contains("https://"));
+        assert!(!SCRIPT.body.contains("innerHTML"));
+    }
+
+    #[test]
+    fn etags_differ_per_file() {
+        assert_ne!(PAGE.etag, SCRIPT.etag);
+        assert_ne!(SCRIPT.etag, STYLE.etag);
+        assert_eq!(PAGE.etag.len(), 34);
+    }
+}

@@ -1,0 +1,355 @@
+//! The monthly compliance dashboard: per assistance user with a decision
+//! covering the month, where the month's report and invoice stand, against
+//! the grant and the deadlines. Reads per-version totals only (see
+//! `db::dashboard`), never time-report rows, so it stays fast at national
+//! scale.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Duration, NaiveDate};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::Scope;
+use crate::db::dashboard as q;
+use crate::db::register::{self as reg, DecisionRow};
+use crate::db::DbConn;
+use crate::domain::deadline::{days_until, fk_due_date, internal_due_date, DeadlinePolicy};
+use crate::domain::grant::{fifths, granted_between, hours_string, Fifths, Grant};
+use crate::domain::month::ReportMonth;
+use crate::domain::quantity::PayableUnits;
+use crate::domain::register::{WorkingTimeLimit, WorkingTimeRule};
+use crate::domain::report::{weekly_average_centi, working_time_breach};
+use crate::service::balance::grants_of;
+
+/// Warning codes the dashboard always counts (0 when none).
+pub const COUNTED_WARNINGS: [&str; 6] = [
+    "working_time_exceeded",
+    "assistant_under_18",
+    "assistant_outside_eea",
+    "hospital_stay",
+    "over_grant",
+    "assistant_not_registered_with_fk",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStatus {
+    Missing,
+    OnTime,
+    Late,
+    /// First sent on time, corrected after FK's deadline.
+    CorrectedAfterDeadline,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DashboardRow {
+    pub organisation_id: String,
+    pub assistance_user_id: String,
+    pub granted_hours: String,
+    pub reported_payable_hours: String,
+    pub report_id: Option<String>,
+    pub report_version: Option<i32>,
+    pub report_status: ReportStatus,
+    /// `missing`, `current` or `stale`.
+    pub invoice_status: String,
+    pub internal_due_date: NaiveDate,
+    /// Days until FK's deadline (negative: past).
+    pub days_until_due: i64,
+    /// Days until the organisation's internal cut-off (negative: past).
+    pub days_until_internal_due: i64,
+    /// Warning counts by code on the current version, plus `over_grant`.
+    #[schema(value_type = Object)]
+    pub warnings: BTreeMap<String, u32>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct Totals {
+    pub users: u32,
+    pub reports_missing: u32,
+    pub reports_on_time: u32,
+    pub reports_late: u32,
+    pub reports_corrected_after_deadline: u32,
+    pub invoices_missing: u32,
+    pub invoices_current: u32,
+    pub invoices_stale: u32,
+    pub granted_hours: String,
+    pub reported_payable_hours: String,
+    #[serde(skip)]
+    granted: Fifths,
+    #[serde(skip)]
+    reported: Fifths,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrganisationTotals {
+    pub organisation_id: String,
+    #[serde(flatten)]
+    pub totals: Totals,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WorkingTimeBreach {
+    /// The organisation's assistant record.
+    pub assistant_id: String,
+    pub rule: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// Average working hours per week over the period, all employers.
+    pub hours_per_week: String,
+    pub limit_hours_per_week: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Compliance {
+    pub month: String,
+    pub due_date: NaiveDate,
+    /// The organisation's internal cut-off (default day for several organisations).
+    pub internal_due_date: NaiveDate,
+    pub days_until_due: i64,
+    pub rows: Vec<DashboardRow>,
+    pub totals: Totals,
+    pub totals_by_organisation: Vec<OrganisationTotals>,
+    /// Listed when one organisation is selected; null across all organisations.
+    pub working_time_breaches: Option<Vec<WorkingTimeBreach>>,
+}
+
+/// How the invoice of a (organisation, user, month) stands; supplied by the
+/// invoice service.
+pub type InvoiceStatuses = HashMap<(String, String), String>;
+
+pub fn compliance(
+    conn: &mut DbConn,
+    scope: &Scope,
+    month: ReportMonth,
+    today: NaiveDate,
+    policy: DeadlinePolicy,
+    invoices: &InvoiceStatuses,
+) -> diesel::QueryResult<Compliance> {
+    let m = month.to_string();
+    // One query for every decision that can matter: those covering the month
+    // and those whose grant periods (up to 24 months) reach into it.
+    let decisions = q::decisions_overlapping(
+        conn,
+        scope,
+        month.add_months(-24).first_day(),
+        month.last_day(),
+    )?;
+    let mut by_user: BTreeMap<(String, String), Vec<DecisionRow>> = BTreeMap::new();
+    for d in decisions {
+        by_user
+            .entry((d.organisation_id.clone(), d.assistance_user_id.clone()))
+            .or_default()
+            .push(d);
+    }
+    by_user.retain(|_, ds| {
+        ds.iter().any(|d| {
+            d.valid_from <= month.last_day() && d.valid_to.is_none_or(|e| e >= month.first_day())
+        })
+    });
+    // Grant periods reach back at most 24 months: monthly totals from there.
+    let window_from = month.add_months(-24).to_string();
+    let versions = q::current_versions(conn, scope, &window_from, &m)?;
+    let mut monthly: HashMap<(&str, &str), BTreeMap<ReportMonth, i64>> = HashMap::new();
+    let mut current: HashMap<(&str, &str), &q::ReportStatusRow> = HashMap::new();
+    for v in &versions {
+        let key = (v.organisation_id.as_str(), v.assistance_user_id.as_str());
+        if let Ok(vm) = ReportMonth::parse(&v.month) {
+            monthly.entry(key).or_default().insert(vm, v.payable_units);
+        }
+        if v.month == m {
+            current.insert(key, v);
+        }
+    }
+    let first_on_time: HashMap<String, bool> = q::first_versions_on_time(conn, scope, &m)?
+        .into_iter()
+        .collect();
+    let due = fk_due_date(month, policy);
+    let mut cutoffs: HashMap<String, u32> = HashMap::new();
+
+    let mut rows = Vec::new();
+    let mut totals = Totals::default();
+    let mut per_org: BTreeMap<String, Totals> = BTreeMap::new();
+    for ((org, user), decisions) in &by_user {
+        let grants = grants_of(decisions);
+        let (granted, _) = granted_between(&grants, month.first_day(), month.last_day());
+        let cur = current.get(&(org.as_str(), user.as_str()));
+        let reported = cur.map_or(0, |v| fifths(PayableUnits(v.payable_units)));
+        let status = match cur {
+            None => ReportStatus::Missing,
+            Some(v) if v.on_time => ReportStatus::OnTime,
+            Some(v)
+                if v.version > 1 && first_on_time.get(&v.report_id).copied().unwrap_or(false) =>
+            {
+                ReportStatus::CorrectedAfterDeadline
+            }
+            Some(_) => ReportStatus::Late,
+        };
+        let mut warnings: BTreeMap<String, u32> = COUNTED_WARNINGS
+            .iter()
+            .map(|c| (c.to_string(), 0))
+            .collect();
+        if let Some(v) = cur {
+            let counts: BTreeMap<String, u32> =
+                serde_json::from_str(&v.warning_counts).unwrap_or_default();
+            for (k, n) in counts {
+                *warnings.entry(k).or_default() += n;
+            }
+        }
+        if over_grant(&grants, month, monthly.get(&(org.as_str(), user.as_str()))) {
+            warnings.insert("over_grant".into(), 1);
+        }
+        let cutoff = match cutoffs.get(org) {
+            Some(c) => *c,
+            None => {
+                let c = reg::cutoff_day(conn, org)?;
+                cutoffs.insert(org.clone(), c);
+                c
+            }
+        };
+        let internal = internal_due_date(month, cutoff, policy);
+        let invoice_status = invoices
+            .get(&(org.clone(), user.clone()))
+            .cloned()
+            .unwrap_or_else(|| "missing".to_string());
+        for t in [&mut totals, per_org.entry(org.clone()).or_default()] {
+            t.users += 1;
+            match status {
+                ReportStatus::Missing => t.reports_missing += 1,
+                ReportStatus::OnTime => t.reports_on_time += 1,
+                ReportStatus::Late => t.reports_late += 1,
+                ReportStatus::CorrectedAfterDeadline => t.reports_corrected_after_deadline += 1,
+            }
+            match invoice_status.as_str() {
+                "current" => t.invoices_current += 1,
+                "stale" => t.invoices_stale += 1,
+                _ => t.invoices_missing += 1,
+            }
+            t.granted += granted;
+            t.reported += reported;
+        }
+        rows.push(DashboardRow {
+            organisation_id: org.clone(),
+            assistance_user_id: user.clone(),
+            granted_hours: hours_string(granted),
+            reported_payable_hours: hours_string(reported),
+            report_id: cur.map(|v| v.report_id.clone()),
+            report_version: cur.map(|v| v.version),
+            report_status: status,
+            invoice_status,
+            internal_due_date: internal,
+            days_until_due: days_until(today, due),
+            days_until_internal_due: days_until(today, internal),
+            warnings,
+        });
+    }
+    let finish = |t: &mut Totals| {
+        t.granted_hours = hours_string(t.granted);
+        t.reported_payable_hours = hours_string(t.reported);
+    };
+    finish(&mut totals);
+    let totals_by_organisation = per_org
+        .into_iter()
+        .map(|(organisation_id, mut t)| {
+            finish(&mut t);
+            OrganisationTotals {
+                organisation_id,
+                totals: t,
+            }
+        })
+        .collect();
+    let internal_cutoff = match scope.org() {
+        Some(org) => reg::cutoff_day(conn, org)?,
+        None => crate::domain::deadline::DEFAULT_INTERNAL_CUTOFF_DAY,
+    };
+    let working_time_breaches = match scope.org() {
+        Some(org) => Some(breaches(conn, org, month)?),
+        None => None,
+    };
+    Ok(Compliance {
+        month: m,
+        due_date: due,
+        internal_due_date: internal_due_date(month, internal_cutoff, policy),
+        days_until_due: days_until(today, due),
+        rows,
+        totals,
+        totals_by_organisation,
+        working_time_breaches,
+    })
+}
+
+/// Whether, by the end of `month`, the reported hours of the grant period
+/// containing it exceed the period's grant. Monthly totals are used, so a
+/// period that starts mid-month counts its first month whole (the balance
+/// endpoint is exact to the day).
+fn over_grant(
+    grants: &[Grant],
+    month: ReportMonth,
+    monthly: Option<&BTreeMap<ReportMonth, i64>>,
+) -> bool {
+    let Some(monthly) = monthly else { return false };
+    let Some(g) = crate::domain::grant::grant_on(grants, month.last_day()) else {
+        return false;
+    };
+    let Some(&(start, end)) = g
+        .periods(month.last_day())
+        .iter()
+        .find(|p| p.0 <= month.last_day() && month.last_day() <= p.1)
+    else {
+        return false;
+    };
+    let (granted, _) = granted_between(grants, start, end);
+    let used: Fifths = monthly
+        .range(ReportMonth::of(start)..=month)
+        .map(|(_, u)| fifths(PayableUnits(*u)))
+        .sum();
+    used > granted
+}
+
+/// Working-time breaches of an organisation's assistants in the month,
+/// counting every employer's current reports.
+fn breaches(conn: &mut DbConn, org: &str, month: ReportMonth) -> diesel::QueryResult<Vec<WorkingTimeBreach>> {
+    let persons = q::persons_in_month(conn, org, &month.to_string())?;
+    if persons.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = persons.iter().map(|(id, _)| id.clone()).collect();
+    let employments = reg::employments_of_assistants(conn, &ids)?;
+    let limits: Vec<(String, String, WorkingTimeRule, WorkingTimeLimit)> = persons
+        .into_iter()
+        .map(|(assistant_id, person)| {
+            let (rule, limit) = employments
+                .iter()
+                .find(|e| e.assistant_id == assistant_id && e.organisation_id == org)
+                .map(|e| e.working_time())
+                .unwrap_or((WorkingTimeRule::WorkingHoursAct, WorkingTimeRule::WorkingHoursAct.limit()));
+            (assistant_id, person, rule, limit)
+        })
+        .collect();
+    let longest = limits.iter().map(|l| l.3.reference_days).max().unwrap_or(0);
+    let from = month.first_day() - Duration::days(longest);
+    let numbers: Vec<String> = limits.iter().map(|l| l.1.clone()).collect();
+    let mut daily: HashMap<String, BTreeMap<NaiveDate, i64>> = HashMap::new();
+    for (person, date, minutes) in q::working_days(conn, &numbers, from, month.last_day())? {
+        *daily.entry(person).or_default().entry(date).or_default() += minutes;
+    }
+    let mut out = Vec::new();
+    for (assistant_id, person, rule, limit) in limits {
+        let Some(days) = daily.get(&person) else { continue };
+        if let Some((end, minutes)) = working_time_breach(days, limit, month) {
+            out.push(WorkingTimeBreach {
+                assistant_id,
+                rule: rule.as_str().to_string(),
+                period_start: end - Duration::days(limit.reference_days - 1),
+                period_end: end,
+                hours_per_week: crate::domain::quantity::hundredths_to_string(weekly_average_centi(
+                    minutes,
+                    limit.reference_days,
+                )),
+                limit_hours_per_week: crate::domain::quantity::hundredths_to_string(limit.hours_per_week_centi),
+            });
+        }
+    }
+    out.sort_by(|a, b| a.assistant_id.cmp(&b.assistant_id));
+    Ok(out)
+}

@@ -1,0 +1,43 @@
+//! Two server instances on one database behave as one: concurrent reports
+//! that would overlap cannot both be stored.
+
+use serde_json::json;
+
+use crate::db_test;
+use crate::fixtures;
+use crate::helpers::*;
+use crate::time_reports::row;
+
+async fn two_instances_never_store_overlapping_shifts(app: TestApp) {
+    let second = app.second_instance();
+    let person = pnr("19880808", 301);
+    let mut sides = Vec::new();
+    for _ in 0..2 {
+        let org = fixtures::org(&app).await;
+        let user = fixtures::user(&app, &org, &pnr("19400101", 302)).await;
+        let a = fixtures::assistant(&app, &org, &person).await;
+        fixtures::employment(&app, &org, &a, &user, json!({})).await;
+        sides.push((org, user, a));
+    }
+    // Each round replaces the stored side's report with a shift on a new day,
+    // which the other side then also claims.
+    for round in 0..5 {
+        let date = format!("2026-10-{:02}", round + 1);
+        let body = |i: usize| {
+            let (_, user, a) = &sides[i];
+            json!({"assistance_user_id": user, "month": "2026-10",
+                   "rows": [row(a, &date, "08:00", "16:00", "active")],
+                   "correction_reason": format!("round {round}")})
+        };
+        let (b0, b1) = (body(0), body(1));
+        let (r0, r1) = futures_util::join!(
+            app.post("/api/v1/time-reports", &sides[0].0.token, &b0),
+            second.post("/api/v1/time-reports", &sides[1].0.token, &b1),
+        );
+        let statuses = [r0.status.as_u16(), r1.status.as_u16()];
+        assert!(statuses.contains(&422), "round {round}: both stored: {r0:?} / {r1:?}");
+        let refused = if r0.status.as_u16() == 422 { &r0 } else { &r1 };
+        assert_eq!(codes(&refused.body), ["overlaps_other_employer"], "{refused:?}");
+    }
+}
+db_test!(two_instances_never_store_overlapping_shifts);

@@ -1,0 +1,213 @@
+//! The compliance dashboard.
+
+use serde_json::{json, Value};
+
+use crate::db_test;
+use crate::fixtures;
+use crate::helpers::*;
+use crate::time_reports::row;
+
+fn row_for<'a>(d: &'a Value, user: &str) -> &'a Value {
+    d["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["assistance_user_id"] == user)
+        .expect("user row")
+}
+
+async fn statuses_warnings_and_totals(app: TestApp) {
+    let org = fixtures::org_of_kind(&app, "company").await;
+    let mut users = Vec::new();
+    let mut assistants = Vec::new();
+    for i in 0..4 {
+        let u = fixtures::user(&app, &org, &pnr("19500101", 80 + i)).await;
+        fixtures::decision(&app, &org, &u, json!({"valid_from": "2026-01-01"})).await;
+        let a = fixtures::assistant(
+            &app,
+            &org,
+            &pnr(if i == 0 { "20090601" } else { "19900101" }, 90 + i),
+        )
+        .await;
+        fixtures::employment(&app, &org, &a, &u, json!({"working_time_rule": if i == 3 { "household_work_act" } else { "working_hours_act" }})).await;
+        users.push(u);
+        assistants.push(a);
+    }
+    // A user without a decision for September is not listed.
+    let no_decision = fixtures::user(&app, &org, &pnr("19500101", 89)).await;
+    let post = |i: usize, rows: Vec<Value>, reason: Option<&str>| {
+        let mut body = json!({"assistance_user_id": users[i], "month": "2026-09", "rows": rows});
+        if let Some(r) = reason {
+            body["correction_reason"] = json!(r);
+        }
+        body
+    };
+    // On time (before 5 Nov): user 0 (assistant under 18) and user 3 (first version).
+    app.set_now("2026-10-10T10:00:00Z");
+    let heavy: Vec<_> = (1..=30)
+        .map(|d| {
+            row(
+                &assistants[3],
+                &format!("2026-09-{d:02}"),
+                "08:00",
+                "20:00",
+                "active",
+            )
+        })
+        .collect();
+    for (i, rows) in [
+        (
+            0,
+            vec![row(
+                &assistants[0],
+                "2026-09-01",
+                "08:00",
+                "12:00",
+                "active",
+            )],
+        ),
+        (3, heavy.clone()),
+    ] {
+        expect(
+            &app.post("/api/v1/time-reports", &org.token, &post(i, rows, None))
+                .await,
+            201,
+        );
+    }
+    // After the deadline: user 1 late; user 3 corrected; user 2 missing.
+    app.set_now("2026-11-10T10:00:00Z");
+    expect(
+        &app.post(
+            "/api/v1/time-reports",
+            &org.token,
+            &post(
+                1,
+                vec![row(
+                    &assistants[1],
+                    "2026-09-02",
+                    "08:00",
+                    "12:00",
+                    "active",
+                )],
+                None,
+            ),
+        )
+        .await,
+        201,
+    );
+    let mut corrected = heavy;
+    corrected.pop();
+    expect(
+        &app.post(
+            "/api/v1/time-reports",
+            &org.token,
+            &post(3, corrected, Some("Last day was a mistake")),
+        )
+        .await,
+        201,
+    );
+
+    let res = app
+        .get("/api/v1/dashboard/compliance?month=2026-09", &org.token)
+        .await;
+    let d = expect(&res, 200);
+    assert_eq!(d["month"], "2026-09");
+    assert_eq!(d["due_date"], "2026-11-05");
+    assert_eq!(d["internal_due_date"], "2026-10-05");
+    assert_eq!(d["days_until_due"], -5);
+    assert_eq!(d["rows"].as_array().unwrap().len(), 4);
+    assert!(d["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["assistance_user_id"] != no_decision.as_str()));
+    assert_eq!(row_for(&d, &users[0])["report_status"], "on_time");
+    assert_eq!(row_for(&d, &users[0])["warnings"]["assistant_under_18"], 1);
+    assert_eq!(row_for(&d, &users[1])["report_status"], "late");
+    assert_eq!(row_for(&d, &users[2])["report_status"], "missing");
+    assert_eq!(row_for(&d, &users[2])["report_id"], Value::Null);
+    assert_eq!(
+        row_for(&d, &users[3])["report_status"],
+        "corrected_after_deadline"
+    );
+    assert_eq!(row_for(&d, &users[3])["report_version"], 2);
+    assert_eq!(row_for(&d, &users[3])["reported_payable_hours"], "348.00");
+    assert_eq!(row_for(&d, &users[3])["granted_hours"], "514.29"); // 120 × 30 / 7
+    assert_eq!(row_for(&d, &users[0])["invoice_status"], "missing");
+    let t = &d["totals"];
+    assert_eq!(t["users"], 4);
+    assert_eq!(
+        (
+            t["reports_on_time"].as_u64(),
+            t["reports_late"].as_u64(),
+            t["reports_missing"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+    assert_eq!(t["reports_corrected_after_deadline"], 1);
+    assert_eq!(t["invoices_missing"], 4);
+    assert_eq!(
+        d["totals_by_organisation"][0]["organisation_id"],
+        org.id.as_str()
+    );
+    assert_eq!(d["totals_by_organisation"][0]["users"], 4);
+    // 12 h a day is far above the household-work limit of 40 h/week.
+    let breaches = d["working_time_breaches"].as_array().unwrap();
+    assert_eq!(breaches.len(), 1);
+    assert_eq!(breaches[0]["assistant_id"], assistants[3].as_str());
+    assert_eq!(breaches[0]["rule"], "household_work_act");
+    assert_eq!(breaches[0]["limit_hours_per_week"], "40.00");
+    assert_eq!(breaches[0]["hours_per_week"], "84.00");
+    assert_eq!(
+        row_for(&d, &users[3])["warnings"]["working_time_exceeded"],
+        1
+    );
+    // CSV for spreadsheets.
+    let res = app
+        .get_with(
+            "/api/v1/dashboard/compliance?month=2026-09",
+            &org.token,
+            &[("Accept", "text/csv")],
+        )
+        .await;
+    assert_eq!(res.status.as_u16(), 200);
+    assert!(res.content_type.starts_with("text/csv"));
+    let text = res.text.trim_start_matches('\u{feff}');
+    assert!(text.starts_with("organisation_id;assistance_user_id;granted_hours"));
+    assert_eq!(text.lines().count(), 5);
+    assert!(text.contains(";corrected_after_deadline;"));
+    // Tenancy: another provider sees nothing of it; auditors see all or one.
+    let other = fixtures::org(&app).await;
+    let res = app
+        .get("/api/v1/dashboard/compliance?month=2026-09", &other.token)
+        .await;
+    assert_eq!(expect(&res, 200)["rows"], json!([]));
+    let res = app
+        .get(
+            &format!(
+                "/api/v1/dashboard/compliance?month=2026-09&organisation_id={}",
+                other.id
+            ),
+            &app.auditor(),
+        )
+        .await;
+    assert_eq!(expect(&res, 200)["rows"], json!([]));
+    let res = app
+        .get("/api/v1/dashboard/compliance?month=2026-09", &app.auditor())
+        .await;
+    let all = expect(&res, 200);
+    assert_eq!(all["rows"].as_array().unwrap().len(), 4);
+    assert_eq!(all["working_time_breaches"], Value::Null);
+    // A provider cannot select another organisation.
+    let res = app
+        .get(
+            &format!(
+                "/api/v1/dashboard/compliance?month=2026-09&organisation_id={}",
+                org.id
+            ),
+            &other.token,
+        )
+        .await;
+    assert_eq!(expect(&res, 200)["rows"], json!([]));
+}
+db_test!(statuses_warnings_and_totals);
