@@ -1084,6 +1084,30 @@ fn bench_dashboard(cfg: &Config, backend: Backend, out: &mut Vec<Line>) {
         fmt_duration(took),
     );
 
+    if std::env::var("REDOVISA_BENCH_PAUSE").is_ok() {
+        match &db.cleanup { Cleanup::Postgres { name, .. } => println!("PAUSE pg {name}"), Cleanup::Dir { _dir } => println!("PAUSE sqlite {}", _dir.path().display()) }
+        std::thread::sleep(Duration::from_secs(240));
+    }
+    {
+        use redovisa::db::dashboard as q;
+        let m = bench_month();
+        let c: &mut DbConn = &mut conn;
+        for scope in [Scope::Org(world.orgs[0].id.clone()), Scope::Org(world.orgs[1].id.clone()), Scope::All] {
+            let (_, t1) = timed(|| q::decisions_overlapping(c, &scope, m.add_months(-24).first_day(), m.last_day()).unwrap());
+            let (_, t2) = timed(|| q::current_versions(c, &scope, &m.add_months(-24).to_string(), &m.to_string()).unwrap());
+            let (_, t3) = timed(|| q::first_versions_on_time(c, &scope, &m.to_string()).unwrap());
+            println!("EXP {:?}: decisions {:?} current_versions {:?} first {:?}", scope.org().map(|_| "org"), t1, t2, t3);
+            if let Some(org) = scope.org() {
+                let (persons, t4) = timed(|| q::persons_in_month(c, org, &m.to_string()).unwrap());
+                let numbers: Vec<String> = persons.iter().map(|(_, p)| p.clone()).collect();
+                let (wd, t5) = timed(|| q::working_days(c, &numbers, m.first_day() - chrono::Duration::days(120), m.last_day()).unwrap());
+                let ids: Vec<String> = persons.iter().map(|(a, _)| a.clone()).collect();
+                let (emp, t6) = timed(|| redovisa::db::register::employments_of_assistants(c, &ids).unwrap());
+                let (_, t7) = timed(|| { let mut n = 0; for (a, _) in &persons { if black_box(&emp).iter().any(|e| &e.assistant_id == a && e.organisation_id == org) { n += 1; } } black_box(n) });
+                println!("EXP   persons {} in {:?}; working_days {} rows in {:?}; employments {:?}; find loop {:?}", persons.len(), t4, wd.len(), t5, t6, t7);
+            }
+        }
+    }
     let m = bench_month();
     let invoices = InvoiceStatuses::new();
     let scopes = [

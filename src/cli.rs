@@ -141,11 +141,12 @@ fn seed_demo(args: SeedDemoArgs) -> anyhow::Result<()> {
     let token = JwtKeys::from_secret(secret.as_bytes()).issue(&claims)?;
     let months: Vec<String> = seeded.months.iter().map(|m| m.to_string()).collect();
     eprintln!(
-        "Seeded \"Demo Assistans AB\" ({}): {} assistance users, {} reports for {} (one late, one corrected, one missing).",
+        "Seeded \"Demo Assistans AB\" ({}): {} assistance users, {} reports for {} (one late, one corrected, one missing), {} invoices.",
         seeded.organisation_id,
         seeded.assistance_users,
         seeded.reports,
-        months.join(", ")
+        months.join(", "),
+        seeded.invoices
     );
     if !seeded.demo_rates.is_empty() {
         eprintln!(

@@ -27,6 +27,7 @@ pub struct Seeded {
     pub organisation_id: String,
     pub assistance_users: usize,
     pub reports: usize,
+    pub invoices: usize,
     pub months: Vec<ReportMonth>,
     pub demo_rates: Vec<i32>,
 }
@@ -204,7 +205,27 @@ pub fn seed(conn: &mut DbConn, now: DateTime<Utc>, policy: DeadlinePolicy) -> an
         let rows = month_rows(first, &staff[&users[0].id], 12, 1);
         submit(conn, &env, &users[0].id, first, rows, Some("Missed the evening shift on the 1st"))?;
 
+        // Invoices for every reported month, through the invoice service,
+        // except user 1's latest month (so one is missing).
+        let mut invoices = 0;
+        for (mi, month) in months.iter().enumerate() {
+            for (ui, u) in users.iter().enumerate() {
+                if mi == 2 && ui >= 1 {
+                    continue;
+                }
+                let env = Env {
+                    org_id: org.id.clone(),
+                    actor: "demo:seed-demo".into(),
+                    now: at(month.add_months(1).first_day() + Duration::days(12), 10).min(now),
+                    policy,
+                };
+                invoice(conn, &env, &u.id, *month)?;
+                invoices += 1;
+            }
+        }
+
         Ok(Seeded {
+            invoices,
             organisation_id: org.id,
             assistance_users: users.len(),
             reports,
@@ -266,5 +287,25 @@ fn submit(
         SubmitError::Db(e) => anyhow::Error::from(e),
         SubmitError::Refused(r) => anyhow::anyhow!("demo report refused: {r:?}"),
     })?;
+    Ok(())
+}
+
+/// Submits the invoice the current time report gives, as a payroll system would.
+fn invoice(conn: &mut DbConn, env: &Env, user: &str, month: ReportMonth) -> anyhow::Result<()> {
+    use crate::service::invoices::{self, InvoiceInput};
+    let computed = invoices::compute(conn, &env.org_id, user, month).map_err(|e| anyhow::anyhow!("demo invoice: {e:?}"))?;
+    let draft = computed.draft();
+    let input = InvoiceInput {
+        assistance_user_id: user.to_string(),
+        month: month.to_string(),
+        payable_hours: draft.payable_hours,
+        sek_per_hour: draft.sek_per_hour,
+        amount_sek: draft.amount_sek,
+        invoice_number: Some(format!("DEMO-{month}-{}", &user[..8])),
+        hospital_days: None,
+        costs: None,
+    };
+    let sub = input.parse().map_err(|e| anyhow::anyhow!("demo invoice: {e:?}"))?;
+    invoices::submit(conn, env, &sub).map_err(|e| anyhow::anyhow!("demo invoice refused: {e:?}"))?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 // The compliance dashboard page. Plain JavaScript, no libraries, no build
 // step: it reads the JSON API with the bearer token kept in this tab's
-// session storage and builds every element with DOM APIs (never innerHTML),
+// session storage and builds every element with DOM APIs (no HTML strings),
 // so the strict Content-Security-Policy holds. See docs/dashboard.md.
 'use strict';
 
@@ -390,15 +390,17 @@ function renderTable(c) {
     const selected = state.user === id;
     const button = el('button', {
       type: 'button', className: 'select', 'aria-pressed': String(selected), 'data-user-id': id,
-    }, el('span', { className: 'mark', 'aria-hidden': 'true', text: selected ? '▾' : '▸' }), ' ', name);
-    button.addEventListener('click', () => selectUser(selected ? null : id));
+    }, el('span', { className: 'mark', 'aria-hidden': 'true', text: selected ? '▾' : '▸' }), el('span', { className: 'name', text: name }));
+    button.addEventListener('click', () => selectUser(state.user === id ? null : id));
     const missing = r.report_status === 'missing';
     const reportExtra = r.report_version > 1 ? `version ${r.report_version}` : null;
     const report = statusCell(REPORT_STATUS, r.report_status, reportExtra);
     if (missing && r.days_until_due >= 0) {
-      // Not late yet: still shown as missing, in the "pending" tone.
-      report.classList.replace('bad', 'pending');
-      report.firstChild.textContent = '…';
+      // Not late yet: still "Missing", in a milder tone: past the internal
+      // cut-off a warning, before it pending.
+      const past = r.days_until_internal_due < 0;
+      report.classList.replace('bad', past ? 'warn' : 'pending');
+      report.firstChild.textContent = past ? '!' : '…';
     }
     const cutoff = missing
       ? el('td', { className: `due ${tone(r.days_until_internal_due)}` },
@@ -575,16 +577,16 @@ function renderChart(id, b) {
     el('li', {}, swatch('reported'), ' Reported payable hours (solid)'));
 
   const table = el('table', { className: 'figures', id: 'figures-table', 'data-user-id': id },
-    el('caption', { text: `Figures of the chart: ${name}, ${range}` }),
+    el('caption', { text: `Figures of the chart: ${name}, ${range} (hours; difference = granted − reported)` }),
     el('thead', {}, el('tr', {},
       el('th', { scope: 'col', text: 'Month' }),
       el('th', { scope: 'col', className: 'num', text: 'Granted hours' }),
       el('th', { scope: 'col', className: 'num', text: 'Reported payable hours' }),
-      el('th', { scope: 'col', className: 'num', text: 'Difference (granted − reported)' }),
+      el('th', { scope: 'col', className: 'num', text: 'Difference' }),
       el('th', { scope: 'col', className: 'num', text: 'Cumulative granted' }),
       el('th', { scope: 'col', className: 'num', text: 'Cumulative reported' }),
       el('th', { scope: 'col', className: 'num', text: 'Amount (SEK)' }),
-      el('th', { scope: 'col', text: 'Grant period exceeded' }))),
+      el('th', { scope: 'col', text: 'Over grant period' }))),
     el('tbody', {}, ...months.map((x) => el('tr', { 'data-month': x.month },
       el('th', { scope: 'row', text: fmtMonth(x.month) }),
       el('td', { className: 'num', 'data-series': 'granted', text: x.granted_hours }),
@@ -593,7 +595,9 @@ function renderChart(id, b) {
       el('td', { className: 'num', text: x.cumulative_granted_hours }),
       el('td', { className: 'num', text: x.cumulative_reported_hours }),
       el('td', { className: 'num', text: x.amount_sek === null ? 'No rate' : x.amount_sek }),
-      el('td', { className: x.over_grant_period ? 'status bad' : 'status ok', text: x.over_grant_period ? 'Yes' : 'No' })))));
+      x.over_grant_period
+        ? el('td', { className: 'status bad' }, el('span', { className: 'mark', 'aria-hidden': 'true', text: '!' }), ' Yes')
+        : el('td', { text: 'No' })))));
 
   const periods = b.periods.length ? el('ul', { className: 'periods' }, ...b.periods.map((p) => el('li', {},
     el('strong', { text: `Grant period ${p.start} – ${p.end}: ` }),
@@ -602,8 +606,8 @@ function renderChart(id, b) {
     '.'))) : null;
   const warnings = b.warnings.length ? el('ul', { className: 'notes' }, ...b.warnings.map((w) => el('li', { text: w.message }))) : null;
 
-  $('chart-body').replaceChildren(legend, el('div', { className: 'chart-wrap' }, chart), periods, warnings,
-    el('div', { className: 'table-wrap' }, table));
+  $('chart-body').replaceChildren(...[legend, el('div', { className: 'chart-wrap' }, chart), periods, warnings,
+    el('div', { className: 'table-wrap' }, table)].filter(Boolean));
 }
 
 function swatch(kind) {
@@ -651,7 +655,13 @@ function init() {
   };
   $('prev-month').addEventListener('click', shift(-1));
   $('next-month').addEventListener('click', shift(1));
+  // The skip link moves focus without touching the fragment (which holds state).
+  document.querySelector('.skip').addEventListener('click', (ev) => {
+    ev.preventDefault();
+    ($('main').hidden ? $('token-input') : $('main')).focus();
+  });
   window.addEventListener('hashchange', () => {
+    if (!location.hash.includes('=')) return;
     readFragment();
     load();
   });

@@ -787,12 +787,20 @@ mod tests {
             Err(RateMissing { year: 2026 })
         );
         // A higher rate alone needs no standard rate.
-        let decs = vec![decision("h", "2024-01-01", None, DecisionRate::Higher(Ore(37000)))];
+        let decs = vec![decision(
+            "h",
+            "2024-01-01",
+            None,
+            DecisionRate::Higher(Ore(37000)),
+        )];
         let f = compute(rm("2026-10"), &rows, &decs, None).unwrap();
         assert_eq!(f.amount, Ore(37000));
         // No payable rows: nothing to price.
         let f = compute(rm("2026-10"), &[], &[], None).unwrap();
-        assert_eq!((f.amount, f.sek_per_hour(), f.lines.len()), (Ore(0), None, 0));
+        assert_eq!(
+            (f.amount, f.sek_per_hour(), f.lines.len()),
+            (Ore(0), None, 0)
+        );
     }
 
     #[test]
@@ -830,7 +838,12 @@ mod tests {
     fn the_later_decision_governs_and_ties_go_to_the_last_recorded() {
         let decs = vec![
             decision("a", "2024-01-01", None, DecisionRate::Standard),
-            decision("b", "2026-10-16", Some("2026-10-20"), DecisionRate::Standard),
+            decision(
+                "b",
+                "2026-10-16",
+                Some("2026-10-20"),
+                DecisionRate::Standard,
+            ),
             decision("c", "2026-10-16", None, DecisionRate::Standard),
         ];
         assert_eq!(governing(&decs, d("2026-10-15")), Some(0));
@@ -840,7 +853,12 @@ mod tests {
 
     #[test]
     fn grant_periods_run_back_to_back() {
-        let dec = decision("a", "2026-01-31", Some("2026-11-15"), DecisionRate::Standard);
+        let dec = decision(
+            "a",
+            "2026-01-31",
+            Some("2026-11-15"),
+            DecisionRate::Standard,
+        );
         assert_eq!(
             dec.period_of(d("2026-07-30")),
             Some((0, d("2026-01-31"), d("2026-07-30")))
@@ -862,7 +880,10 @@ mod tests {
         let decs = vec![dec];
         let periods = grant_periods(rm("2026-10"), &decs);
         assert_eq!(periods.len(), 1);
-        assert_eq!((periods[0].from, periods[0].to), (d("2026-10-01"), d("2026-10-31")));
+        assert_eq!(
+            (periods[0].from, periods[0].to),
+            (d("2026-10-01"), d("2026-10-31"))
+        );
         let mut units = BTreeMap::new();
         for day in 1..=6 {
             units.insert(
@@ -907,7 +928,12 @@ mod tests {
         let pointers: Vec<_> = diffs.iter().map(|x| x.pointer).collect();
         assert_eq!(
             pointers,
-            ["/payable_hours", "/sek_per_hour", "/amount_sek", "/hospital_days"]
+            [
+                "/payable_hours",
+                "/sek_per_hour",
+                "/amount_sek",
+                "/hospital_days"
+            ]
         );
         assert!(diffs.iter().all(|x| x.code == "mismatch"));
         assert_eq!(diffs[2].extra[0], ("claimed", json!("3400.01")));
@@ -934,7 +960,10 @@ mod tests {
         };
         assert!(check_claim(&claim, &f, true).is_empty());
         // A provider may not.
-        let codes: Vec<_> = check_claim(&claim, &f, false).iter().map(|x| x.code).collect();
+        let codes: Vec<_> = check_claim(&claim, &f, false)
+            .iter()
+            .map(|x| x.code)
+            .collect();
         assert_eq!(codes, ["mismatch", "costs_not_allowed"]);
         // Less without costs; costs not adding up; above the computed amount.
         let mut c = claim.clone();

@@ -63,7 +63,7 @@ pub async fn compliance(
                 reg::get_organisation(conn, &Scope::All, org)?
                     .ok_or_else(|| ApiError::not_found("Organisation"))?;
             }
-            let invoices = crate::service::invoice_status::statuses(conn, &scope, month)?;
+            let invoices = crate::service::invoices::statuses(conn, &scope, month)?;
             Ok(dashboard::compliance(
                 conn, &scope, month, today, policy, &invoices,
             )?)

@@ -145,10 +145,8 @@ impl From<DocumentRow> for Document {
 }
 
 fn too_large(limit: usize) -> ApiError {
-    ApiError::payload_too_large(format!(
-        "The document exceeds the limit of {limit} bytes."
-    ))
-    .with("limit_bytes", limit as u64)
+    ApiError::payload_too_large(format!("The document exceeds the limit of {limit} bytes."))
+        .with("limit_bytes", limit as u64)
 }
 
 fn unsupported(what: &str) -> ApiError {
@@ -181,11 +179,7 @@ fn parse_kind(s: Option<&str>) -> ApiResult<DocumentKind> {
 /// characters, at most 200 characters.
 fn clean_filename(name: &str) -> Option<String> {
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = last
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
+    let cleaned: String = last.chars().filter(|c| !c.is_control()).take(200).collect();
     let cleaned = cleaned.trim().to_string();
     (!cleaned.is_empty()).then_some(cleaned)
 }
@@ -200,7 +194,11 @@ struct Upload {
     bytes: Vec<u8>,
 }
 
-async fn read_limited<S, E>(mut stream: S, limit: usize, bad: impl Fn() -> ApiError) -> ApiResult<Vec<u8>>
+async fn read_limited<S, E>(
+    mut stream: S,
+    limit: usize,
+    bad: impl Fn() -> ApiError,
+) -> ApiResult<Vec<u8>>
 where
     S: futures_util::Stream<Item = Result<web::Bytes, E>> + Unpin,
 {
@@ -356,7 +354,11 @@ pub async fn upload(
         if FileType::from_mime(&content_type).is_none() {
             return Err(unsupported(&format!(
                 "`Content-Type: {}` is not accepted.",
-                if essence.is_empty() { "(none)" } else { &essence }
+                if essence.is_empty() {
+                    "(none)"
+                } else {
+                    &essence
+                }
             )));
         }
         // Check the kind before reading the body.
@@ -486,11 +488,7 @@ pub async fn list(
         cursor: q.cursor.clone(),
     }
     .validated()?;
-    let kind = q
-        .kind
-        .as_deref()
-        .map(|k| parse_kind(Some(k)))
-        .transpose()?;
+    let kind = q.kind.as_deref().map(|k| parse_kind(Some(k))).transpose()?;
     let scope = caller.scope();
     let id = id.into_inner();
     let p = page.clone();
@@ -534,9 +532,10 @@ pub async fn get(
 
 /// Whether an `If-None-Match` header value matches the entity tag.
 pub fn none_match(header: &str, etag: &str) -> bool {
-    header.split(',').map(str::trim).any(|t| {
-        t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag
-    })
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag)
 }
 
 /// A file name safe inside a quoted `Content-Disposition` parameter.
@@ -577,7 +576,10 @@ pub async fn content(
             let doc = store::get_document(conn, &scope, &id)?
                 .ok_or_else(|| ApiError::not_found("Document"))?;
             let etag = format!("\"{}\"", doc.sha256);
-            if if_none_match.as_deref().is_some_and(|h| none_match(h, &etag)) {
+            if if_none_match
+                .as_deref()
+                .is_some_and(|h| none_match(h, &etag))
+            {
                 return Ok((doc, etag, None));
             }
             let (content_type, bytes) = store::blob_content(conn, &doc.sha256)?
@@ -665,8 +667,14 @@ mod tests {
             clean_filename("C:\\Users\\x\\avtal.pdf").as_deref(),
             Some("avtal.pdf")
         );
-        assert_eq!(clean_filename("../../etc/passwd").as_deref(), Some("passwd"));
+        assert_eq!(
+            clean_filename("../../etc/passwd").as_deref(),
+            Some("passwd")
+        );
         assert_eq!(clean_filename("  "), None);
-        assert_eq!(ascii_filename("anställningsavtal \"1\".pdf"), "anst_llningsavtal _1_.pdf");
+        assert_eq!(
+            ascii_filename("anställningsavtal \"1\".pdf"),
+            "anst_llningsavtal _1_.pdf"
+        );
     }
 }

@@ -52,21 +52,27 @@ struct Bar {
 }
 
 impl Bar {
+    fn styled(len: u64, template: &str, message: &'static str) -> ProgressBar {
+        if !std::io::stderr().is_terminal() {
+            return ProgressBar::hidden();
+        }
+        let b = ProgressBar::new(len);
+        b.set_style(
+            ProgressStyle::with_template(template)
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        b.set_message(message);
+        b
+    }
+
     fn new(bytes: u64) -> Self {
-        let bar = if std::io::stderr().is_terminal() {
-            let b = ProgressBar::new(bytes);
-            b.set_style(
-                ProgressStyle::with_template("{msg:>9} [{bar:40}] {bytes}/{total_bytes} ({eta})")
-                    .expect("valid template")
-                    .progress_chars("=> "),
-            );
-            b.set_message("reading");
-            b
-        } else {
-            ProgressBar::hidden()
-        };
         Self {
-            bar,
+            bar: Self::styled(
+                bytes,
+                "{msg:>9} [{bar:40}] {bytes}/{total_bytes} ({eta})",
+                "reading",
+            ),
             checking: false,
         }
     }
@@ -77,15 +83,12 @@ impl Bar {
             Progress::Checking { done, total } => {
                 if !self.checking {
                     self.checking = true;
-                    self.bar.set_style(
-                        ProgressStyle::with_template(
-                            "{msg:>9} [{bar:40}] {pos}/{len} reports ({eta})",
-                        )
-                        .expect("valid template")
-                        .progress_chars("=> "),
+                    self.bar.finish_and_clear();
+                    self.bar = Self::styled(
+                        total as u64,
+                        "{msg:>9} [{bar:40}] {pos}/{len} reports ({eta})",
+                        "checking",
                     );
-                    self.bar.set_message("checking");
-                    self.bar.set_length(total as u64);
                 }
                 self.bar.set_position(done as u64);
             }

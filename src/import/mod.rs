@@ -21,8 +21,8 @@ pub mod export;
 pub mod header;
 pub mod values;
 
-use std::cell::Cell;
-use std::collections::HashMap;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::rc::Rc;
 
@@ -173,7 +173,8 @@ pub struct ImportedReport {
     pub receipt: Receipt,
     /// The first line of the file with a row of this report.
     pub first_line: u64,
-    /// The receipt's warnings, located in the file.
+    /// The receipt's warnings, located in the file. Empty for an unchanged
+    /// month: its receipt is of the version stored earlier.
     pub csv_warnings: Vec<CsvError>,
 }
 
@@ -343,6 +344,53 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
+/// Physical line numbers. The csv crate's own line count is off after
+/// CRLF line ends and skipped empty lines, so lines are counted here from
+/// the bytes it reads: a record's byte position is where the previous record
+/// ended (before any empty lines the reader skipped), so its line is one
+/// plus the line feeds before that position plus those in the run of CR/LF
+/// bytes that follows. Only the bytes between the last record and the
+/// reader's read-ahead are kept.
+#[derive(Debug, Default)]
+struct Lines {
+    window: VecDeque<u8>,
+    /// Offset of `window[0]` in the text.
+    start: u64,
+    /// Line feeds before `start`.
+    newlines: u64,
+}
+
+impl Lines {
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let skip = usize::try_from(byte.saturating_sub(self.start))
+            .unwrap_or(usize::MAX)
+            .min(self.window.len());
+        self.newlines += self.window.drain(..skip).filter(|&b| b == b'\n').count() as u64;
+        self.start += skip as u64;
+        let run = self
+            .window
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        1 + self.newlines + run
+    }
+}
+
+/// Feeds what the CSV reader reads into [`Lines`].
+struct Tap<R> {
+    inner: R,
+    lines: Rc<RefCell<Lines>>,
+}
+
+impl<R: Read> Read for Tap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.lines.borrow_mut().window.extend(&buf[..n]);
+        Ok(n)
+    }
+}
+
 /// Personnummer → id in the organisation, looked up once per file.
 struct Lookup {
     by_number: HashMap<String, Option<u32>>,
@@ -412,11 +460,16 @@ pub fn prepare<R: Read + Seek>(
             "The file is empty; it needs a header row and one row per shift.",
         ));
     };
+    let lines = Rc::new(RefCell::new(Lines::default()));
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .from_reader(io::Cursor::new(head).chain(text));
+        .from_reader(Tap {
+            inner: io::Cursor::new(head).chain(text),
+            lines: lines.clone(),
+        });
+    let line_of = |p: Option<&csv::Position>| lines.borrow_mut().line_at(p.map_or(0, |p| p.byte()));
 
     let today = stockholm_date(env.now);
     let org = env.org_id.clone();
@@ -433,15 +486,24 @@ pub fn prepare<R: Read + Seek>(
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = line_of(e.position());
                 return Err(match e.into_kind() {
                     csv::ErrorKind::Io(e) => ImportFailure::Io(e),
-                    other => ImportFailure::Invalid {
+                    csv::ErrorKind::Utf8 { .. } => ImportFailure::Invalid {
                         errors: vec![CsvError::new(
                             line,
                             None,
                             "unreadable_csv",
-                            format!("The file cannot be read as CSV here: {other:?}"),
+                            "This line is not valid UTF-8, although the file starts with a UTF-8 byte-order mark. Save the file again as \"CSV UTF-8\".",
+                        )],
+                        omitted: 0,
+                    },
+                    _ => ImportFailure::Invalid {
+                        errors: vec![CsvError::new(
+                            line,
+                            None,
+                            "unreadable_csv",
+                            "The file cannot be read as CSV from this line on.",
                         )],
                         omitted: 0,
                     },
@@ -451,7 +513,7 @@ pub fn prepare<R: Read + Seek>(
         if record.iter().all(blank) {
             continue;
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = line_of(record.position());
         let Some(h) = &header else {
             let cells: Vec<&str> = record.iter().collect();
             header = Some(
@@ -463,14 +525,15 @@ pub fn prepare<R: Read + Seek>(
             continue;
         };
         rows += 1;
-        if rows % 4096 == 0 {
+        if rows.is_multiple_of(4096) {
             progress(Progress::Reading {
                 bytes: read.get(),
                 total,
             });
         }
-        // Faults of this row: (column, code, message).
-        let mut faults: Vec<(Option<Column>, String, String)> = Vec::new();
+        // Faults of this row's cells: (column, code, message).
+        let mut faults: Faults = Vec::new();
+        let mut unexpected = false;
         let cell = |c: Column| {
             h.position(c)
                 .and_then(|i| record.get(i))
@@ -481,7 +544,7 @@ pub fn prepare<R: Read + Seek>(
             if !v.trim().is_empty() && h.by_position.get(i).copied().flatten().is_none() {
                 errors.push(
                     CsvError::new(
-                        u64::from(line_no(line)),
+                        line,
                         h.names.get(i).filter(|n| !n.is_empty()).cloned(),
                         "unexpected_value",
                         format!(
@@ -491,13 +554,13 @@ pub fn prepare<R: Read + Seek>(
                     )
                     .at_position(i),
                 );
-                faults.push((None, String::new(), String::new()));
+                unexpected = true;
             }
         }
         for c in Column::ALL.iter().filter(|c| c.required()) {
             if cell(*c).is_empty() {
                 faults.push((
-                    Some(*c),
+                    *c,
                     "missing_value".into(),
                     format!("The row has no {}; it is required.", h.name(*c)),
                 ));
@@ -509,7 +572,7 @@ pub fn prepare<R: Read + Seek>(
                 Ok(reg::find_assistance_user_by_number(conn, &org, n)?.map(|u| u.id))
             })
             .map_err(ImportFailure::Db)?
-            .map_err(|(code, message)| faults.push((Some(Column::AssistanceUser), code, message)))
+            .map_err(|(code, message)| faults.push((Column::AssistanceUser, code, message)))
             .ok(),
         };
         let assistant = match cell(Column::Assistant) {
@@ -518,7 +581,7 @@ pub fn prepare<R: Read + Seek>(
                 Ok(reg::find_assistant_by_number(conn, &org, n)?.map(|a| a.id))
             })
             .map_err(ImportFailure::Db)?
-            .map_err(|(code, message)| faults.push((Some(Column::Assistant), code, message)))
+            .map_err(|(code, message)| faults.push((Column::Assistant, code, message)))
             .ok(),
         };
         let date = nonempty(cell(Column::Date), values::date, Column::Date, &mut faults);
@@ -540,14 +603,12 @@ pub fn prepare<R: Read + Seek>(
             Column::Hospital,
             &mut faults,
         );
-        let bad = !faults.is_empty();
+        let bad = unexpected || !faults.is_empty();
         for (c, code, message) in faults {
-            if let Some(c) = c {
-                errors.push(
-                    CsvError::new(u64::from(line_no(line)), Some(h.name(c)), code, message)
-                        .at_position(h.position(c).unwrap_or(usize::MAX)),
-                );
-            }
+            errors.push(
+                CsvError::new(line, Some(h.name(c)), code, message)
+                    .at_position(h.position(c).unwrap_or(usize::MAX)),
+            );
         }
         let (
             false,
@@ -627,10 +688,11 @@ fn line_no(line: u64) -> u32 {
     u32::try_from(line).unwrap_or(u32::MAX)
 }
 
-type Faults = Vec<(Option<Column>, String, String)>;
+/// Faults of a row's cells: (column, code, message).
+type Faults = Vec<(Column, String, String)>;
 
 fn take<T>(r: Result<T, values::ValueError>, c: Column, faults: &mut Faults) -> Option<T> {
-    r.map_err(|e| faults.push((Some(c), e.code.to_string(), e.message)))
+    r.map_err(|e| faults.push((c, e.code.to_string(), e.message)))
         .ok()
 }
 
@@ -788,11 +850,11 @@ impl Prepared {
             let first_line = u64::from(g.rows[0].line);
             match submission::submit(conn, env, &sub) {
                 Ok(Outcome::Created(r)) => {
-                    receipts.push(self.imported(g, r));
+                    receipts.push(self.imported(g, r, true));
                     stored.push(gi);
                 }
                 Ok(Outcome::Unchanged(r)) => {
-                    unchanged.push(self.imported(g, r));
+                    unchanged.push(self.imported(g, r, false));
                     stored.push(gi);
                 }
                 Err(SubmitError::Refused(Refusal::Invalid(issues))) => {
@@ -901,10 +963,14 @@ impl Prepared {
         lines
     }
 
-    fn imported(&self, g: &Group, receipt: Receipt) -> ImportedReport {
+    /// `locate`: whether the receipt's warnings point at this file's rows
+    /// (a version stored from it); an unchanged month's receipt is of a
+    /// version stored earlier, whose rows may have come in another order.
+    fn imported(&self, g: &Group, receipt: Receipt, locate: bool) -> ImportedReport {
         let csv_warnings = receipt
             .warnings
             .iter()
+            .filter(|_| locate)
             .map(|w| {
                 let mut parts = w.pointer.trim_start_matches('/').split('/');
                 let (line, column) = match (parts.next(), parts.next(), parts.next()) {
@@ -983,4 +1049,65 @@ pub fn import<R: Read + Seek>(
 ) -> Result<ImportResult, ImportFailure> {
     let prepared = prepare(conn, env, input, opts.max_errors, progress)?;
     execute(conn, env, prepared, opts, progress)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lines of the records of `data`, counted as [`prepare`] counts them.
+    fn record_lines(data: &str) -> Vec<(String, u64)> {
+        let lines = Rc::new(RefCell::new(Lines::default()));
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(Tap {
+                inner: data.as_bytes(),
+                lines: lines.clone(),
+            });
+        let mut out = Vec::new();
+        let mut record = csv::StringRecord::new();
+        while reader.read_record(&mut record).unwrap() {
+            let line = lines
+                .borrow_mut()
+                .line_at(record.position().unwrap().byte());
+            out.push((record.get(0).unwrap().to_string(), line));
+        }
+        out
+    }
+
+    #[test]
+    fn physical_line_numbers_with_crlf_empty_lines_and_quoted_newlines() {
+        let got = record_lines("h;a\r\n1;2\r\n;;\r\n\r\n\"x\ny\";3\r\n4;4\r\n");
+        let want = [("h", 1), ("1", 2), ("", 3), ("x\ny", 5), ("4", 7)];
+        assert_eq!(got, want.map(|(s, l)| (s.to_string(), l)).to_vec(), "CRLF");
+        let got = record_lines("h;a\n1;2\n\n\n3;4\n");
+        assert_eq!(got[2], ("3".to_string(), 5));
+        let got = record_lines(";;\n\nh;a\n1;2");
+        assert_eq!(got[1], ("h".to_string(), 3));
+        assert_eq!(got[2], ("1".to_string(), 4));
+        // Far beyond the reader's buffer.
+        let mut big = String::from("h;a\r\n");
+        for i in 0..5000 {
+            big.push_str(&format!("{i};x\r\n\r\n"));
+        }
+        let got = record_lines(&big);
+        assert_eq!(got[5000], ("4999".to_string(), 2 + 2 * 4999));
+    }
+
+    #[test]
+    fn error_sink_keeps_the_first_by_line_and_counts_all() {
+        let mut sink = ErrorSink::new(2);
+        for line in (1..=500u64).rev() {
+            sink.push(CsvError::new(line, None, "x", "m"));
+        }
+        match sink.finish() {
+            ImportFailure::Invalid { errors, omitted } => {
+                assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), [1, 2]);
+                assert_eq!(omitted, 498);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -18,8 +18,8 @@ use crate::db::time_reports::{self as reports, ReportRow, VersionRow};
 use crate::db::DbConn;
 use crate::domain::deadline::{fk_due_date, internal_due_date, is_on_time};
 use crate::domain::invoice::{
-    self as rules, check_claim, Claim, Costs, DecisionSpan, Difference, Figures, GrantUse,
-    PaidRow, Summary,
+    self as rules, check_claim, Claim, Costs, DecisionSpan, Difference, Figures, GrantUse, PaidRow,
+    Summary,
 };
 use crate::domain::month::ReportMonth;
 use crate::domain::quantity::{
@@ -469,22 +469,35 @@ pub fn status_of(
     inv: &InvoiceRow,
     v: &InvoiceVersionRow,
 ) -> diesel::QueryResult<Status> {
+    /// The invoice can no longer be computed at all.
+    fn uncomputable(e: ComputeError) -> diesel::QueryResult<Status> {
+        let (code, message) = match e {
+            ComputeError::Db(e) => return Err(e),
+            ComputeError::NoTimeReport => (
+                "time_report_missing",
+                "The time report the invoice was computed from is no longer there.".to_string(),
+            ),
+            ComputeError::RateMissing(year) => (
+                "rate_missing",
+                format!(
+                    "The invoice can no longer be computed: there is no standard rate for {year} in the rate table."
+                ),
+            ),
+        };
+        Ok(Status::Stale(vec![StaleReason {
+            code: code.into(),
+            message,
+            pointer: None,
+            invoiced: None,
+            computed: None,
+        }]))
+    }
     let Ok(month) = ReportMonth::parse(&inv.month) else {
         return Ok(Status::Current);
     };
     let inputs = match load_inputs(conn, &inv.organisation_id, &inv.assistance_user_id, month) {
         Ok(i) => i,
-        Err(ComputeError::Db(e)) => return Err(e),
-        Err(_) => {
-            return Ok(Status::Stale(vec![StaleReason {
-                code: "time_report_missing".into(),
-                message: "The time report the invoice was computed from is no longer there."
-                    .into(),
-                pointer: None,
-                invoiced: None,
-                computed: None,
-            }]))
-        }
+        Err(e) => return uncomputable(e),
     };
     if basis_token(&inputs) == v.basis_token {
         return Ok(Status::Current);
@@ -497,19 +510,7 @@ pub fn status_of(
         inputs,
     ) {
         Ok(c) => c,
-        Err(ComputeError::Db(e)) => return Err(e),
-        Err(ComputeError::RateMissing(year)) => {
-            return Ok(Status::Stale(vec![StaleReason {
-                code: "rate_missing".into(),
-                message: format!(
-                    "The invoice can no longer be computed: there is no standard rate for {year} in the rate table."
-                ),
-                pointer: None,
-                invoiced: None,
-                computed: None,
-            }]))
-        }
-        Err(ComputeError::NoTimeReport) => unreachable!("inputs were loaded"),
+        Err(e) => return uncomputable(e),
     };
     let invoiced: Summary = match serde_json::from_str(&v.summary) {
         Ok(s) => s,

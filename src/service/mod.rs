@@ -3,6 +3,5 @@
 
 pub mod balance;
 pub mod dashboard;
-pub mod invoice_status;
 pub mod invoices;
 pub mod submission;

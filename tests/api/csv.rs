@@ -274,20 +274,26 @@ async fn excel_numbers_and_file_level_problems(app: TestApp) {
             at(1, Some("start"), "missing_column"),
         ]
     );
-    // Empty, header only, UTF-16.
-    for (body, code) in [
-        (b"".to_vec(), "empty_file"),
-        (b";;;;\r\n\r\n".to_vec(), "empty_file"),
+    // Empty, header only, UTF-16, not UTF-8 after a UTF-8 byte-order mark.
+    for (body, line, code) in [
+        (b"".to_vec(), 1, "empty_file"),
+        (b";;;;\r\n\r\n".to_vec(), 1, "empty_file"),
         (
             b"brukare;assistent;datum;start;slut\r\n;;;;\r\n".to_vec(),
+            1,
             "no_rows",
         ),
-        (b"\xFF\xFEb\x00r\x00".to_vec(), "unsupported_encoding"),
+        (b"\xFF\xFEb\x00r\x00".to_vec(), 1, "unsupported_encoding"),
+        (
+            b"\xEF\xBB\xBFbrukare;assistent;datum;start;slut\r\nv\xE4ntetid;;;;\r\n".to_vec(),
+            2,
+            "unreadable_csv",
+        ),
     ] {
         let res = upload(&app, t, "", body).await;
         assert_eq!(
             located(&expect_problem(&res, 422)),
-            [at(1, None, code)],
+            [at(line, None, code)],
             "{code}"
         );
     }
@@ -589,6 +595,24 @@ async fn error_list_and_upload_size_are_capped(app: TestApp) {
     );
     assert_eq!(p["errors_omitted"], 12);
     assert!(p["detail"].as_str().unwrap().contains("15 errors"));
+    // Uploads are not bound by the JSON body limit (8 MiB in tests): 9 MiB
+    // of rows naming an unknown assistance user, every one reported and
+    // counted, three listed.
+    let line = format!("195501010754;{A1};2026-10-01;08:00;16:00\n");
+    let n = 9 * 1024 * 1024 / line.len() + 1;
+    let mut big = String::from("brukare;assistent;datum;start;slut\n");
+    big.push_str(&line.repeat(n));
+    let res = upload(&capped, &w.org.token, "", big.into_bytes()).await;
+    let p = expect_problem(&res, 422);
+    assert_eq!(
+        located(&p),
+        [
+            at(2, Some("brukare"), "unknown_assistance_user"),
+            at(3, Some("brukare"), "unknown_assistance_user"),
+            at(4, Some("brukare"), "unknown_assistance_user"),
+        ]
+    );
+    assert_eq!(p["errors_omitted"], n as u64 - 3);
     let small = TestApp::spawn_with(app.db, |s| s.max_import_bytes = 100).await;
     let w = world(&small).await;
     let res = upload(
@@ -654,6 +678,12 @@ async fn multipart_upload(app: TestApp) {
         error_with(&expect_problem(&res, 422), "missing_file")["field"],
         "file"
     );
+    // Both bodies are in the OpenAPI document.
+    let doc = expect(&app.get("/api/v1/openapi.json", "").await, 200);
+    let body = &doc["paths"]["/api/v1/imports/time-reports"]["post"]["requestBody"]["content"];
+    assert!(body.get("text/csv").is_some() && body.get("multipart/form-data").is_some());
+    let get = &doc["paths"]["/api/v1/time-reports/{id}"]["get"]["responses"]["200"]["content"];
+    assert!(get.get("text/csv").is_some());
 }
 db_test!(multipart_upload);
 
@@ -698,14 +728,12 @@ async fn export_round_trip(app: TestApp) {
         .to_str()
         .unwrap()
         .contains("tidrapport-2026-10"));
-    let expected = format!(
-        "\u{feff}brukare;assistent;datum;start;slut;typ;dubbel;sjukhus\r\n\
+    let expected = "\u{feff}brukare;assistent;datum;start;slut;typ;dubbel;sjukhus\r\n\
          19700101-0110;19900101-0314;2026-10-01;07:00;15:30;aktiv;nej;nej\r\n\
          19700101-0110;19920202-0427;2026-10-01;22:00;07:00;väntetid;nej;ja\r\n\
          19700101-0110;19900101-0314;2026-10-02;16:00;24:00;beredskap;nej;nej\r\n\
          19700101-0110;19900101-0314;2026-10-05;08:00;12:00;aktiv;ja;nej\r\n\
-         19700101-0110;19920202-0427;2026-10-05;10:00;14:00;aktiv;ja;nej\r\n"
-    );
+         19700101-0110;19920202-0427;2026-10-05;10:00;14:00;aktiv;ja;nej\r\n";
     assert_eq!(res.text, expected);
     let res2 = app
         .get(&format!("/api/v1/time-reports/{id}?format=csv"), t)
@@ -872,3 +900,154 @@ async fn cli_import_uses_the_same_pipeline(app: TestApp) {
     assert!(!out.status.success());
 }
 db_test!(cli_import_uses_the_same_pipeline);
+
+async fn the_documented_example_imports(app: TestApp) {
+    let w = world(&app).await;
+    let a3 = {
+        let res = app
+            .get(
+                &format!("/api/v1/assistants?personnummer={A3}"),
+                &w.org.token,
+            )
+            .await;
+        expect(&res, 200)["items"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    fixtures::employment(&app, &w.org, &a3, &w.u1, json!({})).await;
+    let path = format!(
+        "{}/docs/examples/tidrapport-2026-10.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let res = upload(&app, &w.org.token, "", std::fs::read(path).unwrap()).await;
+    let r = expect(&res, 201);
+    let rec = &r["receipts"][0];
+    assert_eq!(rec["row_count"], 87);
+    // As docs/csv-format.md says: the night of 24–25 October is 13 h.
+    assert_eq!(rec["hours"]["active"], "440.00");
+    assert_eq!(rec["hours"]["waiting"], "198.00");
+    assert_eq!(rec["hours"]["standby"], "109.00");
+    assert_eq!(rec["hours"]["payable"], "505.07");
+    let warnings: Vec<(u64, Value, String)> = rec["csv_warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["column"].clone(),
+                e["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(warnings, [at(57, Some("sjukhus"), "hospital_stay")]);
+}
+db_test!(the_documented_example_imports);
+
+/// The streaming claim, measured: a file of more than 1 000 000 rows (915
+/// assistance users × 12 months, three shifts a day by four assistants in
+/// turn) imported through the CLI under `/usr/bin/time -v`. Slow, so
+/// ignored by default; run it in release to measure (figures in
+/// docs/csv-format.md):
+///
+/// `cargo test --release --test api csv::large_file -- --ignored --nocapture`
+#[actix_web::test]
+#[ignore]
+async fn large_file_imports_through_the_cli_in_bounded_memory() {
+    use std::io::Write;
+    const USERS: u32 = 915;
+    let app = TestApp::spawn(Db::Sqlite).await;
+    let org = fixtures::org(&app).await;
+    let mut people: Vec<(String, [String; 4])> = Vec::new();
+    for u in 0..USERS {
+        let user_pnr = pnr(&format!("19{:02}0101", 20 + u / 900), u % 900 + 1);
+        let user = fixtures::user(&app, &org, &user_pnr).await;
+        let mut assistants: [String; 4] = Default::default();
+        for (k, slot) in assistants.iter_mut().enumerate() {
+            let n = u * 4 + k as u32;
+            let p = pnr(&format!("19{:02}0202", 60 + n / 900), n % 900 + 1);
+            let a = fixtures::assistant(&app, &org, &p).await;
+            fixtures::employment(&app, &org, &a, &user, json!({})).await;
+            *slot = p;
+        }
+        fixtures::decision(&app, &org, &user, json!({})).await;
+        people.push((user_pnr, assistants));
+    }
+    let dir = std::env::temp_dir().join(format!("redovisa-large-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("large.csv");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    out.write_all(b"\xEF\xBB\xBFbrukare;assistent;datum;start;slut;typ;dubbel;sjukhus\r\n")
+        .unwrap();
+    let first: chrono::NaiveDate = "2025-11-01".parse().unwrap();
+    let last: chrono::NaiveDate = "2026-10-31".parse().unwrap();
+    let mut rows = 0u64;
+    for (user, assistants) in &people {
+        let mut day = first;
+        let mut n = 0usize;
+        while day <= last {
+            for (k, (start, end, kind)) in [
+                ("07:00", "15:00", "aktiv"),
+                ("15:00", "23:00", "aktiv"),
+                ("23:00", "07:00", "väntetid"),
+            ]
+            .iter()
+            .enumerate()
+            {
+                let a = &assistants[(n + k) % 4];
+                writeln!(out, "{user};{a};{day};{start};{end};{kind};nej;nej\r").unwrap();
+                rows += 1;
+            }
+            day = day.succ_opt().unwrap();
+            n += 1;
+        }
+    }
+    out.flush().unwrap();
+    drop(out);
+    let bytes = std::fs::metadata(&path).unwrap().len();
+    assert!(rows >= 1_000_000, "{rows}");
+    let mut cmd = if std::path::Path::new("/usr/bin/time").exists() {
+        let mut c = std::process::Command::new("/usr/bin/time");
+        c.arg("-v").arg(env!("CARGO_BIN_EXE_redovisa"));
+        c
+    } else {
+        std::process::Command::new(env!("CARGO_BIN_EXE_redovisa"))
+    };
+    let started = std::time::Instant::now();
+    let output = cmd
+        .args(["import", path.to_str().unwrap(), "--org", &org.id])
+        .env("DATABASE_URL", &app.database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["rows"], rows);
+    assert_eq!(
+        result["receipts"].as_array().unwrap().len(),
+        USERS as usize * 12
+    );
+    let rss_kib = stderr
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    eprintln!(
+        "imported {rows} rows ({} MiB) in {:.1} s; peak RSS {}",
+        bytes / (1024 * 1024),
+        elapsed.as_secs_f64(),
+        rss_kib.map_or("not measured (no /usr/bin/time)".to_string(), |k| format!(
+            "{} MiB",
+            k / 1024
+        ))
+    );
+    if let Some(k) = rss_kib {
+        assert!(k < 1024 * 1024, "peak RSS {k} KiB");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

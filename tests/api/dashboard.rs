@@ -107,10 +107,26 @@ async fn statuses_warnings_and_totals(app: TestApp) {
         201,
     );
 
-    let res = app
-        .get("/api/v1/dashboard/compliance?month=2026-09", &org.token)
-        .await;
+    // Invoices: user 0 invoices September (current); user 1 invoices, then
+    // corrects the report (stale).
+    expect(&app.put("/api/v1/rates/2026", &app.admin(), &json!({"sek_per_hour": "350.00"})).await, 201);
+    for i in [0, 1] {
+        let draft = expect(
+            &app.get(&format!("/api/v1/invoices/draft?assistance_user_id={}&month=2026-09", users[i]), &org.token).await,
+            200,
+        );
+        let claim = json!({"assistance_user_id": users[i], "month": "2026-09", "payable_hours": draft["payable_hours"],
+                           "sek_per_hour": draft["sek_per_hour"], "amount_sek": draft["amount_sek"]});
+        expect(&app.post("/api/v1/invoices", &org.token, &claim).await, 201);
+    }
+    let fixed = vec![row(&assistants[1], "2026-09-02", "08:00", "13:00", "active")];
+    expect(&app.post("/api/v1/time-reports", &org.token, &post(1, fixed, Some("One more hour"))).await, 201);
+
+    let res = app.get("/api/v1/dashboard/compliance?month=2026-09", &org.token).await;
     let d = expect(&res, 200);
+    assert_eq!(row_for(&d, &users[0])["invoice_status"], "current");
+    assert_eq!(row_for(&d, &users[1])["invoice_status"], "stale");
+    assert_eq!(row_for(&d, &users[2])["invoice_status"], "missing");
     assert_eq!(d["month"], "2026-09");
     assert_eq!(d["due_date"], "2026-11-05");
     assert_eq!(d["internal_due_date"], "2026-10-05");
@@ -133,7 +149,6 @@ async fn statuses_warnings_and_totals(app: TestApp) {
     assert_eq!(row_for(&d, &users[3])["report_version"], 2);
     assert_eq!(row_for(&d, &users[3])["reported_payable_hours"], "348.00");
     assert_eq!(row_for(&d, &users[3])["granted_hours"], "514.29"); // 120 × 30 / 7
-    assert_eq!(row_for(&d, &users[0])["invoice_status"], "missing");
     let t = &d["totals"];
     assert_eq!(t["users"], 4);
     assert_eq!(
@@ -145,7 +160,7 @@ async fn statuses_warnings_and_totals(app: TestApp) {
         (Some(1), Some(1), Some(1))
     );
     assert_eq!(t["reports_corrected_after_deadline"], 1);
-    assert_eq!(t["invoices_missing"], 4);
+    assert_eq!((t["invoices_current"].as_u64(), t["invoices_stale"].as_u64(), t["invoices_missing"].as_u64()), (Some(1), Some(1), Some(2)));
     assert_eq!(
         d["totals_by_organisation"][0]["organisation_id"],
         org.id.as_str()

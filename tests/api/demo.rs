@@ -19,6 +19,7 @@ async fn seed_demo_populates_the_dashboard(app: TestApp) {
     .await
     .unwrap();
     assert_eq!(seeded.assistance_users, 3);
+    assert_eq!(seeded.invoices, 7);
     let months: Vec<String> = seeded.months.iter().map(|m| m.to_string()).collect();
     assert_eq!(months, ["2026-08", "2026-09", "2026-10"]);
     assert_eq!(seeded.demo_rates, [2026]);
@@ -34,6 +35,11 @@ async fn seed_demo_populates_the_dashboard(app: TestApp) {
     assert_eq!(status(&d), ["late", "on_time", "on_time"]);
     let d = expect(&app.get("/api/v1/dashboard/compliance?month=2026-10", &token).await, 200);
     assert_eq!(status(&d), ["missing", "on_time", "on_time"]);
+    let mut invoices: Vec<String> = d["rows"].as_array().unwrap().iter().map(|r| r["invoice_status"].as_str().unwrap().to_string()).collect();
+    invoices.sort();
+    assert_eq!(invoices, ["current", "missing", "missing"]);
+    let d = expect(&app.get("/api/v1/dashboard/compliance?month=2026-08", &token).await, 200);
+    assert!(d["rows"].as_array().unwrap().iter().all(|r| r["invoice_status"] == "current"), "{d}");
     let list = expect(&app.get("/api/v1/time-reports?month=2026-08", &token).await, 200);
     let versions: Vec<i64> = list["items"].as_array().unwrap().iter().map(|r| r["version"].as_i64().unwrap()).collect();
     assert!(versions.contains(&2), "one report is corrected: {versions:?}");

@@ -110,7 +110,10 @@ async fn a_month_is_invoiced_to_the_ore(app: TestApp) {
     let tr = submit_report(&app, &w, october(&w)).await;
     let d = draft(&app, &w).await;
     // 465 h active + 280 h waiting / 4 = 535 h; 535 × 340.00 = 181 900.00.
-    assert_eq!(d["hours"], json!({"active": "465.00", "waiting": "280.00", "standby": "0.00"}));
+    assert_eq!(
+        d["hours"],
+        json!({"active": "465.00", "waiting": "280.00", "standby": "0.00"})
+    );
     assert_eq!(d["payable_hours"], "535.00");
     assert_eq!(d["not_payable_hours"], "0.00");
     assert_eq!(d["sek_per_hour"], "340.00");
@@ -120,7 +123,10 @@ async fn a_month_is_invoiced_to_the_ore(app: TestApp) {
     let lines = d["lines"].as_array().unwrap();
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["rate_basis"], "standard");
-    assert_eq!(lines[0]["decision_id"], decision_id(&app, &w).await.as_str());
+    assert_eq!(
+        lines[0]["decision_id"],
+        decision_id(&app, &w).await.as_str()
+    );
     assert_eq!(lines[0]["from"], "2026-10-01");
     assert_eq!(lines[0]["to"], "2026-10-31");
     assert_eq!(lines[0]["amount_sek"], "181900.00");
@@ -154,7 +160,10 @@ async fn a_month_is_invoiced_to_the_ore(app: TestApp) {
     assert_eq!(got["content_hash"], inv["content_hash"]);
     let res = app
         .get(
-            &format!("/api/v1/invoices?month=2026-10&assistance_user_id={}", w.user),
+            &format!(
+                "/api/v1/invoices?month=2026-10&assistance_user_id={}",
+                w.user
+            ),
             &w.org.token,
         )
         .await;
@@ -162,7 +171,9 @@ async fn a_month_is_invoiced_to_the_ore(app: TestApp) {
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     assert_eq!(list["items"][0]["id"], id.as_str());
     assert_eq!(list["items"][0]["status"], "current");
-    let res = app.get("/api/v1/invoices?month=2026-09", &w.org.token).await;
+    let res = app
+        .get("/api/v1/invoices?month=2026-09", &w.org.token)
+        .await;
     assert_eq!(expect(&res, 200)["items"], json!([]));
 
     // The same invoice again: 200, nothing new (also with the days sent).
@@ -172,7 +183,10 @@ async fn a_month_is_invoiced_to_the_ore(app: TestApp) {
     assert_eq!(again["version"], 1);
     assert_eq!(again["content_hash"], inv["content_hash"]);
     assert_eq!(
-        count_rows(&app, "SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'invoice'"),
+        count_rows(
+            &app,
+            "SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'invoice'"
+        ),
         1
     );
 }
@@ -211,17 +225,29 @@ async fn a_mismatch_lists_every_differing_field(app: TestApp) {
     assert_eq!(codes(&p), ["mismatch", "mismatch", "mismatch", "mismatch"]);
     let e = &p["errors"];
     assert_eq!(e[0]["pointer"], "/payable_hours");
-    assert_eq!((&e[0]["claimed"], &e[0]["computed"]), (&json!("14.50"), &json!("14.00")));
+    assert_eq!(
+        (&e[0]["claimed"], &e[0]["computed"]),
+        (&json!("14.50"), &json!("14.00"))
+    );
     assert_eq!(e[1]["pointer"], "/sek_per_hour");
-    assert_eq!((&e[1]["claimed"], &e[1]["computed"]), (&json!("332.60"), &json!("340.00")));
+    assert_eq!(
+        (&e[1]["claimed"], &e[1]["computed"]),
+        (&json!("332.60"), &json!("340.00"))
+    );
     assert_eq!(e[2]["pointer"], "/amount_sek");
-    assert_eq!((&e[2]["claimed"], &e[2]["computed"]), (&json!("4822.70"), &json!("4760.00")));
+    assert_eq!(
+        (&e[2]["claimed"], &e[2]["computed"]),
+        (&json!("4822.70"), &json!("4760.00"))
+    );
     assert_eq!(e[3]["pointer"], "/hospital_days");
     assert_eq!(e[3]["computed"], json!(["2026-10-02"]));
     // Only the amount off by one öre: exactly one error.
     let mut body = claim_of(&w, &d);
     body["amount_sek"] = json!("4760.01");
-    let p = expect_problem(&app.post("/api/v1/invoices", &w.org.token, &body).await, 422);
+    let p = expect_problem(
+        &app.post("/api/v1/invoices", &w.org.token, &body).await,
+        422,
+    );
     assert_eq!(p["errors"].as_array().unwrap().len(), 1);
     assert_eq!(error_with(&p, "mismatch")["pointer"], "/amount_sek");
     // Malformed figures are refused before any comparison, with pointers.
@@ -240,14 +266,26 @@ async fn a_mismatch_lists_every_differing_field(app: TestApp) {
         .iter()
         .map(|e| e["pointer"].as_str().unwrap())
         .collect();
-    for ptr in ["/payable_hours", "/sek_per_hour", "/amount_sek", "/month", "/hospital_days/0"] {
+    for ptr in [
+        "/payable_hours",
+        "/sek_per_hour",
+        "/amount_sek",
+        "/month",
+        "/hospital_days/0",
+    ] {
         assert!(pointers.contains(&ptr), "{ptr} not in {pointers:?}");
     }
-    assert_eq!(error_with(&p, "too_many_decimals")["pointer"], "/sek_per_hour");
+    assert_eq!(
+        error_with(&p, "too_many_decimals")["pointer"],
+        "/sek_per_hour"
+    );
     // Floats are not money.
     let mut body = claim_of(&w, &d);
     body["amount_sek"] = json!(4760.0);
-    let p = expect_problem(&app.post("/api/v1/invoices", &w.org.token, &body).await, 422);
+    let p = expect_problem(
+        &app.post("/api/v1/invoices", &w.org.token, &body).await,
+        422,
+    );
     assert_eq!(error_with(&p, "invalid_type")["pointer"], "/amount_sek");
     // Nothing stored.
     let res = app.get("/api/v1/invoices", &w.org.token).await;
@@ -255,7 +293,10 @@ async fn a_mismatch_lists_every_differing_field(app: TestApp) {
     // The right figures, with the hospital day, are accepted.
     let mut body = claim_of(&w, &d);
     body["hospital_days"] = json!(["2026-10-02"]);
-    let inv = expect(&app.post("/api/v1/invoices", &w.org.token, &body).await, 201);
+    let inv = expect(
+        &app.post("/api/v1/invoices", &w.org.token, &body).await,
+        201,
+    );
     assert_eq!(inv["hospital_days"], json!(["2026-10-02"]));
 }
 db_test!(a_mismatch_lists_every_differing_field);
@@ -263,10 +304,18 @@ db_test!(a_mismatch_lists_every_differing_field);
 async fn a_year_without_a_rate_is_refused_naming_it(app: TestApp) {
     let w = fixtures::world(&app, 1).await;
     let a = &w.assistants[0];
-    submit_report(&app, &w, vec![row(a, "2026-10-01", "08:00", "16:00", "active")]).await;
+    submit_report(
+        &app,
+        &w,
+        vec![row(a, "2026-10-01", "08:00", "16:00", "active")],
+    )
+    .await;
     let res = app
         .get(
-            &format!("/api/v1/invoices/draft?assistance_user_id={}&month=2026-10", w.user),
+            &format!(
+                "/api/v1/invoices/draft?assistance_user_id={}&month=2026-10",
+                w.user
+            ),
             &w.org.token,
         )
         .await;
@@ -276,7 +325,10 @@ async fn a_year_without_a_rate_is_refused_naming_it(app: TestApp) {
     assert!(p["detail"].as_str().unwrap().contains("2026"));
     let body = json!({"assistance_user_id": w.user, "month": "2026-10", "payable_hours": "8.00",
                       "sek_per_hour": "332.60", "amount_sek": "2660.80"});
-    let p = expect_problem(&app.post("/api/v1/invoices", &w.org.token, &body).await, 422);
+    let p = expect_problem(
+        &app.post("/api/v1/invoices", &w.org.token, &body).await,
+        422,
+    );
     assert_eq!(p["code"], "rate_missing");
     assert_eq!(p["year"], 2026);
     // Once an administrator adds the year, the same month computes.
@@ -285,44 +337,127 @@ async fn a_year_without_a_rate_is_refused_naming_it(app: TestApp) {
     // No time report for the month: nothing to invoice.
     let res = app
         .get(
-            &format!("/api/v1/invoices/draft?assistance_user_id={}&month=2026-09", w.user),
+            &format!(
+                "/api/v1/invoices/draft?assistance_user_id={}&month=2026-09",
+                w.user
+            ),
             &w.org.token,
         )
         .await;
     assert_eq!(expect_problem(&res, 422)["code"], "time_report_missing");
     let mut body = body;
     body["month"] = json!("2026-09");
-    let p = expect_problem(&app.post("/api/v1/invoices", &w.org.token, &body).await, 422);
+    let p = expect_problem(
+        &app.post("/api/v1/invoices", &w.org.token, &body).await,
+        422,
+    );
     assert_eq!(p["code"], "time_report_missing");
 }
 db_test!(a_year_without_a_rate_is_refused_naming_it);
+
+async fn a_higher_rate_needs_no_standard_rate_until_it_is_withdrawn(app: TestApp) {
+    // No 2026 rate in the table; the decision grants 370.00 (checked against 2024's 332.60).
+    let org = fixtures::org(&app).await;
+    let user = fixtures::user(&app, &org, &pnr("19730101", 85)).await;
+    let a = fixtures::assistant(&app, &org, &pnr("19940101", 86)).await;
+    fixtures::employment(&app, &org, &a, &user, json!({})).await;
+    let dec = fixtures::decision(
+        &app,
+        &org,
+        &user,
+        json!({"rate": {"kind": "higher", "sek_per_hour": "370.00"}}),
+    )
+    .await;
+    let res = app
+        .post(
+            "/api/v1/time-reports",
+            &org.token,
+            &json!({"assistance_user_id": user, "month": "2026-10",
+                    "rows": [row(&a, "2026-10-01", "08:00", "16:00", "active")]}),
+        )
+        .await;
+    expect(&res, 201);
+    let draft_url = format!("/api/v1/invoices/draft?assistance_user_id={user}&month=2026-10");
+    let d = expect(&app.get(&draft_url, &org.token).await, 200);
+    assert_eq!(d["lines"][0]["rate_basis"], "higher");
+    assert_eq!(
+        (&d["sek_per_hour"], &d["amount_sek"]),
+        (&json!("370.00"), &json!("2960.00"))
+    );
+    let body = json!({"assistance_user_id": user, "month": "2026-10", "payable_hours": "8.00",
+                      "sek_per_hour": "370.00", "amount_sek": "2960.00"});
+    let inv = expect(&app.post("/api/v1/invoices", &org.token, &body).await, 201);
+    let id = inv["id"].as_str().unwrap();
+    // Back to the standard rate, which 2026 lacks: the draft is refused and the
+    // invoice is stale because it can no longer be computed.
+    let res = app
+        .patch(
+            &format!("/api/v1/decisions/{dec}"),
+            &org.token,
+            &json!({"rate": {"kind": "standard"}}),
+        )
+        .await;
+    expect(&res, 200);
+    let p = expect_problem(&app.get(&draft_url, &org.token).await, 422);
+    assert_eq!(
+        (&p["code"], &p["year"]),
+        (&json!("rate_missing"), &json!(2026))
+    );
+    let got = invoice(&app, &org.token, id).await;
+    assert_eq!(got["status"], "stale");
+    assert_eq!(got["stale_reasons"][0]["code"], "rate_missing");
+}
+db_test!(a_higher_rate_needs_no_standard_rate_until_it_is_withdrawn);
 
 async fn a_correction_makes_the_invoice_stale_and_a_new_version_current(app: TestApp) {
     set_rate(&app, 2026, "340.00").await;
     let w = fixtures::world(&app, 1).await;
     let a = &w.assistants[0];
-    submit_report(&app, &w, vec![row(a, "2026-10-01", "08:00", "16:00", "active")]).await;
+    submit_report(
+        &app,
+        &w,
+        vec![row(a, "2026-10-01", "08:00", "16:00", "active")],
+    )
+    .await;
     let d1 = draft(&app, &w).await;
     let v1 = expect(
-        &app.post("/api/v1/invoices", &w.org.token, &claim_of(&w, &d1)).await,
+        &app.post("/api/v1/invoices", &w.org.token, &claim_of(&w, &d1))
+            .await,
         201,
     );
     let id = v1["id"].as_str().unwrap().to_string();
     // A correction with the same hours (another start and end) changes nothing.
-    correct_report(&app, &w, vec![row(a, "2026-10-01", "09:00", "17:00", "active")]).await;
+    correct_report(
+        &app,
+        &w,
+        vec![row(a, "2026-10-01", "09:00", "17:00", "active")],
+    )
+    .await;
     assert_eq!(invoice(&app, &w.org.token, &id).await["status"], "current");
     // One more hour: stale, saying what changed.
-    correct_report(&app, &w, vec![row(a, "2026-10-01", "08:00", "17:00", "active")]).await;
+    correct_report(
+        &app,
+        &w,
+        vec![row(a, "2026-10-01", "08:00", "17:00", "active")],
+    )
+    .await;
     let got = invoice(&app, &w.org.token, &id).await;
     assert_eq!(got["status"], "stale");
     let reasons = got["stale_reasons"].as_array().unwrap();
-    let hours = reasons.iter().find(|r| r["pointer"] == "/payable_hours").unwrap();
+    let hours = reasons
+        .iter()
+        .find(|r| r["pointer"] == "/payable_hours")
+        .unwrap();
     assert_eq!(hours["code"], "changed");
-    assert_eq!((&hours["invoiced"], &hours["computed"]), (&json!("8.00"), &json!("9.00")));
+    assert_eq!(
+        (&hours["invoiced"], &hours["computed"]),
+        (&json!("8.00"), &json!("9.00"))
+    );
     assert!(reasons.iter().any(|r| r["pointer"] == "/amount_sek"));
     // The old figures no longer pass; the new ones make version 2, late.
     let p = expect_problem(
-        &app.post("/api/v1/invoices", &w.org.token, &claim_of(&w, &d1)).await,
+        &app.post("/api/v1/invoices", &w.org.token, &claim_of(&w, &d1))
+            .await,
         422,
     );
     assert_eq!(p["time_report_version"], 3);
@@ -330,7 +465,8 @@ async fn a_correction_makes_the_invoice_stale_and_a_new_version_current(app: Tes
     let d2 = draft(&app, &w).await;
     assert_eq!(d2["amount_sek"], "3060.00");
     let v2 = expect(
-        &app.post("/api/v1/invoices", &w.org.token, &claim_of(&w, &d2)).await,
+        &app.post("/api/v1/invoices", &w.org.token, &claim_of(&w, &d2))
+            .await,
         201,
     );
     assert_eq!(v2["id"], id.as_str());
@@ -340,7 +476,10 @@ async fn a_correction_makes_the_invoice_stale_and_a_new_version_current(app: Tes
     assert_eq!(v2["on_time"], false);
     assert!(v2["lateness"].as_str().unwrap().contains("2026-12-07"));
     let got = invoice(&app, &w.org.token, &id).await;
-    assert_eq!((got["version"].clone(), got["status"].clone()), (json!(2), json!("current")));
+    assert_eq!(
+        (got["version"].clone(), got["status"].clone()),
+        (json!(2), json!("current"))
+    );
     let res = app
         .get(&format!("/api/v1/invoices/{id}/versions"), &w.org.token)
         .await;
@@ -350,7 +489,10 @@ async fn a_correction_makes_the_invoice_stale_and_a_new_version_current(app: Tes
     assert!(versions[0].get("status").is_none());
     assert_eq!(versions[1]["status"], "current");
     assert_eq!(
-        count_rows(&app, "SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'invoice' AND action = 'resubmit'"),
+        count_rows(
+            &app,
+            "SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'invoice' AND action = 'resubmit'"
+        ),
         1
     );
 }
@@ -360,10 +502,19 @@ async fn a_rate_change_makes_the_invoice_stale(app: TestApp) {
     set_rate(&app, 2026, "340.00").await;
     let w = fixtures::world(&app, 1).await;
     let a = &w.assistants[0];
-    submit_report(&app, &w, vec![row(a, "2026-10-01", "08:00", "16:00", "active")]).await;
+    submit_report(
+        &app,
+        &w,
+        vec![row(a, "2026-10-01", "08:00", "16:00", "active")],
+    )
+    .await;
     let inv = expect(
-        &app.post("/api/v1/invoices", &w.org.token, &claim_of(&w, &draft(&app, &w).await))
-            .await,
+        &app.post(
+            "/api/v1/invoices",
+            &w.org.token,
+            &claim_of(&w, &draft(&app, &w).await),
+        )
+        .await,
         201,
     );
     let id = inv["id"].as_str().unwrap();
@@ -400,7 +551,8 @@ async fn a_decision_change_makes_the_invoice_stale_and_splits_lines(app: TestApp
     assert_eq!(d["payable_hours"], "18.39");
     assert_eq!(d["amount_sek"], "6253.57"); // 18.392857… h × 340.00
     let inv = expect(
-        &app.post("/api/v1/invoices", &w.org.token, &claim_of(&w, &d)).await,
+        &app.post("/api/v1/invoices", &w.org.token, &claim_of(&w, &d))
+            .await,
         201,
     );
     let id = inv["id"].as_str().unwrap().to_string();
@@ -418,12 +570,19 @@ async fn a_decision_change_makes_the_invoice_stale_and_splits_lines(app: TestApp
     assert_eq!(d["sek_per_hour"], Value::Null);
     assert_eq!(d["payable_hours"], "18.39");
     assert_eq!(d["amount_sek"], "6579.29");
-    assert_eq!(d["hours"], json!({"active": "16.00", "waiting": "9.00", "standby": "1.00"}));
+    assert_eq!(
+        d["hours"],
+        json!({"active": "16.00", "waiting": "9.00", "standby": "1.00"})
+    );
     let lines = d["lines"].as_array().unwrap();
     assert_eq!(lines.len(), 2);
     assert_eq!(
         (&lines[0]["from"], &lines[0]["to"], &lines[0]["rate_basis"]),
-        (&json!("2026-10-01"), &json!("2026-10-15"), &json!("standard"))
+        (
+            &json!("2026-10-01"),
+            &json!("2026-10-15"),
+            &json!("standard")
+        )
     );
     assert_eq!(lines[0]["sek_per_hour"], "340.00");
     assert_eq!(lines[0]["payable_hours"], "10.25");
@@ -439,11 +598,18 @@ async fn a_decision_change_makes_the_invoice_stale_and_splits_lines(app: TestApp
     // A single rate is no longer right; null is.
     let mut body = claim_of(&w, &d);
     body["sek_per_hour"] = json!("340.00");
-    let p = expect_problem(&app.post("/api/v1/invoices", &w.org.token, &body).await, 422);
+    let p = expect_problem(
+        &app.post("/api/v1/invoices", &w.org.token, &body).await,
+        422,
+    );
     let e = error_with(&p, "mismatch");
-    assert_eq!((&e["pointer"], &e["computed"]), (&json!("/sek_per_hour"), &Value::Null));
+    assert_eq!(
+        (&e["pointer"], &e["computed"]),
+        (&json!("/sek_per_hour"), &Value::Null)
+    );
     let v2 = expect(
-        &app.post("/api/v1/invoices", &w.org.token, &claim_of(&w, &d)).await,
+        &app.post("/api/v1/invoices", &w.org.token, &claim_of(&w, &d))
+            .await,
         201,
     );
     assert_eq!(v2["version"], 2);
@@ -499,21 +665,42 @@ async fn self_employers_claim_costs_up_to_the_amount(app: TestApp) {
                        "training": "50.00", "work_environment_and_staff": "50.00"});
     // Less than computed without costs.
     let p = expect_problem(
-        &app.post("/api/v1/invoices", &org.token, &with("3300.00", Value::Null)).await,
+        &app.post(
+            "/api/v1/invoices",
+            &org.token,
+            &with("3300.00", Value::Null),
+        )
+        .await,
         422,
     );
     let e = error_with(&p, "costs_required");
-    assert_eq!((&e["pointer"], &e["computed"]), (&json!("/costs"), &json!("3400.00")));
+    assert_eq!(
+        (&e["pointer"], &e["computed"]),
+        (&json!("/costs"), &json!("3400.00"))
+    );
     // Costs that do not add up to the amount.
     let p = expect_problem(
-        &app.post("/api/v1/invoices", &org.token, &with("3299.00", costs.clone())).await,
+        &app.post(
+            "/api/v1/invoices",
+            &org.token,
+            &with("3299.00", costs.clone()),
+        )
+        .await,
         422,
     );
     let e = error_with(&p, "costs_sum_mismatch");
-    assert_eq!((&e["claimed"], &e["amount_sek"]), (&json!("3300.00"), &json!("3299.00")));
+    assert_eq!(
+        (&e["claimed"], &e["amount_sek"]),
+        (&json!("3300.00"), &json!("3299.00"))
+    );
     // Above the computed amount.
     let p = expect_problem(
-        &app.post("/api/v1/invoices", &org.token, &with("3400.01", Value::Null)).await,
+        &app.post(
+            "/api/v1/invoices",
+            &org.token,
+            &with("3400.01", Value::Null),
+        )
+        .await,
         422,
     );
     assert_eq!(error_with(&p, "above_computed")["pointer"], "/amount_sek");
@@ -530,7 +717,12 @@ async fn self_employers_claim_costs_up_to_the_amount(app: TestApp) {
     assert_eq!(error_with(&p, "out_of_range")["pointer"], "/costs/training");
     // Actual costs below the amount: accepted, the computed amount kept too.
     let inv = expect(
-        &app.post("/api/v1/invoices", &org.token, &with("3300.00", costs.clone())).await,
+        &app.post(
+            "/api/v1/invoices",
+            &org.token,
+            &with("3300.00", costs.clone()),
+        )
+        .await,
         201,
     );
     assert_eq!(inv["amount_sek"], "3300.00");
@@ -541,7 +733,18 @@ async fn self_employers_claim_costs_up_to_the_amount(app: TestApp) {
     // A provider may not send costs.
     set_rate(&app, 2026, "340.00").await;
     let w = fixtures::world(&app, 1).await;
-    submit_report(&app, &w, vec![row(&w.assistants[0], "2026-10-01", "08:00", "18:00", "active")]).await;
+    submit_report(
+        &app,
+        &w,
+        vec![row(
+            &w.assistants[0],
+            "2026-10-01",
+            "08:00",
+            "18:00",
+            "active",
+        )],
+    )
+    .await;
     let mut b = with("3300.00", costs);
     b["assistance_user_id"] = json!(w.user);
     let p = expect_problem(&app.post("/api/v1/invoices", &w.org.token, &b).await, 422);
@@ -583,7 +786,10 @@ async fn hours_above_the_grant_are_flagged(app: TestApp) {
     let d = expect(&res, 200);
     let g = &d["grant_periods"][0];
     assert_eq!(g["decision_id"], dec.as_str());
-    assert_eq!((&g["from"], &g["to"]), (&json!("2026-10-01"), &json!("2026-10-31")));
+    assert_eq!(
+        (&g["from"], &g["to"]),
+        (&json!("2026-10-01"), &json!("2026-10-31"))
+    );
     assert_eq!(g["granted_hours"], "44.29");
     assert_eq!(g["used_hours"], "48.00");
     assert_eq!(g["over_hours"], "3.71");
@@ -602,22 +808,45 @@ db_test!(hours_above_the_grant_are_flagged);
 async fn invoices_belong_to_their_organisation(app: TestApp) {
     set_rate(&app, 2026, "340.00").await;
     let w = fixtures::world(&app, 1).await;
-    submit_report(&app, &w, vec![row(&w.assistants[0], "2026-10-01", "08:00", "16:00", "active")]).await;
+    submit_report(
+        &app,
+        &w,
+        vec![row(
+            &w.assistants[0],
+            "2026-10-01",
+            "08:00",
+            "16:00",
+            "active",
+        )],
+    )
+    .await;
     let inv = expect(
-        &app.post("/api/v1/invoices", &w.org.token, &claim_of(&w, &draft(&app, &w).await))
-            .await,
+        &app.post(
+            "/api/v1/invoices",
+            &w.org.token,
+            &claim_of(&w, &draft(&app, &w).await),
+        )
+        .await,
         201,
     );
     let id = inv["id"].as_str().unwrap();
     let other = fixtures::org(&app).await;
-    expect_problem(&app.get(&format!("/api/v1/invoices/{id}"), &other.token).await, 404);
     expect_problem(
-        &app.get(&format!("/api/v1/invoices/{id}/versions"), &other.token).await,
+        &app.get(&format!("/api/v1/invoices/{id}"), &other.token)
+            .await,
+        404,
+    );
+    expect_problem(
+        &app.get(&format!("/api/v1/invoices/{id}/versions"), &other.token)
+            .await,
         404,
     );
     let res = app
         .get(
-            &format!("/api/v1/invoices/draft?assistance_user_id={}&month=2026-10", w.user),
+            &format!(
+                "/api/v1/invoices/draft?assistance_user_id={}&month=2026-10",
+                w.user
+            ),
             &other.token,
         )
         .await;
@@ -626,29 +855,49 @@ async fn invoices_belong_to_their_organisation(app: TestApp) {
     assert_eq!(expect(&res, 200)["items"], json!([]));
     // Another organisation submitting for this user: unknown user.
     let mut body = claim_of(&w, &draft(&app, &w).await);
-    let p = expect_problem(&app.post("/api/v1/invoices", &other.token, &body).await, 422);
-    assert_eq!(error_with(&p, "unknown_assistance_user")["pointer"], "/assistance_user_id");
+    let p = expect_problem(
+        &app.post("/api/v1/invoices", &other.token, &body).await,
+        422,
+    );
+    assert_eq!(
+        error_with(&p, "unknown_assistance_user")["pointer"],
+        "/assistance_user_id"
+    );
     // Auditors read everything and write nothing.
     assert_eq!(invoice(&app, &app.auditor(), id).await["status"], "current");
     let res = app
         .get(
-            &format!("/api/v1/invoices/draft?assistance_user_id={}&month=2026-10", w.user),
+            &format!(
+                "/api/v1/invoices/draft?assistance_user_id={}&month=2026-10",
+                w.user
+            ),
             &app.auditor(),
         )
         .await;
     assert_eq!(expect(&res, 200)["amount_sek"], "2720.00");
     body["invoice_number"] = json!("A-1");
-    expect_problem(&app.post("/api/v1/invoices", &app.auditor(), &body).await, 403);
+    expect_problem(
+        &app.post("/api/v1/invoices", &app.auditor(), &body).await,
+        403,
+    );
     expect_problem(&app.post("/api/v1/invoices", "", &body).await, 401);
     // Query problems.
     let res = app
         .get(
-            &format!("/api/v1/invoices/draft?assistance_user_id={}&month=2026-1", w.user),
+            &format!(
+                "/api/v1/invoices/draft?assistance_user_id={}&month=2026-1",
+                w.user
+            ),
             &w.org.token,
         )
         .await;
-    assert_eq!(expect_problem(&res, 422)["errors"][0]["code"], "invalid_month");
-    let res = app.get("/api/v1/invoices/draft?month=2026-10", &w.org.token).await;
+    assert_eq!(
+        expect_problem(&res, 422)["errors"][0]["code"],
+        "invalid_month"
+    );
+    let res = app
+        .get("/api/v1/invoices/draft?month=2026-10", &w.org.token)
+        .await;
     expect_problem(&res, 422);
 }
 db_test!(invoices_belong_to_their_organisation);
@@ -663,12 +912,18 @@ async fn upload_contract(app: &TestApp, token: &str, employment: &str) {
             &[],
         )
         .await;
-    assert!(res.status.as_u16() == 201 || res.status.as_u16() == 200, "{res:?}");
+    assert!(
+        res.status.as_u16() == 201 || res.status.as_u16() == 200,
+        "{res:?}"
+    );
 }
 
 async fn employment_of(app: &TestApp, token: &str, assistant: &str) -> String {
     let res = app
-        .get(&format!("/api/v1/employments?assistant_id={assistant}"), token)
+        .get(
+            &format!("/api/v1/employments?assistant_id={assistant}"),
+            token,
+        )
         .await;
     expect(&res, 200)["items"][0]["id"]
         .as_str()
@@ -679,7 +934,10 @@ async fn employment_of(app: &TestApp, token: &str, assistant: &str) -> String {
 async fn completeness(app: &TestApp, w: &World) -> Value {
     let res = app
         .get(
-            &format!("/api/v1/months/2026-10/completeness?assistance_user_id={}", w.user),
+            &format!(
+                "/api/v1/months/2026-10/completeness?assistance_user_id={}",
+                w.user
+            ),
             &w.org.token,
         )
         .await;
@@ -713,7 +971,10 @@ async fn completeness_names_what_is_missing(app: TestApp) {
     assert_eq!(c["complete"], false);
     assert_eq!(c["month"], "2026-10");
     assert_eq!(c["assistance_user_id"], w.user.as_str());
-    assert_eq!(missing_codes(&c), ["time_report_missing", "invoice_missing"]);
+    assert_eq!(
+        missing_codes(&c),
+        ["time_report_missing", "invoice_missing"]
+    );
 
     let rows = vec![
         row(&a, "2026-10-01", "08:00", "16:00", "active"),
@@ -747,14 +1008,23 @@ async fn completeness_names_what_is_missing(app: TestApp) {
     assert_eq!(contracts, both);
 
     // Contracts on file, invoice in: only B's unregistered days remain.
-    upload_contract(&app, &w.org.token, &employment_of(&app, &w.org.token, &a).await).await;
+    upload_contract(
+        &app,
+        &w.org.token,
+        &employment_of(&app, &w.org.token, &a).await,
+    )
+    .await;
     upload_contract(&app, &w.org.token, &b_employment).await;
     let d = draft(&app, &w).await;
     // B's 8 h before registration are not payable and not invoiced.
     assert_eq!(d["payable_hours"], "12.00");
     assert_eq!(d["not_payable_hours"], "8.00");
     assert_eq!(d["warnings"][0]["code"], "assistant_not_registered_with_fk");
-    expect(&app.post("/api/v1/invoices", &w.org.token, &claim_of(&w, &d)).await, 201);
+    expect(
+        &app.post("/api/v1/invoices", &w.org.token, &claim_of(&w, &d))
+            .await,
+        201,
+    );
     let c = completeness(&app, &w).await;
     assert_eq!(missing_codes(&c), ["assistant_not_registered_with_fk"]);
     assert!(c["missing"][0]["message"].as_str().unwrap().contains(&b));
@@ -769,11 +1039,18 @@ async fn completeness_names_what_is_missing(app: TestApp) {
     let c = completeness(&app, &w).await;
     assert_eq!(missing_codes(&c), ["invoice_stale"]);
     assert!(c["missing"][0]["invoice_id"].is_string());
-    assert!(!c["missing"][0]["stale_reasons"].as_array().unwrap().is_empty());
+    assert!(!c["missing"][0]["stale_reasons"]
+        .as_array()
+        .unwrap()
+        .is_empty());
     // ... and a new invoice completes the month.
     expect(
-        &app.post("/api/v1/invoices", &w.org.token, &claim_of(&w, &draft(&app, &w).await))
-            .await,
+        &app.post(
+            "/api/v1/invoices",
+            &w.org.token,
+            &claim_of(&w, &draft(&app, &w).await),
+        )
+        .await,
         201,
     );
     let c = completeness(&app, &w).await;
@@ -784,21 +1061,30 @@ async fn completeness_names_what_is_missing(app: TestApp) {
     let other = fixtures::org(&app).await;
     let res = app
         .get(
-            &format!("/api/v1/months/2026-10/completeness?assistance_user_id={}", w.user),
+            &format!(
+                "/api/v1/months/2026-10/completeness?assistance_user_id={}",
+                w.user
+            ),
             &other.token,
         )
         .await;
     expect_problem(&res, 404);
     let res = app
         .get(
-            &format!("/api/v1/months/2026-1/completeness?assistance_user_id={}", w.user),
+            &format!(
+                "/api/v1/months/2026-1/completeness?assistance_user_id={}",
+                w.user
+            ),
             &w.org.token,
         )
         .await;
     expect_problem(&res, 422);
     let res = app
         .get(
-            &format!("/api/v1/months/2026-10/completeness?assistance_user_id={}", w.user),
+            &format!(
+                "/api/v1/months/2026-10/completeness?assistance_user_id={}",
+                w.user
+            ),
             &app.auditor(),
         )
         .await;
