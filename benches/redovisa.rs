@@ -181,23 +181,33 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     (out, start.elapsed())
 }
 
+/// Most time spent on one measured operation; past it, fewer iterations
+/// (at least three) are run.
+const TIME_BUDGET: Duration = Duration::from_secs(8);
+
 /// Times `measured` and `baseline` alternately on the same state, after one
 /// untimed run of each, so that drift (frequency scaling, caches, a
-/// neighbour's build) affects both alike. Returns the medians.
+/// neighbour's build) affects both alike. Runs `iterations` pairs, or fewer
+/// (at least three) once `measured` has used [`TIME_BUDGET`]. Returns the
+/// medians and the number of pairs.
 fn paired<S: ?Sized>(
     state: &mut S,
     iterations: usize,
     mut measured: impl FnMut(&mut S),
     mut baseline: impl FnMut(&mut S),
-) -> (Duration, Duration) {
+) -> (Duration, Duration, usize) {
     measured(state);
     baseline(state);
     let (mut m, mut b) = (Vec::new(), Vec::new());
-    for _ in 0..iterations {
+    while m.len() < iterations {
         b.push(timed(|| baseline(state)).1);
         m.push(timed(|| measured(state)).1);
+        if m.len() >= 3 && m.iter().sum::<Duration>() > TIME_BUDGET {
+            break;
+        }
     }
-    (median(m), median(b))
+    let n = m.len();
+    (median(m), median(b), n)
 }
 
 // ---- test data -------------------------------------------------------------
@@ -798,7 +808,7 @@ fn bench_validation(cfg: &Config, out: &mut Vec<Line>) {
         assert!(checked.errors.is_empty(), "{:?}", checked.errors.first());
 
         let month_str = m.to_string();
-        let (med, base) = paired(
+        let (med, base, _) = paired(
             &mut (),
             iterations,
             |_| {
@@ -835,7 +845,10 @@ fn bench_validation(cfg: &Config, out: &mut Vec<Line>) {
 
 // ---- case 2: the submission pipeline ---------------------------------------
 
-fn bench_submit(cfg: &Config, backend: Backend, out: &mut Vec<Line>) {
+/// Months reported before the benchmark month (the decisions start in March).
+const HISTORY_MONTHS: i32 = 6;
+
+fn bench_submit(cfg: &Config, backend: Backend, out: &mut Vec<Line>, notes: &mut Vec<String>) {
     let users = cfg.pick(40, 300);
     let chunk = 10;
     // Two databases seeded alike: the pipeline writes to one, the bare
@@ -894,14 +907,17 @@ fn bench_submit(cfg: &Config, backend: Backend, out: &mut Vec<Line>) {
         .expect("bare insert");
     };
 
-    // History: the month before, so that overlap and working-time checks
-    // read stored shifts as they would in production (untimed).
-    let previous = bench_month().add_months(-1);
-    for u in &world.users {
-        let sub = submission(u, previous);
-        run_pipeline(&mut pc, &sub);
-        let rows = prepare_bare(&mut ic, u, &sub);
-        run_bare(&mut ic, &rows);
+    // History: the six months since the decisions began (March-August), so
+    // that overlap and working-time checks read stored shifts as they would
+    // in production (untimed; the pipeline reads the last four).
+    for back in (1..=HISTORY_MONTHS).rev() {
+        let previous = bench_month().add_months(-back);
+        for u in &world.users {
+            let sub = submission(u, previous);
+            run_pipeline(&mut pc, &sub);
+            let rows = prepare_bare(&mut ic, u, &sub);
+            run_bare(&mut ic, &rows);
+        }
     }
     let subs: Vec<Submission> = world
         .users
@@ -934,6 +950,15 @@ fn bench_submit(cfg: &Config, backend: Backend, out: &mut Vec<Line>) {
         .get_result(&mut *pc)
         .expect("count");
     assert_eq!(stored as usize, users, "every submission stored");
+    let rows_in_db: i64 = redovisa::db::schema::time_report_rows::table
+        .count()
+        .get_result(&mut *pc)
+        .expect("count");
+    notes.push(format!(
+        "submit, {}: {users} users, each with {HISTORY_MONTHS} months reported before; time_report_rows after the run: {}",
+        pipeline_db.label,
+        fmt_count(rows_in_db as u64)
+    ));
 
     let per_sub = total_rows as f64 / users as f64;
     let line = Line {
@@ -1056,7 +1081,7 @@ fn count_current(conn: &mut DbConn, scope: &Scope, m: ReportMonth) -> i64 {
     q.count().get_result(conn).expect("count")
 }
 
-fn bench_dashboard(cfg: &Config, backend: Backend, out: &mut Vec<Line>) {
+fn bench_dashboard(cfg: &Config, backend: Backend, out: &mut Vec<Line>, notes: &mut Vec<String>) {
     let users = cfg.pick(2_000, 20_000);
     let iterations = cfg.pick(3, 9);
     let db = BenchDb::create(backend, "dashboard");
@@ -1072,10 +1097,12 @@ fn bench_dashboard(cfg: &Config, backend: Backend, out: &mut Vec<Line>) {
     });
     let days = count_days(&mut conn);
     assert_eq!(days as usize, seed.days);
-    println!(
-        "  [{}] seeded {} organisations, {} users, {} assistants, {} reports, {} versions, {} time_report_days rows in {}",
+    let note = format!(
+        "dashboard, {}: seeded {} organisations (largest {} users, typical {}), {} users, {} assistants, {} reports, {} versions, {} time_report_days rows in {}",
         db.label,
         world.orgs.len(),
+        fmt_count(sizes[0] as u64),
+        fmt_count(sizes[1] as u64),
         fmt_count(world.users.len() as u64),
         fmt_count(world.assistants.len() as u64),
         fmt_count(seed.reports as u64),
@@ -1083,31 +1110,9 @@ fn bench_dashboard(cfg: &Config, backend: Backend, out: &mut Vec<Line>) {
         fmt_count(days as u64),
         fmt_duration(took),
     );
+    println!("  {note}");
+    notes.push(note);
 
-    if std::env::var("REDOVISA_BENCH_PAUSE").is_ok() {
-        match &db.cleanup { Cleanup::Postgres { name, .. } => println!("PAUSE pg {name}"), Cleanup::Dir { _dir } => println!("PAUSE sqlite {}", _dir.path().display()) }
-        std::thread::sleep(Duration::from_secs(240));
-    }
-    {
-        use redovisa::db::dashboard as q;
-        let m = bench_month();
-        let c: &mut DbConn = &mut conn;
-        for scope in [Scope::Org(world.orgs[0].id.clone()), Scope::Org(world.orgs[1].id.clone()), Scope::All] {
-            let (_, t1) = timed(|| q::decisions_overlapping(c, &scope, m.add_months(-24).first_day(), m.last_day()).unwrap());
-            let (_, t2) = timed(|| q::current_versions(c, &scope, &m.add_months(-24).to_string(), &m.to_string()).unwrap());
-            let (_, t3) = timed(|| q::first_versions_on_time(c, &scope, &m.to_string()).unwrap());
-            println!("EXP {:?}: decisions {:?} current_versions {:?} first {:?}", scope.org().map(|_| "org"), t1, t2, t3);
-            if let Some(org) = scope.org() {
-                let (persons, t4) = timed(|| q::persons_in_month(c, org, &m.to_string()).unwrap());
-                let numbers: Vec<String> = persons.iter().map(|(_, p)| p.clone()).collect();
-                let (wd, t5) = timed(|| q::working_days(c, &numbers, m.first_day() - chrono::Duration::days(120), m.last_day()).unwrap());
-                let ids: Vec<String> = persons.iter().map(|(a, _)| a.clone()).collect();
-                let (emp, t6) = timed(|| redovisa::db::register::employments_of_assistants(c, &ids).unwrap());
-                let (_, t7) = timed(|| { let mut n = 0; for (a, _) in &persons { if black_box(&emp).iter().any(|e| &e.assistant_id == a && e.organisation_id == org) { n += 1; } } black_box(n) });
-                println!("EXP   persons {} in {:?}; working_days {} rows in {:?}; employments {:?}; find loop {:?}", persons.len(), t4, wd.len(), t5, t6, t7);
-            }
-        }
-    }
     let m = bench_month();
     let invoices = InvoiceStatuses::new();
     let scopes = [
@@ -1142,7 +1147,7 @@ fn bench_dashboard(cfg: &Config, backend: Backend, out: &mut Vec<Line>) {
         let missing = result.totals.reports_missing as usize;
         let current = count_current(c, &scope, m) as usize;
         assert_eq!(missing + current, in_scope, "missing + reported = users");
-        let (med, base) = paired(
+        let (med, base, runs) = paired(
             c,
             iterations,
             |c| {
@@ -1164,7 +1169,7 @@ fn bench_dashboard(cfg: &Config, backend: Backend, out: &mut Vec<Line>) {
         let line = Line {
             case: name,
             db: db.label,
-            n: format!("{} users", fmt_count(in_scope as u64)),
+            n: format!("{} users, {runs} runs", fmt_count(in_scope as u64)),
             median: med,
             throughput: fmt_rate(in_scope as f64 / med.as_secs_f64(), "users"),
             baseline: "SELECT COUNT(*) current versions".to_string(),
@@ -1212,15 +1217,16 @@ fn main() {
     );
     println!("each line: case, database, N, median, throughput, then its baseline from this run and the ratio median/baseline\n");
     let mut lines = Vec::new();
+    let mut notes = Vec::new();
     if cfg.wants("validate") {
         bench_validation(&cfg, &mut lines);
     }
     for backend in cfg.backends() {
         if cfg.wants("submit") {
-            bench_submit(&cfg, backend, &mut lines);
+            bench_submit(&cfg, backend, &mut lines, &mut notes);
         }
         if cfg.wants("dashboard") {
-            bench_dashboard(&cfg, backend, &mut lines);
+            bench_dashboard(&cfg, backend, &mut lines, &mut notes);
         }
     }
     println!(
@@ -1239,6 +1245,10 @@ fn main() {
             fmt_duration(l.baseline_median),
             l.ratio()
         );
+    }
+    println!();
+    for n in &notes {
+        println!("- {n}");
     }
     println!("\ntotal time {}", fmt_duration(started.elapsed()));
 }

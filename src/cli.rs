@@ -130,7 +130,11 @@ fn seed_demo(args: SeedDemoArgs) -> anyhow::Result<()> {
     let secret = resolve_secret(&url, args.secret.jwt_secret.as_deref(), true)?;
     let mut conn = db::Manager::new(url).connect_now()?;
     let now = chrono::Utc::now();
-    let seeded = crate::demo::seed(&mut conn, now, crate::domain::deadline::DeadlinePolicy::default())?;
+    let seeded = crate::demo::seed(
+        &mut conn,
+        now,
+        crate::domain::deadline::DeadlinePolicy::default(),
+    )?;
     let claims = Claims {
         sub: "demo".into(),
         role: Role::Provider,

@@ -9,7 +9,10 @@ use chrono_tz::Europe::Stockholm;
 use diesel::Connection;
 
 use crate::auth::Scope;
-use crate::db::register::{self as reg, AssistanceUserRow, AssistantRow, DecisionRow, EmploymentRow, OrganisationRow, RateRow};
+use crate::db::register::{
+    self as reg, AssistanceUserRow, AssistantRow, DecisionRow, EmploymentRow, OrganisationRow,
+    RateRow,
+};
 use crate::db::DbConn;
 use crate::domain::deadline::{fk_due_date, DeadlinePolicy};
 use crate::domain::month::ReportMonth;
@@ -55,13 +58,23 @@ fn personnummer(date: &str, serial: u32) -> String {
 }
 
 /// Seeds the demo provider. Refuses to run twice on one database.
-pub fn seed(conn: &mut DbConn, now: DateTime<Utc>, policy: DeadlinePolicy) -> anyhow::Result<Seeded> {
+pub fn seed(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    policy: DeadlinePolicy,
+) -> anyhow::Result<Seeded> {
     let existing = reg::list_organisations(
         conn,
         &Scope::All,
-        &crate::http::pagination::Page { limit: 10_000, after: None },
+        &crate::http::pagination::Page {
+            limit: 10_000,
+            after: None,
+        },
     )?;
-    if existing.iter().any(|o| o.identity_number == DEMO_ORG_NUMBER) {
+    if existing
+        .iter()
+        .any(|o| o.identity_number == DEMO_ORG_NUMBER)
+    {
         anyhow::bail!("this database already has the demo organisation ({DEMO_ORG_NUMBER})");
     }
     let today = crate::domain::deadline::stockholm_date(now);
@@ -138,7 +151,10 @@ pub fn seed(conn: &mut DbConn, now: DateTime<Utc>, policy: DeadlinePolicy) -> an
                 let a = AssistantRow {
                     id: crate::http::new_id(),
                     organisation_id: org.id.clone(),
-                    personnummer: personnummer(["19880315", "19920704", "19850521"][i], 201 + j + 10 * i as u32),
+                    personnummer: personnummer(
+                        ["19880315", "19920704", "19850521"][i],
+                        201 + j + 10 * i as u32,
+                    ),
                     name: format!("Assistent {}{}", i + 1, ['A', 'B'][j as usize]),
                     lives_in_eea: true,
                     created_at: ts,
@@ -203,7 +219,14 @@ pub fn seed(conn: &mut DbConn, now: DateTime<Utc>, policy: DeadlinePolicy) -> an
             policy,
         };
         let rows = month_rows(first, &staff[&users[0].id], 12, 1);
-        submit(conn, &env, &users[0].id, first, rows, Some("Missed the evening shift on the 1st"))?;
+        submit(
+            conn,
+            &env,
+            &users[0].id,
+            first,
+            rows,
+            Some("Missed the evening shift on the 1st"),
+        )?;
 
         // Invoices for every reported month, through the invoice service,
         // except user 1's latest month (so one is missing).
@@ -246,11 +269,13 @@ fn month_rows(month: ReportMonth, staff: &[String], hours_per_day: u32, extra: u
             date: day.to_string(),
             start: "07:00".into(),
             end: format!("{:02}:00", end.min(24)),
-            kind: Some(if hours_per_day > 12 && day.weekday().number_from_monday() > 5 {
-                "waiting".to_string()
-            } else {
-                "active".to_string()
-            }),
+            kind: Some(
+                if hours_per_day > 12 && day.weekday().number_from_monday() > 5 {
+                    "waiting".to_string()
+                } else {
+                    "active".to_string()
+                },
+            ),
             double: false,
             hospital: false,
         });
@@ -293,7 +318,8 @@ fn submit(
 /// Submits the invoice the current time report gives, as a payroll system would.
 fn invoice(conn: &mut DbConn, env: &Env, user: &str, month: ReportMonth) -> anyhow::Result<()> {
     use crate::service::invoices::{self, InvoiceInput};
-    let computed = invoices::compute(conn, &env.org_id, user, month).map_err(|e| anyhow::anyhow!("demo invoice: {e:?}"))?;
+    let computed = invoices::compute(conn, &env.org_id, user, month)
+        .map_err(|e| anyhow::anyhow!("demo invoice: {e:?}"))?;
     let draft = computed.draft();
     let input = InvoiceInput {
         assistance_user_id: user.to_string(),
@@ -305,7 +331,10 @@ fn invoice(conn: &mut DbConn, env: &Env, user: &str, month: ReportMonth) -> anyh
         hospital_days: None,
         costs: None,
     };
-    let sub = input.parse().map_err(|e| anyhow::anyhow!("demo invoice: {e:?}"))?;
-    invoices::submit(conn, env, &sub).map_err(|e| anyhow::anyhow!("demo invoice refused: {e:?}"))?;
+    let sub = input
+        .parse()
+        .map_err(|e| anyhow::anyhow!("demo invoice: {e:?}"))?;
+    invoices::submit(conn, env, &sub)
+        .map_err(|e| anyhow::anyhow!("demo invoice refused: {e:?}"))?;
     Ok(())
 }

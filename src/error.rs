@@ -230,10 +230,12 @@ impl From<diesel::result::Error> for ApiError {
             ),
             // References are checked before writing; what remains is a token
             // naming an organisation that does not exist.
-            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => ApiError::unprocessable(
-                "unknown_reference",
-                "A referenced record does not exist (is the token's organisation registered?).",
-            ),
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+                ApiError::unprocessable(
+                    "unknown_reference",
+                    "A referenced record does not exist (is the token's organisation registered?).",
+                )
+            }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 ApiError::unavailable("Concurrent update; retry the request.")
             }

@@ -153,7 +153,9 @@ pub fn run_migrations(url: &DatabaseUrl) -> anyhow::Result<()> {
             // Instances starting together must not race on the same
             // migration: a session-level advisory lock serialises them.
             diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(c)?;
-            let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len());
             diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(c)?;
             result
         }
@@ -198,12 +200,28 @@ impl DbConn {
                         .execute(conn)?;
                 }
                 Backend::Postgres => {
-                    let mut ids: Vec<i64> = keys.iter().map(|k| lock_id(k)).collect();
-                    ids.sort_unstable();
-                    ids.dedup();
-                    for id in ids {
-                        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({id})"))
-                            .execute(conn)?;
+                    // PostgreSQL's lock table is small (about 64 locks per
+                    // connection). A transaction with many keys (a big CSV
+                    // import) takes one exclusive lock over everything instead;
+                    // every other write holds that lock shared, so the two
+                    // never interleave.
+                    if keys.len() > MAX_KEYED_LOCKS {
+                        diesel::sql_query(format!(
+                            "SELECT pg_advisory_xact_lock({GLOBAL_WRITE_LOCK})"
+                        ))
+                        .execute(conn)?;
+                    } else {
+                        diesel::sql_query(format!(
+                            "SELECT pg_advisory_xact_lock_shared({GLOBAL_WRITE_LOCK})"
+                        ))
+                        .execute(conn)?;
+                        let mut ids: Vec<i64> = keys.iter().map(|k| lock_id(k)).collect();
+                        ids.sort_unstable();
+                        ids.dedup();
+                        for id in ids {
+                            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({id})"))
+                                .execute(conn)?;
+                        }
                     }
                 }
             }
@@ -211,6 +229,12 @@ impl DbConn {
         })
     }
 }
+
+/// Above this many keys, a write transaction locks everything at once.
+const MAX_KEYED_LOCKS: usize = 32;
+
+/// Advisory-lock id shared by every write, taken exclusively by big ones.
+const GLOBAL_WRITE_LOCK: i64 = 0x7265_646f_7669_7377;
 
 /// A stable 64-bit advisory-lock id for a key.
 fn lock_id(key: &str) -> i64 {

@@ -400,13 +400,18 @@ pub struct EmploymentRow {
 impl EmploymentRow {
     /// The rule and the limit in force for this employment.
     pub fn working_time(&self) -> (WorkingTimeRule, WorkingTimeLimit) {
-        let rule = WorkingTimeRule::parse(&self.working_time_rule).unwrap_or(WorkingTimeRule::WorkingHoursAct);
+        let rule = WorkingTimeRule::parse(&self.working_time_rule)
+            .unwrap_or(WorkingTimeRule::WorkingHoursAct);
         let default = rule.limit();
         (
             rule,
             WorkingTimeLimit {
-                hours_per_week_centi: self.working_time_limit_centi.unwrap_or(default.hours_per_week_centi),
-                reference_days: self.working_time_reference_days.map_or(default.reference_days, i64::from),
+                hours_per_week_centi: self
+                    .working_time_limit_centi
+                    .unwrap_or(default.hours_per_week_centi),
+                reference_days: self
+                    .working_time_reference_days
+                    .map_or(default.reference_days, i64::from),
             },
         )
     }

@@ -275,7 +275,13 @@ pub struct UserDay {
     pub double_units: i64,
 }
 
-pub fn user_days(conn: &mut DbConn, org: &str, user: &str, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<UserDay>> {
+pub fn user_days(
+    conn: &mut DbConn,
+    org: &str,
+    user: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<UserDay>> {
     time_report_days::table
         .inner_join(time_report_versions::table.inner_join(time_reports::table))
         .filter(time_reports::organisation_id.eq(org))

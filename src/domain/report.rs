@@ -546,13 +546,14 @@ fn check_overlaps(rows: &[ParsedRow], ctx: &Context, errors: &mut Vec<Issue>) {
     }
     for (person, mut list) in by_person {
         list.sort_by_key(|r| (r.shift.start_utc, r.index));
-        // Sweep: each row against the later rows that start before it ends.
-        for (a_pos, a) in list.iter().enumerate() {
-            for b in &list[a_pos + 1..] {
-                if b.shift.start_utc >= a.shift.end_utc {
-                    break;
-                }
-                let (first, second) = if a.index < b.index { (a, b) } else { (b, a) };
+        // Sweep in start order, keeping the earlier shift that reaches
+        // furthest: a shift that starts before it ends overlaps it. One fault
+        // per overlapping shift keeps this O(n log n) however many shifts
+        // pile up at one time.
+        let mut reach: Option<&ParsedRow> = None;
+        for b in &list {
+            if let Some(a) = reach.filter(|a| b.shift.start_utc < a.shift.end_utc) {
+                let (first, second) = if a.index < b.index { (a, *b) } else { (*b, a) };
                 errors.push(
                     Issue::row(
                         second.index,
@@ -566,12 +567,16 @@ fn check_overlaps(rows: &[ParsedRow], ctx: &Context, errors: &mut Vec<Issue>) {
                     .related(vec![first.index]),
                 );
             }
+            if reach.is_none_or(|a| b.shift.end_utc > a.shift.end_utc) {
+                reach = Some(b);
+            }
         }
         if let Some(stored) = stored_by_person.get(person) {
             for row in &list {
-                for s in stored
+                // The first stored shift it overlaps is enough to refuse it.
+                if let Some(s) = stored
                     .iter()
-                    .filter(|s| s.start_utc < row.shift.end_utc && row.shift.start_utc < s.end_utc)
+                    .find(|s| s.start_utc < row.shift.end_utc && row.shift.start_utc < s.end_utc)
                 {
                     errors.push(if s.same_org {
                         Issue::row(
@@ -635,7 +640,8 @@ fn check_day_totals(rows: &[ParsedRow], ctx: &Context, errors: &mut Vec<Issue>) 
                     minutes_to_hours_string(day.minutes)
                 )
             };
-            errors.push(Issue::row(last, Some(Field::Date), "day_over_24h", message).related(others));
+            errors
+                .push(Issue::row(last, Some(Field::Date), "day_over_24h", message).related(others));
         }
     }
 }
@@ -652,9 +658,10 @@ fn check_working_time(
     let mut persons: BTreeMap<&str, ((WorkingTimeRule, WorkingTimeLimit), usize)> = BTreeMap::new();
     for row in rows {
         if let Some(a) = ctx.assistants.get(&row.assistant_id) {
-            let rule = a
-                .working_time
-                .unwrap_or((WorkingTimeRule::WorkingHoursAct, WorkingTimeRule::WorkingHoursAct.limit()));
+            let rule = a.working_time.unwrap_or((
+                WorkingTimeRule::WorkingHoursAct,
+                WorkingTimeRule::WorkingHoursAct.limit(),
+            ));
             persons
                 .entry(a.person.as_str())
                 .or_insert((rule, row.index));
@@ -841,7 +848,10 @@ mod tests {
                 registered_with_fk_on: Some(d("2020-01-01")),
                 rule: WorkingTimeRule::WorkingHoursAct,
             }],
-            working_time: Some((WorkingTimeRule::WorkingHoursAct, WorkingTimeRule::WorkingHoursAct.limit())),
+            working_time: Some((
+                WorkingTimeRule::WorkingHoursAct,
+                WorkingTimeRule::WorkingHoursAct.limit(),
+            )),
         }
     }
 
@@ -997,6 +1007,20 @@ mod tests {
     }
 
     #[test]
+    fn many_identical_shifts_give_one_fault_each() {
+        let rows: Vec<RawRow> = (0..5000)
+            .map(|_| raw("a", "2026-10-05", "08:00", "16:00", "active"))
+            .collect();
+        let (_, out) = run(&rows, &ctx());
+        let overlaps = out
+            .errors
+            .iter()
+            .filter(|e| e.code == "overlapping_shifts")
+            .count();
+        assert_eq!(overlaps, 4999);
+    }
+
+    #[test]
     fn back_to_back_shifts_do_not_overlap() {
         let rows = [
             raw("a", "2026-10-05", "08:00", "16:00", "active"),
@@ -1020,7 +1044,11 @@ mod tests {
     #[test]
     fn other_employers_hours_count_but_are_not_disclosed() {
         let mut c = ctx();
-        let p = parse_report("2026-10", &[raw("a", "2026-10-05", "00:00", "20:00", "active")], d("2026-11-10"));
+        let p = parse_report(
+            "2026-10",
+            &[raw("a", "2026-10-05", "00:00", "20:00", "active")],
+            d("2026-11-10"),
+        );
         let s = &p.rows[0].shift;
         c.stored.push(StoredShift {
             person: "p-a".into(),
@@ -1035,7 +1063,11 @@ mod tests {
         let out = check_report(p.month.unwrap(), &p.rows, &c);
         assert_eq!(codes(&out.errors), ["day_over_24h"]);
         assert!(out.errors[0].message.contains("another employer"));
-        assert!(!out.errors[0].message.contains("25.00"), "{}", out.errors[0].message);
+        assert!(
+            !out.errors[0].message.contains("25.00"),
+            "{}",
+            out.errors[0].message
+        );
     }
 
     #[test]

@@ -4,8 +4,8 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::extract::Query;
 use super::deadlines::parse_month;
+use super::extract::Query;
 use super::AppState;
 use crate::auth::Caller;
 use crate::db::register as reg;

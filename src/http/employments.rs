@@ -90,9 +90,12 @@ impl From<EmploymentRow> for Employment {
     fn from(r: EmploymentRow) -> Self {
         let (_, limit) = r.working_time();
         Self {
-            working_time_limit_hours_per_week: crate::domain::quantity::hundredths_to_string(limit.hours_per_week_centi),
+            working_time_limit_hours_per_week: crate::domain::quantity::hundredths_to_string(
+                limit.hours_per_week_centi,
+            ),
             working_time_reference_days: limit.reference_days,
-            working_time_limit_custom: r.working_time_limit_centi.is_some() || r.working_time_reference_days.is_some(),
+            working_time_limit_custom: r.working_time_limit_centi.is_some()
+                || r.working_time_reference_days.is_some(),
             id: r.id,
             organisation_id: r.organisation_id,
             assistant_id: r.assistant_id,
@@ -109,18 +112,31 @@ impl From<EmploymentRow> for Employment {
 }
 
 /// Parses the optional working-time settings into `row`, recording faults.
-fn set_limits(faults: &mut Faults, row: &mut EmploymentRow, hours: Option<Option<&str>>, days: Option<Option<i64>>) {
+fn set_limits(
+    faults: &mut Faults,
+    row: &mut EmploymentRow,
+    hours: Option<Option<&str>>,
+    days: Option<Option<i64>>,
+) {
     if let Some(h) = hours {
         row.working_time_limit_centi = match h {
             None => None,
             Some(s) => match crate::domain::quantity::parse_hundredths(s, false) {
                 Ok(v) if v > 0 && v <= 16_800 => Some(v),
                 Ok(_) => {
-                    faults.push("/working_time_limit_hours_per_week", "out_of_range", "The limit must be more than 0 and at most 168 h/week.");
+                    faults.push(
+                        "/working_time_limit_hours_per_week",
+                        "out_of_range",
+                        "The limit must be more than 0 and at most 168 h/week.",
+                    );
                     None
                 }
                 Err(e) => {
-                    faults.push("/working_time_limit_hours_per_week", e.code(), e.to_string());
+                    faults.push(
+                        "/working_time_limit_hours_per_week",
+                        e.code(),
+                        e.to_string(),
+                    );
                     None
                 }
             },
@@ -131,7 +147,11 @@ fn set_limits(faults: &mut Faults, row: &mut EmploymentRow, hours: Option<Option
             None => None,
             Some(d) if (1..=366).contains(&d) => Some(d as i32),
             Some(_) => {
-                faults.push("/working_time_reference_days", "out_of_range", "The reference period must be 1–366 days.");
+                faults.push(
+                    "/working_time_reference_days",
+                    "out_of_range",
+                    "The reference period must be 1–366 days.",
+                );
                 None
             }
         };
@@ -318,7 +338,9 @@ pub async fn patch(
                 set_limits(
                     &mut faults,
                     &mut row,
-                    b.working_time_limit_hours_per_week.as_ref().map(|h| h.as_deref()),
+                    b.working_time_limit_hours_per_week
+                        .as_ref()
+                        .map(|h| h.as_deref()),
                     b.working_time_reference_days,
                 );
                 validate(conn, &row, faults)?;

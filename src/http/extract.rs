@@ -124,9 +124,14 @@ fn refine(pointer: &str, message: &str) -> (String, &'static str) {
         return (pointer.to_string(), "invalid_value");
     }
     // chrono's messages for a well-formed but impossible or garbled date.
-    if ["input is out of range", "input contains invalid characters", "premature end of input", "trailing input"]
-        .iter()
-        .any(|m| message.contains(m))
+    if [
+        "input is out of range",
+        "input contains invalid characters",
+        "premature end of input",
+        "trailing input",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
     {
         return (pointer.to_string(), "invalid_date");
     }
@@ -180,7 +185,11 @@ pub fn parse_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
             .next_back();
         let message = err.into_inner().to_string();
         let field = field.or_else(|| between(&message, "field `", "`").map(str::to_string));
-        let code = if message.starts_with("missing field") { "missing_parameter" } else { "invalid_parameter" };
+        let code = if message.starts_with("missing field") {
+            "missing_parameter"
+        } else {
+            "invalid_parameter"
+        };
         let name = field.unwrap_or_else(|| "query".to_string());
         ApiError::validation(vec![FieldError::field(
             name.clone(),

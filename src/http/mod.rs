@@ -3,15 +3,15 @@
 
 pub mod assistance_users;
 pub mod assistants;
-pub mod dashboard;
 pub mod balances;
+pub mod dashboard;
 pub mod deadlines;
-pub mod documents;
 pub mod decisions;
+pub mod documents;
 pub mod employments;
 pub mod extract;
-pub mod imports;
 pub mod health;
+pub mod imports;
 pub mod invoices;
 pub mod middleware;
 pub mod months;

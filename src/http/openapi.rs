@@ -31,6 +31,7 @@ impl Modify for BearerAuth {
     paths(
         super::health::health,
         super::health::ready,
+        document,
         super::page::dashboard,
         super::page::script,
         super::page::stylesheet,
@@ -81,6 +82,8 @@ impl Modify for BearerAuth {
 pub struct ApiDoc;
 
 /// The OpenAPI 3.1 document of this API (no auth needed).
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
+    responses((status = 200, description = "This document", content_type = "application/json")))]
 pub async fn document() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }

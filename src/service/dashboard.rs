@@ -308,7 +308,11 @@ fn over_grant(
 
 /// Working-time breaches of an organisation's assistants in the month,
 /// counting every employer's current reports.
-fn breaches(conn: &mut DbConn, org: &str, month: ReportMonth) -> diesel::QueryResult<Vec<WorkingTimeBreach>> {
+fn breaches(
+    conn: &mut DbConn,
+    org: &str,
+    month: ReportMonth,
+) -> diesel::QueryResult<Vec<WorkingTimeBreach>> {
     let persons = q::persons_in_month(conn, org, &month.to_string())?;
     if persons.is_empty() {
         return Ok(Vec::new());
@@ -322,7 +326,10 @@ fn breaches(conn: &mut DbConn, org: &str, month: ReportMonth) -> diesel::QueryRe
                 .iter()
                 .find(|e| e.assistant_id == assistant_id && e.organisation_id == org)
                 .map(|e| e.working_time())
-                .unwrap_or((WorkingTimeRule::WorkingHoursAct, WorkingTimeRule::WorkingHoursAct.limit()));
+                .unwrap_or((
+                    WorkingTimeRule::WorkingHoursAct,
+                    WorkingTimeRule::WorkingHoursAct.limit(),
+                ));
             (assistant_id, person, rule, limit)
         })
         .collect();
@@ -335,18 +342,21 @@ fn breaches(conn: &mut DbConn, org: &str, month: ReportMonth) -> diesel::QueryRe
     }
     let mut out = Vec::new();
     for (assistant_id, person, rule, limit) in limits {
-        let Some(days) = daily.get(&person) else { continue };
+        let Some(days) = daily.get(&person) else {
+            continue;
+        };
         if let Some((end, minutes)) = working_time_breach(days, limit, month) {
             out.push(WorkingTimeBreach {
                 assistant_id,
                 rule: rule.as_str().to_string(),
                 period_start: end - Duration::days(limit.reference_days - 1),
                 period_end: end,
-                hours_per_week: crate::domain::quantity::hundredths_to_string(weekly_average_centi(
-                    minutes,
-                    limit.reference_days,
-                )),
-                limit_hours_per_week: crate::domain::quantity::hundredths_to_string(limit.hours_per_week_centi),
+                hours_per_week: crate::domain::quantity::hundredths_to_string(
+                    weekly_average_centi(minutes, limit.reference_days),
+                ),
+                limit_hours_per_week: crate::domain::quantity::hundredths_to_string(
+                    limit.hours_per_week_centi,
+                ),
             });
         }
     }

@@ -35,9 +35,16 @@ async fn two_instances_never_store_overlapping_shifts(app: TestApp) {
             second.post("/api/v1/time-reports", &sides[1].0.token, &b1),
         );
         let statuses = [r0.status.as_u16(), r1.status.as_u16()];
-        assert!(statuses.contains(&422), "round {round}: both stored: {r0:?} / {r1:?}");
+        assert!(
+            statuses.contains(&422),
+            "round {round}: both stored: {r0:?} / {r1:?}"
+        );
         let refused = if r0.status.as_u16() == 422 { &r0 } else { &r1 };
-        assert_eq!(codes(&refused.body), ["overlaps_other_employer"], "{refused:?}");
+        assert_eq!(
+            codes(&refused.body),
+            ["overlaps_other_employer"],
+            "{refused:?}"
+        );
     }
 }
 db_test!(two_instances_never_store_overlapping_shifts);

@@ -109,20 +109,51 @@ async fn statuses_warnings_and_totals(app: TestApp) {
 
     // Invoices: user 0 invoices September (current); user 1 invoices, then
     // corrects the report (stale).
-    expect(&app.put("/api/v1/rates/2026", &app.admin(), &json!({"sek_per_hour": "350.00"})).await, 201);
+    expect(
+        &app.put(
+            "/api/v1/rates/2026",
+            &app.admin(),
+            &json!({"sek_per_hour": "350.00"}),
+        )
+        .await,
+        201,
+    );
     for i in [0, 1] {
         let draft = expect(
-            &app.get(&format!("/api/v1/invoices/draft?assistance_user_id={}&month=2026-09", users[i]), &org.token).await,
+            &app.get(
+                &format!(
+                    "/api/v1/invoices/draft?assistance_user_id={}&month=2026-09",
+                    users[i]
+                ),
+                &org.token,
+            )
+            .await,
             200,
         );
         let claim = json!({"assistance_user_id": users[i], "month": "2026-09", "payable_hours": draft["payable_hours"],
                            "sek_per_hour": draft["sek_per_hour"], "amount_sek": draft["amount_sek"]});
         expect(&app.post("/api/v1/invoices", &org.token, &claim).await, 201);
     }
-    let fixed = vec![row(&assistants[1], "2026-09-02", "08:00", "13:00", "active")];
-    expect(&app.post("/api/v1/time-reports", &org.token, &post(1, fixed, Some("One more hour"))).await, 201);
+    let fixed = vec![row(
+        &assistants[1],
+        "2026-09-02",
+        "08:00",
+        "13:00",
+        "active",
+    )];
+    expect(
+        &app.post(
+            "/api/v1/time-reports",
+            &org.token,
+            &post(1, fixed, Some("One more hour")),
+        )
+        .await,
+        201,
+    );
 
-    let res = app.get("/api/v1/dashboard/compliance?month=2026-09", &org.token).await;
+    let res = app
+        .get("/api/v1/dashboard/compliance?month=2026-09", &org.token)
+        .await;
     let d = expect(&res, 200);
     assert_eq!(row_for(&d, &users[0])["invoice_status"], "current");
     assert_eq!(row_for(&d, &users[1])["invoice_status"], "stale");
@@ -160,7 +191,14 @@ async fn statuses_warnings_and_totals(app: TestApp) {
         (Some(1), Some(1), Some(1))
     );
     assert_eq!(t["reports_corrected_after_deadline"], 1);
-    assert_eq!((t["invoices_current"].as_u64(), t["invoices_stale"].as_u64(), t["invoices_missing"].as_u64()), (Some(1), Some(1), Some(2)));
+    assert_eq!(
+        (
+            t["invoices_current"].as_u64(),
+            t["invoices_stale"].as_u64(),
+            t["invoices_missing"].as_u64()
+        ),
+        (Some(1), Some(1), Some(2))
+    );
     assert_eq!(
         d["totals_by_organisation"][0]["organisation_id"],
         org.id.as_str()

@@ -173,7 +173,13 @@ impl TestApp {
         )
     }
 
-    fn start(db: Db, database_url: String, settings: Settings, clock: FixedClock, guard: Arc<DbGuard>) -> TestApp {
+    fn start(
+        db: Db,
+        database_url: String,
+        settings: Settings,
+        clock: FixedClock,
+        guard: Arc<DbGuard>,
+    ) -> TestApp {
         let app = Application::build(&settings, Arc::new(clock.clone())).expect("app builds");
         let port = app.port();
         actix_web::rt::spawn(app.into_server());

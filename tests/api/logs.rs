@@ -84,7 +84,9 @@ async fn personal_data_never_reaches_the_logs() {
         .await
         .unwrap();
     let _ = client
-        .get(format!("{base}/api/v1/assistance-users?personnummer={user_pnr}"))
+        .get(format!(
+            "{base}/api/v1/assistance-users?personnummer={user_pnr}"
+        ))
         .bearer_auth(&provider)
         .send()
         .await
@@ -92,11 +94,33 @@ async fn personal_data_never_reaches_the_logs() {
     let _ = child.kill();
     let _ = child.wait();
     let mut logs = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
-    child.stdout.take().unwrap().read_to_string(&mut logs).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(logs.contains("request_id"), "the access log is there: {logs}");
-    for secret in [user_pnr.as_str(), &user_pnr[2..], bad.as_str(), secret_name, "Hemligsson"] {
-        assert!(!logs.contains(secret), "`{secret}` found in the logs:\n{logs}");
+    assert!(
+        logs.contains("request_id"),
+        "the access log is there: {logs}"
+    );
+    for secret in [
+        user_pnr.as_str(),
+        &user_pnr[2..],
+        bad.as_str(),
+        secret_name,
+        "Hemligsson",
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "`{secret}` found in the logs:\n{logs}"
+        );
     }
 }

@@ -326,7 +326,11 @@ async fn employments_default_and_patch(app: TestApp) {
     assert_eq!(e["working_time_reference_days"], 182);
     assert_eq!(e["working_time_limit_custom"], true);
     let res = app
-        .patch(&format!("/api/v1/employments/{id}"), &org.token, &json!({"working_time_reference_days": 400, "working_time_limit_hours_per_week": "0"}))
+        .patch(
+            &format!("/api/v1/employments/{id}"),
+            &org.token,
+            &json!({"working_time_reference_days": 400, "working_time_limit_hours_per_week": "0"}),
+        )
         .await;
     let p = expect_problem(&res, 422);
     assert_eq!(codes(&p), ["out_of_range", "out_of_range"]);
@@ -461,9 +465,15 @@ async fn pagination_is_stable(app: TestApp) {
         "limit"
     );
     let res = app.get("/api/v1/assistants?limit=abc", &org.token).await;
-    assert_eq!(error_with(&expect_problem(&res, 422), "invalid_parameter")["field"], "limit");
+    assert_eq!(
+        error_with(&expect_problem(&res, 422), "invalid_parameter")["field"],
+        "limit"
+    );
     let res = app.get("/api/v1/time-reports?late=maybe", &org.token).await;
-    assert_eq!(error_with(&expect_problem(&res, 422), "invalid_parameter")["field"], "late");
+    assert_eq!(
+        error_with(&expect_problem(&res, 422), "invalid_parameter")["field"],
+        "late"
+    );
 }
 db_test!(pagination_is_stable);
 
@@ -514,12 +524,25 @@ async fn malformed_requests(app: TestApp) {
     expect_problem(&app.get("/api/v1/no-such-thing", &org.token).await, 404);
     // An impossible date in a register field.
     let res = app
-        .post("/api/v1/employments", &org.token, &json!({"assistant_id": "a", "assistance_user_id": "u", "start_date": "2026-13-01"}))
+        .post(
+            "/api/v1/employments",
+            &org.token,
+            &json!({"assistant_id": "a", "assistance_user_id": "u", "start_date": "2026-13-01"}),
+        )
         .await;
-    assert_eq!(error_with(&expect_problem(&res, 422), "invalid_date")["pointer"], "/start_date");
+    assert_eq!(
+        error_with(&expect_problem(&res, 422), "invalid_date")["pointer"],
+        "/start_date"
+    );
     // A provider token for an organisation that does not exist.
     let ghost = app.provider("no-such-organisation");
-    let res = app.post("/api/v1/assistance-users", &ghost, &json!({"personnummer": pnr("19700101", 5), "name": "N"})).await;
+    let res = app
+        .post(
+            "/api/v1/assistance-users",
+            &ghost,
+            &json!({"personnummer": pnr("19700101", 5), "name": "N"}),
+        )
+        .await;
     assert_eq!(expect_problem(&res, 422)["code"], "unknown_reference");
     expect_problem(&app.get("/api/v1/deadlines/2026-13", &org.token).await, 422);
 }
@@ -539,20 +562,41 @@ async fn openapi_covers_every_route(app: TestApp) {
     let res = app.get("/api/v1/openapi.json", "").await;
     let doc = expect(&res, 200);
     let paths = doc["paths"].as_object().unwrap();
+    // Every route the server has (see src/http/*::routes).
     for p in [
-        "/api/v1/organisations",
-        "/api/v1/organisations/{id}",
         "/api/v1/assistance-users",
         "/api/v1/assistance-users/{id}",
-        "/api/v1/decisions",
-        "/api/v1/decisions/{id}",
+        "/api/v1/assistance-users/{id}/balance",
         "/api/v1/assistants",
         "/api/v1/assistants/{id}",
+        "/api/v1/dashboard/compliance",
+        "/api/v1/deadlines/{month}",
+        "/api/v1/decisions",
+        "/api/v1/decisions/{id}",
+        "/api/v1/documents/{id}",
+        "/api/v1/documents/{id}/content",
         "/api/v1/employments",
         "/api/v1/employments/{id}",
+        "/api/v1/employments/{id}/documents",
+        "/api/v1/imports/time-reports",
+        "/api/v1/invoices",
+        "/api/v1/invoices/draft",
+        "/api/v1/invoices/{id}",
+        "/api/v1/invoices/{id}/versions",
+        "/api/v1/months/{month}/completeness",
+        "/api/v1/openapi.json",
+        "/api/v1/organisations",
+        "/api/v1/organisations/{id}",
         "/api/v1/rates",
         "/api/v1/rates/{year}",
-        "/api/v1/deadlines/{month}",
+        "/api/v1/time-reports",
+        "/api/v1/time-reports/{id}",
+        "/api/v1/time-reports/{id}/audit",
+        "/api/v1/time-reports/{id}/versions",
+        "/api/v1/time-reports/{id}/versions/{version}",
+        "/dashboard",
+        "/dashboard/app.js",
+        "/dashboard/style.css",
         "/health",
         "/ready",
     ] {
@@ -561,5 +605,6 @@ async fn openapi_covers_every_route(app: TestApp) {
             "{p} missing from the OpenAPI document"
         );
     }
+    assert_eq!(paths.len(), 35, "a path was added: list it above");
 }
 db_test!(openapi_covers_every_route);

@@ -612,3 +612,34 @@ async fn deadlines_follow_the_calendar(app: TestApp) {
     assert_eq!(expect(&res, 200)["due_date"], "2026-07-05");
 }
 db_test!(deadlines_follow_the_calendar);
+
+/// Many assistants in one report take the all-at-once lock on PostgreSQL.
+async fn a_report_with_many_assistants(app: TestApp) {
+    let w = fixtures::world(&app, 40).await;
+    let rows: Vec<Value> = w
+        .assistants
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            row(
+                a,
+                &format!("2026-10-{:02}", i % 28 + 1),
+                &format!("{:02}:00", i % 3 * 8),
+                &format!("{:02}:00", i % 3 * 8 + 8),
+                "active",
+            )
+        })
+        .collect();
+    let res = app
+        .post(
+            "/api/v1/time-reports",
+            &w.org.token,
+            &report(&w, "2026-10", rows),
+        )
+        .await;
+    let r = expect(&res, 201);
+    assert_eq!(r["row_count"], 40);
+    // 40 × 8 h, plus the hour the clocks go back on 25 October (00:00–08:00).
+    assert_eq!(r["hours"]["active"], "321.00");
+}
+db_test!(a_report_with_many_assistants);
