@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Stockholm;
-use diesel::Connection;
 
 use crate::auth::Scope;
 use crate::db::register::{
@@ -82,7 +81,7 @@ pub fn seed(
     let months: Vec<ReportMonth> = (1..=3).rev().map(|n| this_month.add_months(-n)).collect();
     let ts = now.naive_utc();
 
-    conn.transaction::<_, anyhow::Error, _>(|conn| {
+    conn.write_transaction::<_, anyhow::Error, _>(&["demo".to_string()], |conn| {
         // Rates the table lacks for the demo months: added, clearly marked.
         let mut demo_rates = Vec::new();
         for year in months.iter().map(|m| m.year()).chain([this_month.year()]) {

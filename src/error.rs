@@ -90,6 +90,8 @@ pub struct ApiError {
     pub detail: String,
     pub errors: Vec<FieldError>,
     pub extra: Map<String, Value>,
+    /// Extra response headers (e.g. `Allow` on 405).
+    headers: Vec<(&'static str, String)>,
     /// Logged for 5xx, never sent.
     source: Option<anyhow::Error>,
 }
@@ -104,8 +106,14 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             extra: Map::new(),
+            headers: Vec::new(),
             source: None,
         }
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: String) -> Self {
+        self.headers.push((name, value));
+        self
     }
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
@@ -211,9 +219,11 @@ impl ResponseError for ApiError {
             // Causes are database/IO errors; they carry no request bodies.
             tracing::error!(error = %format!("{source:#}"), "request failed");
         }
-        HttpResponse::build(self.status)
-            .content_type(PROBLEM_JSON)
-            .json(self.problem())
+        let mut res = HttpResponse::build(self.status);
+        for (name, value) in &self.headers {
+            res.insert_header((*name, value.as_str()));
+        }
+        res.content_type(PROBLEM_JSON).json(self.problem())
     }
 }
 

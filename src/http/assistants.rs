@@ -1,7 +1,6 @@
 //! `/assistants`: personal assistants (*personliga assistenter*).
 
 use actix_web::{web, HttpResponse};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -182,7 +181,7 @@ pub async fn patch(
     let scope = crate::auth::Scope::Org(org);
     let row = state
         .db(move |conn| {
-            conn.transaction(|conn| {
+            conn.write_transaction(&[format!("record:{id}")], |conn| {
                 repo::get_assistant(conn, &scope, &id)?
                     .ok_or_else(|| ApiError::not_found("Assistant"))?;
                 repo::update_assistant(conn, &id, &changes)?;

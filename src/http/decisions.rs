@@ -2,7 +2,6 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::{Datelike, NaiveDate};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -284,7 +283,7 @@ pub async fn patch(
     let now = state.now().naive_utc();
     let row = state
         .db(move |conn| {
-            conn.transaction(|conn| {
+            conn.write_transaction(&[format!("record:{id}")], |conn| {
                 let scope = Scope::Org(org);
                 let mut row = repo::get_decision(conn, &scope, &id)?
                     .ok_or_else(|| ApiError::not_found("Decision"))?;

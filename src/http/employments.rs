@@ -2,7 +2,6 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -315,7 +314,7 @@ pub async fn patch(
     let now = state.now().naive_utc();
     let row = state
         .db(move |conn| {
-            conn.transaction(|conn| {
+            conn.write_transaction(&[format!("record:{id}")], |conn| {
                 let mut row = repo::get_employment(conn, &Scope::Org(org), &id)?
                     .ok_or_else(|| ApiError::not_found("Employment"))?;
                 if let Some(d) = b.start_date {

@@ -107,8 +107,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .default_service(web::to(not_found));
 }
 
-async fn not_found() -> ApiResult<HttpResponse> {
-    Err(ApiError::not_found("Resource"))
+/// No route matched: 405 with `Allow` when the path exists with other
+/// methods (known from the OpenAPI document, which lists every route), else 404.
+async fn not_found(req: HttpRequest) -> ApiResult<HttpResponse> {
+    let allowed = openapi::allowed_methods(req.path());
+    if allowed.is_empty() {
+        return Err(ApiError::not_found("Resource"));
+    }
+    Err(ApiError::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "{} is not allowed here; use {}.",
+            req.method(),
+            allowed.join(", ")
+        ),
+    )
+    .with_header("Allow", allowed.join(", ")))
 }
 
 /// Problem responses for actix's own extractors (query and path parsing).

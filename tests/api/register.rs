@@ -522,6 +522,13 @@ async fn malformed_requests(app: TestApp) {
         "/personnummer"
     );
     expect_problem(&app.get("/api/v1/no-such-thing", &org.token).await, 404);
+    // A known path with another method: 405 naming the allowed ones.
+    let res = app
+        .put("/api/v1/assistants/x", &org.token, &json!({}))
+        .await;
+    let p = expect_problem(&res, 405);
+    assert_eq!(p["code"], "method_not_allowed");
+    assert_eq!(res.headers.get("allow").unwrap(), "GET, PATCH");
     // An impossible date in a register field.
     let res = app
         .post(
