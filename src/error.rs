@@ -90,8 +90,9 @@ pub struct ApiError {
     pub detail: String,
     pub errors: Vec<FieldError>,
     pub extra: Map<String, Value>,
-    /// Extra response headers (e.g. `Allow` on 405).
-    headers: Vec<(&'static str, String)>,
+    /// Extra response headers (e.g. `Allow` on 405); boxed to keep the
+    /// error small, as it is returned everywhere.
+    headers: Option<Box<[(&'static str, String)]>>,
     /// Logged for 5xx, never sent.
     source: Option<anyhow::Error>,
 }
@@ -106,13 +107,15 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             extra: Map::new(),
-            headers: Vec::new(),
+            headers: None,
             source: None,
         }
     }
 
     pub fn with_header(mut self, name: &'static str, value: String) -> Self {
-        self.headers.push((name, value));
+        let mut headers = self.headers.take().map(Vec::from).unwrap_or_default();
+        headers.push((name, value));
+        self.headers = Some(headers.into_boxed_slice());
         self
     }
 
@@ -220,7 +223,7 @@ impl ResponseError for ApiError {
             tracing::error!(error = %format!("{source:#}"), "request failed");
         }
         let mut res = HttpResponse::build(self.status);
-        for (name, value) in &self.headers {
+        for (name, value) in self.headers.iter().flat_map(|h| h.iter()) {
             res.insert_header((*name, value.as_str()));
         }
         res.content_type(PROBLEM_JSON).json(self.problem())
