@@ -64,6 +64,9 @@ pub struct SeedDemoArgs {
     /// Lifetime of the printed provider token, in seconds.
     #[arg(long, default_value_t = 8 * 3600)]
     pub ttl: i64,
+    /// As for `serve`: move deadlines off weekends and holidays.
+    #[arg(long, env = "REDOVISA_DEADLINE_WEEKDAY_RULE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub deadline_weekday_rule: bool,
 }
 
 pub fn main() -> ExitCode {
@@ -133,7 +136,9 @@ fn seed_demo(args: SeedDemoArgs) -> anyhow::Result<()> {
     let seeded = crate::demo::seed(
         &mut conn,
         now,
-        crate::domain::deadline::DeadlinePolicy::default(),
+        crate::domain::deadline::DeadlinePolicy {
+            weekday_rule: args.deadline_weekday_rule,
+        },
     )?;
     let claims = Claims {
         sub: "demo".into(),

@@ -249,6 +249,12 @@ impl From<diesel::result::Error> for ApiError {
                     "A referenced record does not exist (is the token's organisation registered?).",
                 )
             }
+            // SQLite's busy timeout ran out behind a long write (e.g. a big
+            // CSV import): the request can be retried.
+            Error::DatabaseError(_, ref info) if info.message().contains("database is locked") => {
+                ApiError::unavailable("The database is busy with another write; retry the request.")
+                    .with_header("Retry-After", "5".to_string())
+            }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 ApiError::unavailable("Concurrent update; retry the request.")
             }

@@ -23,18 +23,9 @@ pub struct ComplianceQuery {
     pub month: Option<String>,
     /// Admins and auditors: one organisation (default: all).
     pub organisation_id: Option<String>,
-    /// `csv` for a spreadsheet (same as `Accept: text/csv`).
+    /// `csv` for a spreadsheet (same as `Accept: text/csv`), or `json`.
+    #[allow(dead_code)] // read from the raw query by `imports::wants_csv`
     pub format: Option<String>,
-}
-
-/// Whether the client asked for CSV.
-pub fn wants_csv(req: &HttpRequest, format: Option<&str>) -> bool {
-    format.is_some_and(|f| f.eq_ignore_ascii_case("csv"))
-        || req
-            .headers()
-            .get(actix_web::http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/csv"))
 }
 
 /// The compliance dashboard for a month.
@@ -47,6 +38,7 @@ pub async fn compliance(
     req: HttpRequest,
     q: Query<ComplianceQuery>,
 ) -> ApiResult<HttpResponse> {
+    let csv = super::imports::wants_csv(&req)?;
     let today = stockholm_date(state.now());
     let month = match q.month.as_deref() {
         Some(m) => parse_month(m, "month")?,
@@ -69,7 +61,7 @@ pub async fn compliance(
             )?)
         })
         .await?;
-    if wants_csv(&req, q.format.as_deref()) {
+    if csv {
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header((

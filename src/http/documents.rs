@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
+use super::extract::Query;
 use super::pagination::{PageParams, Paginated};
 use super::{new_id, utc_string, AppState};
 use crate::auth::{Caller, Scope};
@@ -310,7 +311,7 @@ pub async fn upload(
     caller: Caller,
     req: HttpRequest,
     id: web::Path<String>,
-    q: web::Query<UploadQuery>,
+    q: Query<UploadQuery>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let org = caller.writer_org()?.to_string();
@@ -481,7 +482,7 @@ pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-    q: web::Query<ListQuery>,
+    q: Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     let page = PageParams {
         limit: q.limit,

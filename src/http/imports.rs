@@ -11,7 +11,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
-use super::extract::idempotency_key;
+use super::extract::{idempotency_key, Query};
 use super::time_reports::{idempotent, sha256_hex, Reply};
 use super::AppState;
 use crate::auth::{Caller, Scope};
@@ -189,7 +189,7 @@ pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    q: web::Query<ImportQuery>,
+    q: Query<ImportQuery>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let org = caller.writer_org()?.to_string();
@@ -308,7 +308,7 @@ pub fn wants_csv(req: &HttpRequest) -> ApiResult<bool> {
         Some(_) => {
             return Err(ApiError::validation(vec![FieldError::field(
                 "format",
-                "invalid_query",
+                "invalid_parameter",
                 "`format` is `json` (default) or `csv`.",
             )]))
         }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::deadlines::parse_month;
-use super::extract::Json;
+use super::extract::{Json, Query};
 use super::pagination::{PageParams, Paginated};
 use super::AppState;
 use crate::auth::{Caller, Scope};
@@ -131,7 +131,7 @@ fn user_org(conn: &mut DbConn, scope: &Scope, user: &str) -> ApiResult<String> {
 pub async fn draft(
     state: web::Data<AppState>,
     caller: Caller,
-    q: web::Query<DraftQuery>,
+    q: Query<DraftQuery>,
 ) -> ApiResult<HttpResponse> {
     let month = parse_month(&q.month, "month")?;
     let scope = caller.scope();
@@ -198,7 +198,7 @@ pub struct ListQuery {
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
-    q: web::Query<ListQuery>,
+    q: Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     let page = PageParams {
         limit: q.limit,

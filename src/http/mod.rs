@@ -128,16 +128,12 @@ async fn not_found(req: HttpRequest) -> ApiResult<HttpResponse> {
 
 /// Problem responses for actix's own extractors (query and path parsing).
 pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    let msg = err.to_string();
-    let field = msg
-        .split('`')
-        .nth(1)
-        .map(str::to_string)
-        .unwrap_or_else(|| "query".to_string());
+    // Handlers use `extract::Query`, which names the parameter; this only
+    // covers a stray use of actix's own extractor.
     ApiError::validation(vec![crate::error::FieldError::field(
-        field,
-        "invalid_query",
-        format!("Invalid query string: {msg}"),
+        "query",
+        "invalid_parameter",
+        format!("Invalid query string: {err}"),
     )])
     .into()
 }

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::deadlines::parse_month;
+use super::extract::Query;
 use super::AppState;
 use crate::auth::Caller;
 use crate::db::register as reg;
@@ -34,7 +35,7 @@ pub async fn completeness(
     state: web::Data<AppState>,
     caller: Caller,
     month: web::Path<String>,
-    q: web::Query<CompletenessQuery>,
+    q: Query<CompletenessQuery>,
 ) -> ApiResult<HttpResponse> {
     let month = parse_month(&month, "month")?;
     let scope = caller.scope();

@@ -48,3 +48,50 @@ async fn two_instances_never_store_overlapping_shifts(app: TestApp) {
     }
 }
 db_test!(two_instances_never_store_overlapping_shifts);
+
+/// A write that waits past SQLite's busy timeout behind another writer is a
+/// 503 with `Retry-After`, not a 500 (SQLite only: PostgreSQL waits on row
+/// and advisory locks instead).
+#[actix_web::test]
+async fn sqlite_writer_blocked_too_long_gets_503() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let app = TestApp::spawn(Db::Sqlite).await;
+    let org = fixtures::org(&app).await;
+    let path = app.database_url.trim_start_matches("sqlite://").to_string();
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let mut c = diesel::SqliteConnection::establish(&path).unwrap();
+        c.batch_execute("BEGIN IMMEDIATE").unwrap();
+        locked_tx.send(()).unwrap();
+        let _ = release_rx.recv_timeout(std::time::Duration::from_secs(60));
+        c.batch_execute("ROLLBACK").unwrap();
+    });
+    locked_rx.recv().unwrap();
+    let res = app
+        .patch(
+            &format!("/api/v1/organisations/{}", org.id),
+            &org.token,
+            &json!({"internal_cutoff_day": 7}),
+        )
+        .await;
+    release_tx.send(()).unwrap();
+    holder.join().unwrap();
+    let p = expect_problem(&res, 503);
+    assert_eq!(p["code"], "unavailable");
+    assert_eq!(res.headers.get("retry-after").unwrap(), "5");
+    // Nothing was changed; once the lock is gone the same request works.
+    let res = app
+        .get(&format!("/api/v1/organisations/{}", org.id), &org.token)
+        .await;
+    assert_eq!(expect(&res, 200)["internal_cutoff_day"], 5);
+    let res = app
+        .patch(
+            &format!("/api/v1/organisations/{}", org.id),
+            &org.token,
+            &json!({"internal_cutoff_day": 7}),
+        )
+        .await;
+    assert_eq!(expect(&res, 200)["internal_cutoff_day"], 7);
+}

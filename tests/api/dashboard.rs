@@ -229,6 +229,16 @@ async fn statuses_warnings_and_totals(app: TestApp) {
     assert!(text.starts_with("organisation_id;assistance_user_id;granted_hours"));
     assert_eq!(text.lines().count(), 5);
     assert!(text.contains(";corrected_after_deadline;"));
+    let res = app
+        .get(
+            "/api/v1/dashboard/compliance?month=2026-09&format=xml",
+            &org.token,
+        )
+        .await;
+    assert_eq!(
+        error_with(&expect_problem(&res, 422), "invalid_parameter")["field"],
+        "format"
+    );
     // Tenancy: another provider sees nothing of it; auditors see all or one.
     let other = fixtures::org(&app).await;
     let res = app

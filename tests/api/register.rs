@@ -615,3 +615,20 @@ async fn openapi_covers_every_route(app: TestApp) {
     assert_eq!(paths.len(), 35, "a path was added: list it above");
 }
 db_test!(openapi_covers_every_route);
+
+async fn required_query_parameters_are_named(app: TestApp) {
+    let org = crate::fixtures::org(&app).await;
+    let res = app
+        .get("/api/v1/invoices/draft?month=2026-10", &org.token)
+        .await;
+    let p = expect_problem(&res, 422);
+    assert_eq!(
+        error_with(&p, "missing_parameter")["field"],
+        "assistance_user_id"
+    );
+    let res = app
+        .get("/api/v1/imports/time-reports?dry_run=maybe", &org.token)
+        .await;
+    assert_eq!(res.status.as_u16(), 405);
+}
+db_test!(required_query_parameters_are_named);
