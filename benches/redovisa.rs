@@ -167,7 +167,7 @@ fn fmt_count(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(' ');
         }
         out.push(c);
@@ -848,7 +848,28 @@ fn bench_validation(cfg: &Config, out: &mut Vec<Line>) {
 /// Months reported before the benchmark month (the decisions start in March).
 const HISTORY_MONTHS: i32 = 6;
 
-fn bench_submit(cfg: &Config, backend: Backend, out: &mut Vec<Line>, notes: &mut Vec<String>) {
+/// Commits without waiting for the disk (SQLite `synchronous = NORMAL` in
+/// WAL mode, PostgreSQL `synchronous_commit = off`), for this connection only.
+fn without_commit_flush(conn: &mut DbConn) {
+    let sql = match conn.backend() {
+        Backend::Sqlite => "PRAGMA synchronous = NORMAL",
+        Backend::Postgres => "SET synchronous_commit = off",
+    };
+    diesel::sql_query(sql)
+        .execute(conn)
+        .expect("commit setting");
+}
+
+/// `durable`: commits as the server makes them (flushed to disk). Without
+/// it, both sides skip the flush, so that the ratio shows the pipeline's own
+/// work rather than the disk's flush latency.
+fn bench_submit(
+    cfg: &Config,
+    backend: Backend,
+    durable: bool,
+    out: &mut Vec<Line>,
+    notes: &mut Vec<String>,
+) {
     let users = cfg.pick(40, 300);
     let chunk = 10;
     // Two databases seeded alike: the pipeline writes to one, the bare
@@ -867,6 +888,10 @@ fn bench_submit(cfg: &Config, backend: Backend, out: &mut Vec<Line>, notes: &mut
     };
     let mut pc = pipeline_db.conn();
     let mut ic = insert_db.conn();
+    if !durable {
+        without_commit_flush(&mut pc);
+        without_commit_flush(&mut ic);
+    }
     world.seed(&mut pc);
     world.seed(&mut ic);
 
@@ -910,6 +935,7 @@ fn bench_submit(cfg: &Config, backend: Backend, out: &mut Vec<Line>, notes: &mut
     // History: the six months since the decisions began (March-August), so
     // that overlap and working-time checks read stored shifts as they would
     // in production (untimed; the pipeline reads the last four).
+    let history_started = Instant::now();
     for back in (1..=HISTORY_MONTHS).rev() {
         let previous = bench_month().add_months(-back);
         for u in &world.users {
@@ -918,7 +944,10 @@ fn bench_submit(cfg: &Config, backend: Backend, out: &mut Vec<Line>, notes: &mut
             let rows = prepare_bare(&mut ic, u, &sub);
             run_bare(&mut ic, &rows);
         }
+        analyze(&mut pc);
+        analyze(&mut ic);
     }
+    let history_took = history_started.elapsed();
     let subs: Vec<Submission> = world
         .users
         .iter()
@@ -955,14 +984,19 @@ fn bench_submit(cfg: &Config, backend: Backend, out: &mut Vec<Line>, notes: &mut
         .get_result(&mut *pc)
         .expect("count");
     notes.push(format!(
-        "submit, {}: {users} users, each with {HISTORY_MONTHS} months reported before; time_report_rows after the run: {}",
+        "submit{}, {}: {users} users with 2-3 assistants each, {HISTORY_MONTHS} months reported before (seeded through both paths in {}); time_report_rows after the run: {}",
+        if durable { "" } else { " (no commit flush)" },
         pipeline_db.label,
+        fmt_duration(history_took),
         fmt_count(rows_in_db as u64)
     ));
 
     let per_sub = total_rows as f64 / users as f64;
     let line = Line {
-        case: format!("submit month (~{per_sub:.0} rows, 2-3 assistants)"),
+        case: format!(
+            "submit month (~{per_sub:.0} rows){}",
+            if durable { "" } else { ", no commit flush" }
+        ),
         db: label,
         n: format!("{users} users, {} rows", fmt_count(total_rows as u64)),
         median: median(m),
@@ -1223,7 +1257,8 @@ fn main() {
     }
     for backend in cfg.backends() {
         if cfg.wants("submit") {
-            bench_submit(&cfg, backend, &mut lines, &mut notes);
+            bench_submit(&cfg, backend, true, &mut lines, &mut notes);
+            bench_submit(&cfg, backend, false, &mut lines, &mut notes);
         }
         if cfg.wants("dashboard") {
             bench_dashboard(&cfg, backend, &mut lines, &mut notes);

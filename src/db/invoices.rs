@@ -181,6 +181,23 @@ pub fn invoices_of_month(
         .load(conn)
 }
 
+/// Every decision in scope, per user in the order of [`decisions_of_user`].
+pub fn decisions_in_scope(conn: &mut DbConn, scope: &Scope) -> QueryResult<Vec<DecisionRow>> {
+    let mut q = decisions::table.into_boxed();
+    if let Some(org) = scope.org() {
+        q = q.filter(decisions::organisation_id.eq(org.to_string()));
+    }
+    q.order((
+        decisions::organisation_id.asc(),
+        decisions::assistance_user_id.asc(),
+        decisions::valid_from.asc(),
+        decisions::created_at.asc(),
+        decisions::id.asc(),
+    ))
+    .select(DecisionRow::as_select())
+    .load(conn)
+}
+
 /// Every decision of a user, in the order recorded within equal start
 /// dates (`valid_from`, then `created_at`, then id): the invoice rules pick
 /// the latest-starting, last-recorded decision for a day.

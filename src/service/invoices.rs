@@ -276,15 +276,19 @@ fn load_inputs(
 /// version, the decisions' dates and rates (in order) and the year's rate.
 /// Equal tokens mean equal figures, so a status check can skip the rows.
 fn basis_token(i: &Inputs) -> String {
+    basis_token_of(&i.report.id, i.version.version, &i.decisions, i.rate_ore)
+}
+
+fn basis_token_of(report_id: &str, version: i32, decisions: &[DecisionRow], rate_ore: Option<i64>) -> String {
     let mut h = Sha256::new();
-    h.update(format!("report {} {}\n", i.report.id, i.version.version));
-    for d in &i.decisions {
+    h.update(format!("report {report_id} {version}\n"));
+    for d in decisions {
         h.update(format!(
             "decision {} {} {:?} {} {:?}\n",
             d.id, d.valid_from, d.valid_to, d.rate_kind, d.higher_rate_ore
         ));
     }
-    h.update(format!("rate {:?}\n", i.rate_ore));
+    h.update(format!("rate {rate_ore:?}\n"));
     hex::encode(h.finalize())
 }
 
@@ -544,13 +548,40 @@ pub fn statuses(
     scope: &Scope,
     month: ReportMonth,
 ) -> diesel::QueryResult<HashMap<(String, String), String>> {
+    // Batched fast path: the month's current report versions, every decision
+    // in scope and the year's rate in three queries; only an invoice whose
+    // basis changed is recomputed one by one.
+    let m = month.to_string();
+    let invoices = store::invoices_of_month(conn, scope, &m)?;
+    if invoices.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let reports: HashMap<(String, String), (String, i32)> =
+        crate::db::dashboard::current_versions(conn, scope, &m, &m)?
+            .into_iter()
+            .map(|r| ((r.organisation_id, r.assistance_user_id), (r.report_id, r.version)))
+            .collect();
+    let mut decisions: HashMap<(String, String), Vec<DecisionRow>> = HashMap::new();
+    for d in store::decisions_in_scope(conn, scope)? {
+        decisions
+            .entry((d.organisation_id.clone(), d.assistance_user_id.clone()))
+            .or_default()
+            .push(d);
+    }
+    let rate_ore = reg::get_rate(conn, month.year())?.map(|r| r.ore_per_hour);
     let mut out = HashMap::new();
-    for (inv, v) in store::invoices_of_month(conn, scope, &month.to_string())? {
-        let s = status_of(conn, &inv, &v)?;
-        out.insert(
-            (inv.organisation_id.clone(), inv.assistance_user_id.clone()),
-            s.as_str().to_string(),
-        );
+    for (inv, v) in invoices {
+        let key = (inv.organisation_id.clone(), inv.assistance_user_id.clone());
+        let unchanged = reports.get(&key).is_some_and(|(id, version)| {
+            let ds = decisions.get(&key).map(Vec::as_slice).unwrap_or_default();
+            basis_token_of(id, *version, ds, rate_ore) == v.basis_token
+        });
+        let status = if unchanged {
+            Status::Current
+        } else {
+            status_of(conn, &inv, &v)?
+        };
+        out.insert(key, status.as_str().to_string());
     }
     Ok(out)
 }
