@@ -1212,6 +1212,38 @@ fn bench_dashboard(cfg: &Config, backend: Backend, out: &mut Vec<Line>, notes: &
         line.print();
         out.push(line);
     }
+    // Working-time breaches (their own endpoint): every assistant's day
+    // totals over the reference period, across employers.
+    for (idx, name) in [
+        (0usize, "working time: largest provider"),
+        (1, "working time: typical provider"),
+    ] {
+        let org = world.orgs[idx].id.clone();
+        let c: &mut DbConn = &mut conn;
+        let (med, base, runs) = paired(
+            c,
+            iterations,
+            |c| {
+                black_box(
+                    redovisa::service::dashboard::working_time(c, &org, m).expect("working time"),
+                );
+            },
+            |c| {
+                black_box(count_current(c, &Scope::Org(org.clone()), m));
+            },
+        );
+        let line = Line {
+            case: name.to_string(),
+            db: db.label,
+            n: format!("{} users, {runs} runs", fmt_count(sizes[idx] as u64)),
+            median: med,
+            throughput: fmt_rate(sizes[idx] as f64 / med.as_secs_f64(), "users"),
+            baseline: "SELECT COUNT(*) current versions".to_string(),
+            baseline_median: base,
+        };
+        line.print();
+        out.push(line);
+    }
 }
 
 // ---- main ------------------------------------------------------------------

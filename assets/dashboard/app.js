@@ -292,7 +292,18 @@ async function load() {
     renderDeadlines(compliance, deadline);
     renderSummary(compliance);
     renderTable(compliance);
-    renderBreaches(compliance.working_time_breaches);
+    // Breaches are computed per organisation; shown when the view is one.
+    const orgs = compliance.totals_by_organisation;
+    const breaches = orgs.length === 1
+      ? await api(`/dashboard/working-time?month=${compliance.month}&organisation_id=${orgs[0].organisation_id}`)
+        .then((w) => w.breaches)
+        .catch((e) => {
+          if (e instanceof NeedToken) throw e;
+          return null;
+        })
+      : null;
+    if (seq !== state.loadSeq) return;
+    renderBreaches(breaches);
     setStatus(`${plural(compliance.rows.length, 'assistance user')}, ${fmtMonth(compliance.month)}.`);
     await loadChart();
   } catch (err) {

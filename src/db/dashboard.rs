@@ -72,6 +72,32 @@ pub fn current_versions(
     .load(conn)
 }
 
+/// Payable units of the current versions for months in `[from, to]`:
+/// (organisation, user, month, units).
+pub fn monthly_payable(
+    conn: &mut DbConn,
+    scope: &Scope,
+    from: &str,
+    to: &str,
+) -> QueryResult<Vec<(String, String, String, i64)>> {
+    let mut q = time_reports::table
+        .inner_join(time_report_versions::table)
+        .filter(time_reports::current_version.eq(time_report_versions::version))
+        .filter(time_reports::month.ge(from.to_string()))
+        .filter(time_reports::month.le(to.to_string()))
+        .into_boxed();
+    if let Some(org) = scope.org() {
+        q = q.filter(time_reports::organisation_id.eq(org.to_string()));
+    }
+    q.select((
+        time_reports::organisation_id,
+        time_reports::assistance_user_id,
+        time_reports::month,
+        time_report_versions::payable_units,
+    ))
+    .load(conn)
+}
+
 /// Whether the first version of each report of a month arrived on time.
 pub fn first_versions_on_time(
     conn: &mut DbConn,

@@ -212,6 +212,9 @@ pub fn stored_shifts(
             .filter(time_reports::current_version.eq(time_report_versions::version))
             .filter(time_report_rows::start_utc.lt(to))
             .filter(time_report_rows::end_utc.gt(from))
+            // A shift is at most 25 h (a day over the autumn change), so this
+            // bounds the index range from below too.
+            .filter(time_report_rows::start_utc.gt(from - chrono::Duration::hours(26)))
             .into_boxed();
         if let Some(r) = exclude_report {
             q = q.filter(time_reports::id.ne(r.to_string()));

@@ -544,6 +544,9 @@ fn check_overlaps(rows: &[ParsedRow], ctx: &Context, errors: &mut Vec<Issue>) {
             .or_default()
             .push(s);
     }
+    for list in stored_by_person.values_mut() {
+        list.sort_by_key(|s| s.start_utc);
+    }
     for (person, mut list) in by_person {
         list.sort_by_key(|r| (r.shift.start_utc, r.index));
         // Sweep in start order, keeping the earlier shift that reaches
@@ -574,9 +577,14 @@ fn check_overlaps(rows: &[ParsedRow], ctx: &Context, errors: &mut Vec<Issue>) {
         if let Some(stored) = stored_by_person.get(person) {
             for row in &list {
                 // The first stored shift it overlaps is enough to refuse it.
-                if let Some(s) = stored
+                // Stored shifts are sorted by start and last at most 25 h, so
+                // only those starting in [start − 25 h, end) can overlap.
+                let from = stored
+                    .partition_point(|s| s.start_utc < row.shift.start_utc - Duration::hours(25));
+                if let Some(s) = stored[from..]
                     .iter()
-                    .find(|s| s.start_utc < row.shift.end_utc && row.shift.start_utc < s.end_utc)
+                    .take_while(|s| s.start_utc < row.shift.end_utc)
+                    .find(|s| row.shift.start_utc < s.end_utc)
                 {
                     errors.push(if s.same_org {
                         Issue::row(
@@ -655,7 +663,10 @@ fn check_working_time(
     ctx: &Context,
     warnings: &mut Vec<Issue>,
 ) {
+    // Working minutes per person and day, from this report and stored
+    // shifts, gathered in one pass.
     let mut persons: BTreeMap<&str, ((WorkingTimeRule, WorkingTimeLimit), usize)> = BTreeMap::new();
+    let mut minutes: HashMap<&str, Vec<(NaiveDate, i64)>> = HashMap::new();
     for row in rows {
         if let Some(a) = ctx.assistants.get(&row.assistant_id) {
             let rule = a.working_time.unwrap_or((
@@ -665,27 +676,28 @@ fn check_working_time(
             persons
                 .entry(a.person.as_str())
                 .or_insert((rule, row.index));
+            if row.kind != ShiftKind::Standby {
+                minutes
+                    .entry(a.person.as_str())
+                    .or_default()
+                    .push((row.date, row.minutes()));
+            }
+        }
+    }
+    for s in &ctx.stored {
+        if s.kind != ShiftKind::Standby && persons.contains_key(s.person.as_str()) {
+            minutes
+                .entry(s.person.as_str())
+                .or_default()
+                .push((s.date, s.minutes));
         }
     }
     for (person, ((rule, limit), first_row)) in persons {
         let from = month.first_day() - Duration::days(limit.reference_days - 1);
         let mut daily: BTreeMap<NaiveDate, i64> = BTreeMap::new();
-        let mine = rows
-            .iter()
-            .filter(|r| {
-                ctx.assistants
-                    .get(&r.assistant_id)
-                    .is_some_and(|a| a.person == person)
-            })
-            .map(|r| (r.date, r.kind, r.minutes()));
-        let theirs = ctx
-            .stored
-            .iter()
-            .filter(|s| s.person == person)
-            .map(|s| (s.date, s.kind, s.minutes));
-        for (date, kind, minutes) in mine.chain(theirs) {
-            if kind != ShiftKind::Standby && date >= from && date <= month.last_day() {
-                *daily.entry(date).or_default() += minutes;
+        for &(date, m) in minutes.get(person).map(Vec::as_slice).unwrap_or_default() {
+            if date >= from && date <= month.last_day() {
+                *daily.entry(date).or_default() += m;
             }
         }
         let days = limit.reference_days;

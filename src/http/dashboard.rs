@@ -11,10 +11,11 @@ use crate::auth::{Caller, Scope};
 use crate::db::register as reg;
 use crate::domain::deadline::stockholm_date;
 use crate::error::{ApiError, ApiResult};
-use crate::service::dashboard::{self, Compliance, COUNTED_WARNINGS};
+use crate::service::dashboard::{self, Compliance, WorkingTime, COUNTED_WARNINGS};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/dashboard/compliance", web::get().to(compliance));
+    cfg.route("/dashboard/compliance", web::get().to(compliance))
+        .route("/dashboard/working-time", web::get().to(working_time));
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -113,4 +114,49 @@ fn to_csv(c: &Compliance) -> Vec<u8> {
         w.write_record(&rec).expect("in-memory write");
     }
     w.into_inner().expect("in-memory flush")
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct WorkingTimeQuery {
+    /// YYYY-MM (default: the month before the current one).
+    pub month: Option<String>,
+    /// Admins and auditors: the organisation (required for them).
+    pub organisation_id: Option<String>,
+}
+
+/// Working-time breaches of one organisation's assistants: the average
+/// working hours per week over each employment's reference period, across all
+/// employers, above its limit.
+#[utoipa::path(get, path = "/api/v1/dashboard/working-time", tag = "dashboard", params(WorkingTimeQuery),
+    responses((status = 200, body = WorkingTime), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn working_time(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: Query<WorkingTimeQuery>,
+) -> ApiResult<HttpResponse> {
+    let today = stockholm_date(state.now());
+    let month = match q.month.as_deref() {
+        Some(m) => parse_month(m, "month")?,
+        None => crate::domain::month::ReportMonth::of(today).add_months(-1),
+    };
+    let org = match (caller.scope(), &q.organisation_id) {
+        (Scope::Org(org), _) => org,
+        (Scope::All, Some(org)) => org.clone(),
+        (Scope::All, None) => {
+            return Err(ApiError::validation(vec![crate::error::FieldError::field(
+                "organisation_id",
+                "missing_parameter",
+                "Name the organisation (`organisation_id`): breaches are computed per organisation.",
+            )]))
+        }
+    };
+    let body = state
+        .db(move |conn| {
+            reg::get_organisation(conn, &Scope::All, &org)?
+                .ok_or_else(|| ApiError::not_found("Organisation"))?;
+            Ok(dashboard::working_time(conn, &org, month)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
 }

@@ -119,6 +119,7 @@ impl Modify for BearerAuth {
         super::assistance_users::get,
         super::balances::get,
         super::dashboard::compliance,
+        super::dashboard::working_time,
         super::decisions::create,
         super::decisions::list,
         super::decisions::get,

@@ -110,8 +110,14 @@ pub struct Compliance {
     pub rows: Vec<DashboardRow>,
     pub totals: Totals,
     pub totals_by_organisation: Vec<OrganisationTotals>,
-    /// Listed when one organisation is selected; null across all organisations.
-    pub working_time_breaches: Option<Vec<WorkingTimeBreach>>,
+}
+
+/// Working-time breaches of one organisation's assistants in a month.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WorkingTime {
+    pub month: String,
+    pub organisation_id: String,
+    pub breaches: Vec<WorkingTimeBreach>,
 }
 
 /// How the invoice of a (organisation, user, month) stands; supplied by the
@@ -149,18 +155,26 @@ pub fn compliance(
     });
     // Grant periods reach back at most 24 months: monthly totals from there.
     let window_from = month.add_months(-24).to_string();
-    let versions = q::current_versions(conn, scope, &window_from, &m)?;
+    let history = q::monthly_payable(conn, scope, &window_from, &m)?;
     let mut monthly: HashMap<(&str, &str), BTreeMap<ReportMonth, i64>> = HashMap::new();
-    let mut current: HashMap<(&str, &str), &q::ReportStatusRow> = HashMap::new();
-    for v in &versions {
-        let key = (v.organisation_id.as_str(), v.assistance_user_id.as_str());
-        if let Ok(vm) = ReportMonth::parse(&v.month) {
-            monthly.entry(key).or_default().insert(vm, v.payable_units);
-        }
-        if v.month == m {
-            current.insert(key, v);
+    for (org, user, vm, units) in &history {
+        if let Ok(vm) = ReportMonth::parse(vm) {
+            monthly
+                .entry((org.as_str(), user.as_str()))
+                .or_default()
+                .insert(vm, *units);
         }
     }
+    let versions = q::current_versions(conn, scope, &m, &m)?;
+    let current: HashMap<(&str, &str), &q::ReportStatusRow> = versions
+        .iter()
+        .map(|v| {
+            (
+                (v.organisation_id.as_str(), v.assistance_user_id.as_str()),
+                v,
+            )
+        })
+        .collect();
     let first_on_time: HashMap<String, bool> = q::first_versions_on_time(conn, scope, &m)?
         .into_iter()
         .collect();
@@ -262,10 +276,6 @@ pub fn compliance(
         Some(org) => reg::cutoff_day(conn, org)?,
         None => crate::domain::deadline::DEFAULT_INTERNAL_CUTOFF_DAY,
     };
-    let working_time_breaches = match scope.org() {
-        Some(org) => Some(breaches(conn, org, month)?),
-        None => None,
-    };
     Ok(Compliance {
         month: m,
         due_date: due,
@@ -274,7 +284,6 @@ pub fn compliance(
         rows,
         totals,
         totals_by_organisation,
-        working_time_breaches,
     })
 }
 
@@ -307,7 +316,20 @@ fn over_grant(
 }
 
 /// Working-time breaches of an organisation's assistants in the month,
-/// counting every employer's current reports.
+/// counting every employer's current reports. Reads each person's day totals
+/// over the reference period, so it is kept out of the compliance view.
+pub fn working_time(
+    conn: &mut DbConn,
+    org: &str,
+    month: ReportMonth,
+) -> diesel::QueryResult<WorkingTime> {
+    Ok(WorkingTime {
+        month: month.to_string(),
+        organisation_id: org.to_string(),
+        breaches: breaches(conn, org, month)?,
+    })
+}
+
 fn breaches(
     conn: &mut DbConn,
     org: &str,
@@ -319,12 +341,16 @@ fn breaches(
     }
     let ids: Vec<String> = persons.iter().map(|(id, _)| id.clone()).collect();
     let employments = reg::employments_of_assistants(conn, &ids)?;
+    let own: HashMap<&str, &crate::db::register::EmploymentRow> = employments
+        .iter()
+        .filter(|e| e.organisation_id == org)
+        .map(|e| (e.assistant_id.as_str(), e))
+        .collect();
     let limits: Vec<(String, String, WorkingTimeRule, WorkingTimeLimit)> = persons
         .into_iter()
         .map(|(assistant_id, person)| {
-            let (rule, limit) = employments
-                .iter()
-                .find(|e| e.assistant_id == assistant_id && e.organisation_id == org)
+            let (rule, limit) = own
+                .get(assistant_id.as_str())
                 .map(|e| e.working_time())
                 .unwrap_or((
                     WorkingTimeRule::WorkingHoursAct,

@@ -279,7 +279,12 @@ fn basis_token(i: &Inputs) -> String {
     basis_token_of(&i.report.id, i.version.version, &i.decisions, i.rate_ore)
 }
 
-fn basis_token_of(report_id: &str, version: i32, decisions: &[DecisionRow], rate_ore: Option<i64>) -> String {
+fn basis_token_of(
+    report_id: &str,
+    version: i32,
+    decisions: &[DecisionRow],
+    rate_ore: Option<i64>,
+) -> String {
     let mut h = Sha256::new();
     h.update(format!("report {report_id} {version}\n"));
     for d in decisions {
@@ -559,7 +564,12 @@ pub fn statuses(
     let reports: HashMap<(String, String), (String, i32)> =
         crate::db::dashboard::current_versions(conn, scope, &m, &m)?
             .into_iter()
-            .map(|r| ((r.organisation_id, r.assistance_user_id), (r.report_id, r.version)))
+            .map(|r| {
+                (
+                    (r.organisation_id, r.assistance_user_id),
+                    (r.report_id, r.version),
+                )
+            })
             .collect();
     let mut decisions: HashMap<(String, String), Vec<DecisionRow>> = HashMap::new();
     for d in store::decisions_in_scope(conn, scope)? {

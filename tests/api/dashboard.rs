@@ -205,7 +205,15 @@ async fn statuses_warnings_and_totals(app: TestApp) {
     );
     assert_eq!(d["totals_by_organisation"][0]["users"], 4);
     // 12 h a day is far above the household-work limit of 40 h/week.
-    let breaches = d["working_time_breaches"].as_array().unwrap();
+    let wt = expect(
+        &app.get("/api/v1/dashboard/working-time?month=2026-09", &org.token)
+            .await,
+        200,
+    );
+    assert_eq!(wt["organisation_id"], org.id.as_str());
+    let breaches = wt["breaches"].as_array().unwrap();
+    assert_eq!(breaches[0]["period_start"], "2026-09-01");
+    assert_eq!(breaches[0]["period_end"], "2026-09-28"); // the first of the worst 28-day windows
     assert_eq!(breaches.len(), 1);
     assert_eq!(breaches[0]["assistant_id"], assistants[3].as_str());
     assert_eq!(breaches[0]["rule"], "household_work_act");
@@ -260,7 +268,38 @@ async fn statuses_warnings_and_totals(app: TestApp) {
         .await;
     let all = expect(&res, 200);
     assert_eq!(all["rows"].as_array().unwrap().len(), 4);
-    assert_eq!(all["working_time_breaches"], Value::Null);
+    // Breaches are per organisation: an auditor names one.
+    let res = app
+        .get(
+            "/api/v1/dashboard/working-time?month=2026-09",
+            &app.auditor(),
+        )
+        .await;
+    assert_eq!(
+        error_with(&expect_problem(&res, 422), "missing_parameter")["field"],
+        "organisation_id"
+    );
+    let res = app
+        .get(
+            &format!(
+                "/api/v1/dashboard/working-time?month=2026-09&organisation_id={}",
+                org.id
+            ),
+            &app.auditor(),
+        )
+        .await;
+    assert_eq!(expect(&res, 200)["breaches"].as_array().unwrap().len(), 1);
+    // Another provider's breaches are its own (none), whatever it asks for.
+    let res = app
+        .get(
+            &format!(
+                "/api/v1/dashboard/working-time?month=2026-09&organisation_id={}",
+                org.id
+            ),
+            &other.token,
+        )
+        .await;
+    assert_eq!(expect(&res, 200)["breaches"], json!([]));
     // A provider cannot select another organisation.
     let res = app
         .get(

@@ -21,3 +21,7 @@ ALTER TABLE time_report_versions ADD COLUMN warning_counts TEXT NOT NULL DEFAULT
 -- working-time rule (see WorkingTimeRule::limit).
 ALTER TABLE employments ADD COLUMN working_time_limit_centi BIGINT;
 ALTER TABLE employments ADD COLUMN working_time_reference_days INTEGER;
+
+-- Dashboard reads across organisations by month, and decisions by organisation.
+CREATE INDEX time_reports_by_month ON time_reports (month);
+CREATE INDEX decisions_organisation ON decisions (organisation_id, valid_from);
