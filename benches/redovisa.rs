@@ -241,15 +241,7 @@ fn seed_time() -> NaiveDateTime {
 }
 
 fn luhn_digit(nine: &str) -> u32 {
-    let sum: u32 = nine
-        .bytes()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b - b'0') * if i % 2 == 0 { 2 } else { 1 };
-            d / 10 + d % 10
-        })
-        .sum();
-    (10 - sum % 10) % 10
+    redovisa::domain::identity::luhn_check_digit(nine.as_bytes())
 }
 
 /// A valid 12-digit personnummer, distinct for each `i` below 365 000;

@@ -45,15 +45,8 @@ fn at(date: NaiveDate, hour: u32) -> DateTime<Utc> {
 /// A valid personnummer for a birth date and serial (Luhn digit computed).
 fn personnummer(date: &str, serial: u32) -> String {
     let nine = format!("{}{serial:03}", &date[2..]);
-    let sum: u32 = nine
-        .chars()
-        .enumerate()
-        .map(|(i, c)| {
-            let d = c.to_digit(10).expect("digit") * if i % 2 == 0 { 2 } else { 1 };
-            d / 10 + d % 10
-        })
-        .sum();
-    format!("{date}{serial:03}{}", (10 - sum % 10) % 10)
+    let check = crate::domain::identity::luhn_check_digit(nine.as_bytes());
+    format!("{date}{serial:03}{check}")
 }
 
 /// Seeds the demo provider. Refuses to run twice on one database.

@@ -165,6 +165,20 @@ pub fn run_migrations(url: &DatabaseUrl) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Reverts every migration (for checking that `down.sql` undoes `up.sql`;
+/// this drops all data).
+pub fn revert_all_migrations(url: &DatabaseUrl) -> anyhow::Result<usize> {
+    let mut conn = Manager::new(url.clone()).connect_now()?;
+    let reverted = match &mut conn {
+        DbConn::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        DbConn::Postgres(c) => c
+            .revert_all_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
+    }
+    .map_err(|e| anyhow::anyhow!("reverting migrations failed: {e}"))?;
+    Ok(reverted)
+}
+
 /// Builds the pool. Migrations should have run first.
 pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<DbPool> {
     let pool = Pool::builder()

@@ -74,18 +74,25 @@ fn num(digits: &[u8]) -> u32 {
         .fold(0, |acc, &b| acc * 10 + u32::from(b - b'0'))
 }
 
-/// Luhn check over the 10-digit form: weights 2,1,2,1,… from the first
-/// digit, digit sums of the products, total divisible by 10.
-fn luhn_valid(ten: &[u8]) -> bool {
-    let sum: u32 = ten
+/// The Luhn check digit (weights 2,1,2,1,… from the first digit, digit sums
+/// of the products) for the first nine digits of a 10-digit number; also used
+/// to make valid numbers (demo data, benchmarks). Panics on non-digits.
+pub fn luhn_check_digit(nine: &[u8]) -> u32 {
+    let sum: u32 = nine
         .iter()
         .enumerate()
         .map(|(i, &b)| {
+            assert!(b.is_ascii_digit(), "digits only");
             let p = u32::from(b - b'0') * if i % 2 == 0 { 2 } else { 1 };
             p / 10 + p % 10
         })
         .sum();
-    sum.is_multiple_of(10)
+    (10 - sum % 10) % 10
+}
+
+/// Luhn check over the 10-digit form.
+fn luhn_valid(ten: &[u8]) -> bool {
+    luhn_check_digit(&ten[..9]) == u32::from(ten[9] - b'0')
 }
 
 /// Today's date in Sweden, which decides the century of 10-digit numbers.

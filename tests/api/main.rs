@@ -17,5 +17,6 @@ mod demo;
 mod documents;
 mod invoices;
 mod logs;
+mod migrations;
 mod register;
 mod time_reports;
