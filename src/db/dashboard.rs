@@ -134,6 +134,38 @@ pub fn persons_in_month(
         .load(conn)
 }
 
+/// Total working minutes per person over `[from, to]` from every employer's
+/// current reports, summed by the database (one row per person).
+pub fn working_totals(
+    conn: &mut DbConn,
+    persons: &[String],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<(String, i64)>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    let mut out = Vec::new();
+    for chunk in persons.chunks(200) {
+        out.extend(
+            time_report_days::table
+                .inner_join(assistants::table)
+                .inner_join(time_report_versions::table.inner_join(time_reports::table))
+                .filter(assistants::personnummer.eq_any(chunk))
+                .filter(time_reports::current_version.eq(time_report_versions::version))
+                .filter(time_report_days::work_date.ge(from))
+                .filter(time_report_days::work_date.le(to))
+                .group_by(assistants::personnummer)
+                // CAST: PostgreSQL sums BIGINT into NUMERIC.
+                .select((
+                    assistants::personnummer,
+                    sql::<BigInt>("CAST(SUM(time_report_days.working_minutes) AS BIGINT)"),
+                ))
+                .load::<(String, i64)>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 /// Working minutes per person and day from every employer's current reports.
 pub fn working_days(
     conn: &mut DbConn,

@@ -361,6 +361,21 @@ fn breaches(
         .collect();
     let longest = limits.iter().map(|l| l.3.reference_days).max().unwrap_or(0);
     let from = month.first_day() - Duration::days(longest);
+    // A person can only breach if their total over the whole span exceeds
+    // the limit of one reference period: the database sums that per person,
+    // and day rows are read only for those who pass.
+    let all: Vec<String> = limits.iter().map(|l| l.1.clone()).collect();
+    let totals: HashMap<String, i64> = q::working_totals(conn, &all, from, month.last_day())?
+        .into_iter()
+        .collect();
+    let limits: Vec<_> = limits
+        .into_iter()
+        .filter(|(_, person, _, limit)| {
+            totals.get(person).is_some_and(|&total| {
+                total * 700 > limit.hours_per_week_centi * 60 * limit.reference_days
+            })
+        })
+        .collect();
     let numbers: Vec<String> = limits.iter().map(|l| l.1.clone()).collect();
     let mut daily: HashMap<String, BTreeMap<NaiveDate, i64>> = HashMap::new();
     for (person, date, minutes) in q::working_days(conn, &numbers, from, month.last_day())? {
