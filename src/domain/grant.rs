@@ -9,7 +9,7 @@
 use chrono::{Duration, NaiveDate};
 
 use crate::domain::month::ReportMonth;
-use crate::domain::quantity::PayableUnits;
+use crate::domain::quantity::{div_round_half_away as div_round, PayableUnits};
 
 /// Fifths of a payable unit (1/140 minute): exact for granted and reported time.
 pub type Fifths = i128;
@@ -93,17 +93,6 @@ pub fn hours_string(v: Fifths) -> String {
     // 1 h = 1680 units = 8400 fifths; hundredths = v / 84.
     let centi = div_round(v, 84);
     crate::domain::quantity::hundredths_to_string(centi as i64)
-}
-
-/// Integer division rounded half away from zero.
-pub fn div_round(n: i128, d: i128) -> i128 {
-    let q = n / d;
-    let r = n % d;
-    if 2 * r.abs() >= d.abs() {
-        q + n.signum() * d.signum()
-    } else {
-        q
-    }
 }
 
 /// Projection of a period's use at the pace so far: reported × period days /

@@ -33,7 +33,8 @@ use serde_json::{json, Value};
 
 use crate::domain::month::ReportMonth;
 use crate::domain::quantity::{
-    amount_for, hundredths_to_string, minutes_to_hours_string, Ore, PayableUnits, UNITS_PER_HOUR,
+    amount_for, div_round_half_away, hundredths_to_string, minutes_to_hours_string, Ore,
+    PayableUnits, UNITS_PER_HOUR,
 };
 use crate::domain::register::DecisionRate;
 use crate::domain::shift::ShiftKind;
@@ -631,16 +632,6 @@ pub struct GrantUse {
     /// Used beyond granted, in hundredths (0 when within), from exact values.
     pub over_hundredths: i64,
     pub over: bool,
-}
-
-fn div_round_half_away(n: i128, d: i128) -> i128 {
-    let q = n / d;
-    let r = n % d;
-    if 2 * r.abs() >= d {
-        q + n.signum()
-    } else {
-        q
-    }
 }
 
 /// Uses per grant period. `units_by_date` holds the payable units per day of

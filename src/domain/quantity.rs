@@ -28,9 +28,9 @@ pub const UNITS_PER_HOUR: i64 = 28 * 60;
 
 /// Divides `n` by `d` (`d > 0`), rounding half away from zero.
 ///
-/// The single rounding primitive of the module, so every quantity rounds
-/// the same way.
-fn div_round_half_away(n: i128, d: i128) -> i128 {
+/// The single rounding primitive of the domain, so every quantity (hours,
+/// money, granted time) rounds the same way.
+pub fn div_round_half_away(n: i128, d: i128) -> i128 {
     debug_assert!(d > 0);
     let q = n / d;
     let r = n % d;

@@ -123,15 +123,11 @@ pub async fn create(
     };
     let row = state
         .db(move |conn| {
-            repo::insert_organisation(conn, &row).map_err(|e| match e {
-                diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                ) => ApiError::conflict(
-                    "duplicate",
+            repo::insert_organisation(conn, &row).map_err(|e| {
+                super::assistance_users::duplicate(
+                    e,
                     "An organisation with this identity number already exists.",
-                ),
-                e => e.into(),
+                )
             })?;
             Ok(row)
         })

@@ -11,10 +11,10 @@ use crate::db::register::{self as reg, DecisionRow};
 use crate::db::time_reports::{self as store, UserDay};
 use crate::db::DbConn;
 use crate::domain::grant::{
-    div_round, fifths, grant_on, granted_between, hours_string, projected, Fifths, Grant,
+    fifths, grant_on, granted_between, hours_string, projected, Fifths, Grant,
 };
 use crate::domain::month::ReportMonth;
-use crate::domain::quantity::{Ore, PayableUnits, UNITS_PER_HOUR};
+use crate::domain::quantity::{div_round_half_away, Ore, PayableUnits, UNITS_PER_HOUR};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DoubleHours {
@@ -237,7 +237,8 @@ fn compute(
                 reported_hours: hours_string(double_reported),
             },
             amount_sek: (!rate_missing).then(|| {
-                Ore(div_round(numerator, i128::from(UNITS_PER_HOUR)) as i64).to_sek_string()
+                Ore(div_round_half_away(numerator, i128::from(UNITS_PER_HOUR)) as i64)
+                    .to_sek_string()
             }),
             over_grant_period: exceeded_months.contains(&m),
         });
