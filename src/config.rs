@@ -9,6 +9,9 @@ use clap::Args;
 use crate::db::{Backend, DatabaseUrl};
 use crate::domain::deadline::DeadlinePolicy;
 
+/// Largest employment document when nothing is configured: 10 MiB.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
+
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
     /// `postgres://…`, `postgresql://…`, `sqlite://PATH` or a plain SQLite path.
@@ -43,7 +46,7 @@ pub struct ServeArgs {
     #[arg(long, env = "REDOVISA_DEADLINE_WEEKDAY_RULE", default_value_t = true, action = clap::ArgAction::Set)]
     pub deadline_weekday_rule: bool,
     /// Largest accepted employment document (PDF, PNG, JPEG), in bytes.
-    #[arg(long, env = "REDOVISA_MAX_DOCUMENT_BYTES", default_value_t = crate::http::documents::DEFAULT_MAX_DOCUMENT_BYTES)]
+    #[arg(long, env = "REDOVISA_MAX_DOCUMENT_BYTES", default_value_t = DEFAULT_MAX_DOCUMENT_BYTES)]
     pub max_document_bytes: usize,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "REDOVISA_WORKERS")]

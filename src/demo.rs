@@ -58,7 +58,7 @@ pub fn seed(
     let existing = reg::list_organisations(
         conn,
         &Scope::All,
-        &crate::http::pagination::Page {
+        &crate::db::page::Page {
             limit: 10_000,
             after: None,
         },
@@ -93,7 +93,7 @@ pub fn seed(
         }
 
         let org = OrganisationRow {
-            id: crate::http::new_id(),
+            id: crate::db::new_id(),
             kind: "company".into(),
             identity_number: DEMO_ORG_NUMBER.into(),
             name: "Demo Assistans AB".into(),
@@ -109,7 +109,7 @@ pub fn seed(
         let mut users = Vec::new();
         for (i, name) in names.iter().enumerate() {
             let u = AssistanceUserRow {
-                id: crate::http::new_id(),
+                id: crate::db::new_id(),
                 organisation_id: org.id.clone(),
                 personnummer: personnummer(["19580412", "19710923", "20050101"][i], 101 + i as u32),
                 name: name.to_string(),
@@ -119,7 +119,7 @@ pub fn seed(
             reg::insert_decision(
                 conn,
                 &DecisionRow {
-                    id: crate::http::new_id(),
+                    id: crate::db::new_id(),
                     organisation_id: org.id.clone(),
                     assistance_user_id: u.id.clone(),
                     hours_per_week_centi: [8400, 5600, 11200][i],
@@ -141,7 +141,7 @@ pub fn seed(
         for (i, u) in users.iter().enumerate() {
             for j in 0..2u32 {
                 let a = AssistantRow {
-                    id: crate::http::new_id(),
+                    id: crate::db::new_id(),
                     organisation_id: org.id.clone(),
                     personnummer: personnummer(
                         ["19880315", "19920704", "19850521"][i],
@@ -156,7 +156,7 @@ pub fn seed(
                 reg::insert_employment(
                     conn,
                     &EmploymentRow {
-                        id: crate::http::new_id(),
+                        id: crate::db::new_id(),
                         organisation_id: org.id.clone(),
                         assistant_id: a.id.clone(),
                         assistance_user_id: u.id.clone(),

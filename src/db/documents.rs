@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use super::schema::{document_blobs, employment_documents, employments};
 use super::DbConn;
 use crate::auth::Scope;
-use crate::http::pagination::Page;
+use crate::db::page::Page;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = document_blobs)]

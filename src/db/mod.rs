@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod documents;
 pub mod idempotency;
 pub mod invoices;
+pub mod page;
 pub mod register;
 pub mod schema;
 pub mod time_reports;
@@ -16,6 +17,17 @@ use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::{Connection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+/// A new record id (UUID v4, as text: ids are portable strings on both backends).
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Instants are stored as naive UTC and sent as RFC 3339 with `Z`.
+pub fn utc_string(at: chrono::NaiveDateTime) -> String {
+    at.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgresql");

@@ -8,8 +8,8 @@ use diesel::prelude::*;
 use super::schema::{assistance_users, assistants, decisions, employments, organisations, rates};
 use super::DbConn;
 use crate::auth::Scope;
+use crate::db::page::Page;
 use crate::domain::register::{WorkingTimeLimit, WorkingTimeRule};
-use crate::http::pagination::Page;
 
 macro_rules! scoped {
     ($query:expr, $col:expr, $scope:expr) => {{

@@ -8,7 +8,7 @@ use super::schema::{
 };
 use super::DbConn;
 use crate::auth::Scope;
-use crate::http::pagination::Page;
+use crate::db::page::Page;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = time_reports)]

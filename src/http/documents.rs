@@ -30,7 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub struct DocumentLimit(pub usize);
 
 /// 10 MiB, when no [`DocumentLimit`] is configured.
-pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
+pub use crate::config::DEFAULT_MAX_DOCUMENT_BYTES;
 
 /// What a document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -25,7 +25,7 @@ pub mod time_reports;
 use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 
 use crate::clock::Clock;
@@ -63,14 +63,7 @@ impl AppState {
     }
 }
 
-pub fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-/// Instants are stored as naive UTC and sent as RFC 3339 with `Z`.
-pub fn utc_string(at: NaiveDateTime) -> String {
-    at.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
-}
+pub use crate::db::{new_id, utc_string};
 
 /// Distinguishes an absent field (`None`) from an explicit `null`
 /// (`Some(None)`) in PATCH bodies.

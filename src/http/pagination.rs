@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+pub use crate::db::page::Page;
 use crate::error::{ApiError, FieldError};
 
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -32,12 +33,6 @@ impl PageParams {
             after: self.cursor.clone().filter(|c| !c.is_empty()),
         })
     }
-}
-
-#[derive(Debug, Clone)]
-pub struct Page {
-    pub limit: i64,
-    pub after: Option<String>,
 }
 
 /// A page of items and the cursor of the next page (`null` on the last).

@@ -8,10 +8,10 @@
 use std::collections::HashMap;
 
 use crate::auth::Scope;
+use crate::db::page::Page;
 use crate::db::register as reg;
 use crate::db::time_reports::{self as store, ReportRow, VersionRow};
 use crate::db::DbConn;
-use crate::http::pagination::Page;
 
 use super::header::Column;
 

@@ -619,7 +619,7 @@ pub fn view(inv: &InvoiceRow, v: &InvoiceVersionRow, status: Option<Status>) -> 
         hospital_days: serde_json::from_str(&v.hospital_days).unwrap_or_default(),
         time_report_id: v.time_report_id.clone(),
         time_report_version: v.time_report_version,
-        received_at: crate::http::utc_string(v.received_at),
+        received_at: crate::db::utc_string(v.received_at),
         due_date: v.due_date.to_string(),
         internal_due_date: v.internal_due_date.to_string(),
         on_time: v.on_time,
@@ -885,7 +885,7 @@ pub fn submit(conn: &mut DbConn, env: &Env, s: &Submission) -> Result<Outcome, I
         Some(inv) => inv,
         None => {
             let inv = InvoiceRow {
-                id: crate::http::new_id(),
+                id: crate::db::new_id(),
                 organisation_id: org.to_string(),
                 assistance_user_id: s.assistance_user_id.clone(),
                 month: month.clone(),
@@ -901,7 +901,7 @@ pub fn submit(conn: &mut DbConn, env: &Env, s: &Submission) -> Result<Outcome, I
     let due = fk_due_date(s.month, env.policy);
     let internal = internal_due_date(s.month, reg::cutoff_day(conn, org)?, env.policy);
     let v = InvoiceVersionRow {
-        id: crate::http::new_id(),
+        id: crate::db::new_id(),
         invoice_id: inv.id.clone(),
         version,
         received_at: now,

@@ -156,7 +156,7 @@ pub fn receipt(report: &ReportRow, v: &VersionRow) -> Receipt {
         version: v.version,
         assistance_user_id: report.assistance_user_id.clone(),
         month: report.month.clone(),
-        received_at: crate::http::utc_string(v.received_at),
+        received_at: crate::db::utc_string(v.received_at),
         due_date: v.due_date.to_string(),
         internal_due_date: v.internal_due_date.to_string(),
         on_time: v.on_time,
@@ -267,7 +267,7 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
         Some(r) => r,
         None => {
             let r = ReportRow {
-                id: crate::http::new_id(),
+                id: crate::db::new_id(),
                 organisation_id: org.to_string(),
                 assistance_user_id: sub.assistance_user_id.clone(),
                 month: month.to_string(),
@@ -292,7 +292,7 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
         })
         .collect();
     let v = VersionRow {
-        id: crate::http::new_id(),
+        id: crate::db::new_id(),
         report_id: report.id.clone(),
         version,
         received_at: now,
