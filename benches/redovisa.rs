@@ -385,6 +385,8 @@ fn row_rows(version_id: &str, rows: &[ParsedRow]) -> Vec<RowRow> {
             end_utc: r.shift.end_utc.naive_utc(),
             minutes: r.minutes(),
             payable: true,
+            // Benchmarks read no postids; unique within the report only.
+            postid: r.index as i32 + 1,
         })
         .collect()
 }
@@ -600,6 +602,7 @@ impl World {
                 internal_cutoff_day: 5,
                 created_at: now,
                 updated_at: now,
+                paxml_codes: redovisa::domain::paxml::PaxmlCodes::default().to_json(),
             });
             for _ in 0..size {
                 let index = w.users.len();

@@ -102,6 +102,7 @@ pub fn seed(
             internal_cutoff_day: 5,
             created_at: ts,
             updated_at: ts,
+            paxml_codes: crate::domain::paxml::PaxmlCodes::default().to_json(),
         };
         reg::insert_organisation(conn, &org)?;
 

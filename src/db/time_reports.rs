@@ -76,6 +76,9 @@ pub struct RowRow {
     pub end_utc: NaiveDateTime,
     pub minutes: i64,
     pub payable: bool,
+    /// PAXml's `postid`: a 32-bit number per row, unique in the
+    /// organisation, kept by the same row in later versions.
+    pub postid: i32,
 }
 
 pub fn find_report(

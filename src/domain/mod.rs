@@ -7,6 +7,7 @@ pub mod grant;
 pub mod identity;
 pub mod invoice;
 pub mod month;
+pub mod paxml;
 pub mod quantity;
 pub mod register;
 pub mod report;

@@ -1,0 +1,3 @@
+ALTER TABLE time_report_rows DROP COLUMN postid;
+ALTER TABLE organisations DROP COLUMN next_postid;
+ALTER TABLE organisations DROP COLUMN paxml_codes;

@@ -1,0 +1,295 @@
+//! PAXml 2.0 (*PAXml*, the Swedish standard XML for payroll input) as far as
+//! the rules go: an organisation's code table (*tidkod* per kind of time),
+//! the codes the standard defines, and how `timmar` becomes minutes. Reading
+//! and writing the XML itself is in `import::paxml`.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::register::RuleViolation;
+use crate::domain::shift::ShiftKind;
+
+/// Every `tidkod` of PAXml 2.0 (`tidkodTYPE` of the standard's schema).
+pub const TIDKOD_2_0: &[&str] = &[
+    "SJK", "SJK_KAR", "SJK_LÖN", "SJK_ERS", "SJK_PEN", "ASK", "HAV", "FPE", "VAB", "SMB", "UTB",
+    "MIL", "SVE", "NÄR", "TJL", "SEM", "SEM_BET", "SEM_SPA", "SEM_OBE", "SEM_FÖR", "KOM", "PEM",
+    "PER", "FAC", "ATK", "KON", "PAP", "ATF", "FR1", "FR2", "FR3", "FR4", "FR5", "FR6", "FR7",
+    "FR8", "FR9", "FLX", "TS1", "TS2", "TS3", "TS4", "TS5", "TS6", "TS7", "TS8", "TS9", "TID",
+    "ARB", "MER", "ÖT1", "ÖT2", "ÖT3", "ÖT4", "ÖT5", "ÖK1", "ÖK2", "ÖK3", "ÖK4", "ÖK5", "OB1",
+    "OB2", "OB3", "OB4", "OB5", "OS1", "OS2", "OS3", "OS4", "OS5", "JR1", "JR2", "JR3", "JS1",
+    "JS2", "JS3", "BE1", "BE2", "BE3", "BS1", "BS2", "BS3", "RE1", "RE2", "RE3", "RE4", "HLG",
+    "SKI", "LT1", "LT2", "LT3", "LT4", "LT5", "LT6", "LT7", "LT8", "LT9", "NV1", "NV2", "NV3",
+    "NV4", "NV5", "NV6", "NV7", "NV8", "NV9",
+];
+
+/// Whether `code` is one of PAXml 2.0's `tidkod` values.
+pub fn in_paxml_2_0(code: &str) -> bool {
+    TIDKOD_2_0.contains(&code)
+}
+
+/// The longest code accepted in a code table.
+const MAX_CODE_CHARS: usize = 20;
+
+/// An organisation's `tidkod` for each kind of time. Payroll systems name
+/// codes differently (Fortnox renames some), so each organisation sets its
+/// own; the defaults are the standard's: `ARB` work, `JR1` on-call
+/// (*jour*, now *väntetid*), `BE1` standby (*beredskap*).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaxmlCodes {
+    /// Active assistance.
+    #[schema(example = "ARB")]
+    pub active: String,
+    /// Waiting time (*väntetid*).
+    #[schema(example = "JR1")]
+    pub waiting: String,
+    /// Standby (*beredskap*).
+    #[schema(example = "BE1")]
+    pub standby: String,
+}
+
+impl Default for PaxmlCodes {
+    fn default() -> Self {
+        Self {
+            active: "ARB".into(),
+            waiting: "JR1".into(),
+            standby: "BE1".into(),
+        }
+    }
+}
+
+/// A change of some codes of a table (`PATCH /organisations/{id}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaxmlCodesPatch {
+    pub active: Option<String>,
+    pub waiting: Option<String>,
+    pub standby: Option<String>,
+}
+
+/// A code outside PAXml 2.0's list: accepted, by the customer's choice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeWarning {
+    pub kind: ShiftKind,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl PaxmlCodes {
+    /// The code of a kind of time.
+    pub fn code(&self, kind: ShiftKind) -> &str {
+        match kind {
+            ShiftKind::Active => &self.active,
+            ShiftKind::Waiting => &self.waiting,
+            ShiftKind::Standby => &self.standby,
+        }
+    }
+
+    /// The kind of time a code stands for: exact match, never a guess.
+    pub fn kind(&self, code: &str) -> Option<ShiftKind> {
+        ShiftKind::ALL.into_iter().find(|&k| self.code(k) == code)
+    }
+
+    /// The stored form (a JSON object); a stored value that does not parse
+    /// (never written by this code) reads as the defaults.
+    pub fn from_json(s: &str) -> Self {
+        serde_json::from_str(s).unwrap_or_default()
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("codes serialise")
+    }
+
+    /// This table with the codes `patch` names replaced.
+    pub fn patched(&self, patch: &PaxmlCodesPatch) -> Self {
+        Self {
+            active: patch.active.clone().unwrap_or_else(|| self.active.clone()),
+            waiting: patch.waiting.clone().unwrap_or_else(|| self.waiting.clone()),
+            standby: patch.standby.clone().unwrap_or_else(|| self.standby.clone()),
+        }
+    }
+
+    /// Validates a table: every code 1–20 characters without whitespace or
+    /// control characters, and one code per kind (else an import could not
+    /// tell the kinds apart). Returns the table with codes trimmed, or the
+    /// faults by kind.
+    pub fn checked(&self) -> Result<Self, Vec<(ShiftKind, RuleViolation)>> {
+        let mut faults = Vec::new();
+        let mut seen: BTreeMap<&str, ShiftKind> = BTreeMap::new();
+        for kind in ShiftKind::ALL {
+            let code = self.code(kind).trim();
+            let len = code.chars().count();
+            if len == 0 || len > MAX_CODE_CHARS {
+                faults.push((
+                    kind,
+                    RuleViolation::new(
+                        "invalid_code",
+                        format!("A PAXml code is 1–{MAX_CODE_CHARS} characters."),
+                    ),
+                ));
+            } else if code.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                faults.push((
+                    kind,
+                    RuleViolation::new(
+                        "invalid_code",
+                        "A PAXml code has no spaces or control characters.",
+                    ),
+                ));
+            } else if let Some(other) = seen.insert(code, kind) {
+                faults.push((
+                    kind,
+                    RuleViolation::new(
+                        "duplicate_code",
+                        format!("`{code}` is already the code of {other}; each kind needs its own code."),
+                    ),
+                ));
+            }
+        }
+        if !faults.is_empty() {
+            return Err(faults);
+        }
+        Ok(Self {
+            active: self.active.trim().to_string(),
+            waiting: self.waiting.trim().to_string(),
+            standby: self.standby.trim().to_string(),
+        })
+    }
+
+    /// One warning `code_not_in_paxml_2_0` per code outside the standard's
+    /// list: an export with it is no longer valid against PAXml 2.0's schema.
+    pub fn warnings(&self) -> Vec<CodeWarning> {
+        ShiftKind::ALL
+            .into_iter()
+            .filter(|&k| !in_paxml_2_0(self.code(k)))
+            .map(|k| CodeWarning {
+                kind: k,
+                code: "code_not_in_paxml_2_0",
+                message: format!(
+                    "`{}` is not a tidkod of PAXml 2.0; payroll systems that check the schema will refuse exports with it.",
+                    self.code(k)
+                ),
+            })
+            .collect()
+    }
+}
+
+/// Why a `timmar` value was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoursError {
+    /// Not an `xs:decimal`.
+    Invalid,
+    /// Zero, negative, or more than a day.
+    OutOfRange,
+}
+
+/// `timmar` (an `xs:decimal` number of hours) → whole minutes, rounded to
+/// the nearest minute, half away from zero. Exporters write minutes as
+/// long decimals (6 h 1 min as `6.01666666666667`), so the rounding is to
+/// the minute those decimals stand for; hours are never floats here.
+/// More than 0 and at most 25 h (a day over the autumn change).
+pub fn hours_to_minutes(s: &str) -> Result<i64, HoursError> {
+    let s = s.trim();
+    let plain = !s.is_empty()
+        && s.bytes()
+            .enumerate()
+            .all(|(i, b)| b.is_ascii_digit() || b == b'.' || (i == 0 && b == b'+'))
+        && s.bytes().filter(|&b| b == b'.').count() <= 1
+        && s.bytes().any(|b| b.is_ascii_digit());
+    if !plain || s.len() > 40 {
+        return Err(HoursError::Invalid);
+    }
+    let d: Decimal = s
+        .trim_start_matches('+')
+        .parse()
+        .map_err(|_| HoursError::Invalid)?;
+    let minutes = (d * Decimal::from(60))
+        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+        .to_i64()
+        .ok_or(HoursError::OutOfRange)?;
+    if minutes <= 0 || minutes > 25 * 60 {
+        return Err(HoursError::OutOfRange);
+    }
+    Ok(minutes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_standards_codes() {
+        let c = PaxmlCodes::default();
+        assert_eq!(
+            c.to_json(),
+            r#"{"active":"ARB","waiting":"JR1","standby":"BE1"}"#
+        );
+        assert!(c.warnings().is_empty());
+        assert_eq!(c.kind("JR1"), Some(ShiftKind::Waiting));
+        assert_eq!(c.kind("jr1"), None, "exact match, never a guess");
+        assert_eq!(c.kind("TID"), None);
+        assert_eq!(c.code(ShiftKind::Standby), "BE1");
+    }
+
+    #[test]
+    fn a_code_outside_the_standard_is_a_warning_not_a_fault() {
+        let c = PaxmlCodes::default()
+            .patched(&PaxmlCodesPatch {
+                waiting: Some(" JOUR ".into()),
+                ..Default::default()
+            })
+            .checked()
+            .unwrap();
+        assert_eq!(c.waiting, "JOUR");
+        let w = c.warnings();
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].kind, ShiftKind::Waiting);
+        assert_eq!(w[0].code, "code_not_in_paxml_2_0");
+        assert!(in_paxml_2_0("ÖT1") && in_paxml_2_0("NV9") && !in_paxml_2_0("ot1"));
+    }
+
+    #[test]
+    fn each_kind_needs_its_own_valid_code() {
+        let dup = PaxmlCodes {
+            active: "ARB".into(),
+            waiting: "ARB".into(),
+            standby: "".into(),
+        };
+        let faults = dup.checked().unwrap_err();
+        let got: Vec<_> = faults.iter().map(|(k, v)| (*k, v.code)).collect();
+        assert_eq!(
+            got,
+            [
+                (ShiftKind::Waiting, "duplicate_code"),
+                (ShiftKind::Standby, "invalid_code")
+            ]
+        );
+        let spaced = PaxmlCodes {
+            active: "A B".into(),
+            ..Default::default()
+        };
+        assert_eq!(spaced.checked().unwrap_err()[0].1.code, "invalid_code");
+    }
+
+    #[test]
+    fn hours_become_whole_minutes() {
+        assert_eq!(hours_to_minutes("8"), Ok(480));
+        assert_eq!(hours_to_minutes("8.5"), Ok(510));
+        assert_eq!(hours_to_minutes("6.01666666666667"), Ok(361));
+        assert_eq!(hours_to_minutes("1.56666666666667"), Ok(94));
+        assert_eq!(hours_to_minutes("0.33"), Ok(20));
+        assert_eq!(hours_to_minutes("0.0083334"), Ok(1), "half a minute and more rounds up");
+        assert_eq!(hours_to_minutes(".5"), Ok(30));
+        assert_eq!(hours_to_minutes("+7.25"), Ok(435));
+        assert_eq!(hours_to_minutes("25"), Ok(1500));
+        assert_eq!(hours_to_minutes("25.01"), Err(HoursError::OutOfRange));
+        assert_eq!(hours_to_minutes("0"), Err(HoursError::OutOfRange));
+        assert_eq!(hours_to_minutes("0.001"), Err(HoursError::OutOfRange));
+        for bad in ["", "-1", "8,5", "1e2", "8.5.1", ".", "NaN", "8 h"] {
+            assert_eq!(hours_to_minutes(bad), Err(HoursError::Invalid), "{bad}");
+        }
+    }
+}
