@@ -302,3 +302,30 @@ pub fn user_days(
         ))
         .load(conn)
 }
+
+/// Every row of the current versions of an organisation's reports for one
+/// month (one user's, with `user`), with the report's assistance user, in
+/// the order user, start, row. One query over the month's index.
+pub fn current_rows_of_month(
+    conn: &mut DbConn,
+    org: &str,
+    month: &str,
+    user: Option<&str>,
+) -> QueryResult<Vec<(String, RowRow)>> {
+    let mut q = time_report_rows::table
+        .inner_join(time_report_versions::table.inner_join(time_reports::table))
+        .filter(time_reports::organisation_id.eq(org))
+        .filter(time_reports::month.eq(month))
+        .filter(time_reports::current_version.eq(time_report_versions::version))
+        .into_boxed();
+    if let Some(u) = user {
+        q = q.filter(time_reports::assistance_user_id.eq(u.to_string()));
+    }
+    q.order((
+        time_reports::assistance_user_id.asc(),
+        time_report_rows::start_utc.asc(),
+        time_report_rows::row_index.asc(),
+    ))
+    .select((time_reports::assistance_user_id, RowRow::as_select()))
+    .load(conn)
+}

@@ -108,8 +108,14 @@ impl PaxmlCodes {
     pub fn patched(&self, patch: &PaxmlCodesPatch) -> Self {
         Self {
             active: patch.active.clone().unwrap_or_else(|| self.active.clone()),
-            waiting: patch.waiting.clone().unwrap_or_else(|| self.waiting.clone()),
-            standby: patch.standby.clone().unwrap_or_else(|| self.standby.clone()),
+            waiting: patch
+                .waiting
+                .clone()
+                .unwrap_or_else(|| self.waiting.clone()),
+            standby: patch
+                .standby
+                .clone()
+                .unwrap_or_else(|| self.standby.clone()),
         }
     }
 
@@ -174,6 +180,54 @@ impl PaxmlCodes {
                 ),
             })
             .collect()
+    }
+}
+
+/// The `info` word of a row of double assistance (*dubbelassistans*).
+pub const INFO_DOUBLE: &str = "dubbel";
+/// The `info` word of a row during a hospital stay (*sjukhusvistelse*).
+pub const INFO_HOSPITAL: &str = "sjukhus";
+
+/// A row's markers as `info`: `dubbel`, `sjukhus`, both (`dubbel, sjukhus`)
+/// or none.
+pub fn info_of(double: bool, hospital: bool) -> Option<String> {
+    match (double, hospital) {
+        (false, false) => None,
+        (true, false) => Some(INFO_DOUBLE.into()),
+        (false, true) => Some(INFO_HOSPITAL.into()),
+        (true, true) => Some(format!("{INFO_DOUBLE}, {INFO_HOSPITAL}")),
+    }
+}
+
+/// What an `info` text says about a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct InfoMarkers {
+    pub double: bool,
+    pub hospital: bool,
+}
+
+/// Reads `info`: words separated by commas, semicolons or spaces, any case.
+/// Only the markers (`dubbel`/`dubbelassistans`, `sjukhus`/
+/// `sjukhusvistelse`) → those flags; text without any marker is a free
+/// note → no flags. Markers mixed with other words are refused (`Err`):
+/// whether `Sjukhus Danderyd` marks a hospital stay is not guessed.
+pub fn parse_info(text: &str) -> Result<InfoMarkers, ()> {
+    let mut m = InfoMarkers::default();
+    let mut other = false;
+    for word in text
+        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+    {
+        match word.to_lowercase().as_str() {
+            "dubbel" | "dubbelassistans" => m.double = true,
+            "sjukhus" | "sjukhusvistelse" => m.hospital = true,
+            _ => other = true,
+        }
+    }
+    match (m.double || m.hospital, other) {
+        (true, true) => Err(()),
+        (false, _) => Ok(InfoMarkers::default()),
+        (true, false) => Ok(m),
     }
 }
 
@@ -275,13 +329,35 @@ mod tests {
     }
 
     #[test]
+    fn info_markers_round_trip_and_free_text_is_a_note() {
+        for (d, h) in [(false, false), (true, false), (false, true), (true, true)] {
+            let info = info_of(d, h);
+            let back = parse_info(info.as_deref().unwrap_or("")).unwrap();
+            assert_eq!((back.double, back.hospital), (d, h));
+        }
+        assert_eq!(
+            parse_info("Dubbelassistans; SJUKHUSVISTELSE"),
+            Ok(InfoMarkers {
+                double: true,
+                hospital: true
+            })
+        );
+        assert_eq!(parse_info("Kvällspass hos Eva"), Ok(InfoMarkers::default()));
+        assert_eq!(parse_info("Sjukhus Danderyd"), Err(()));
+    }
+
+    #[test]
     fn hours_become_whole_minutes() {
         assert_eq!(hours_to_minutes("8"), Ok(480));
         assert_eq!(hours_to_minutes("8.5"), Ok(510));
         assert_eq!(hours_to_minutes("6.01666666666667"), Ok(361));
         assert_eq!(hours_to_minutes("1.56666666666667"), Ok(94));
         assert_eq!(hours_to_minutes("0.33"), Ok(20));
-        assert_eq!(hours_to_minutes("0.0083334"), Ok(1), "half a minute and more rounds up");
+        assert_eq!(
+            hours_to_minutes("0.0083334"),
+            Ok(1),
+            "half a minute and more rounds up"
+        );
         assert_eq!(hours_to_minutes(".5"), Ok(30));
         assert_eq!(hours_to_minutes("+7.25"), Ok(435));
         assert_eq!(hours_to_minutes("25"), Ok(1500));

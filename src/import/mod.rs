@@ -19,6 +19,7 @@ pub mod cli;
 pub mod decode;
 pub mod export;
 pub mod header;
+pub mod paxml;
 pub mod values;
 
 use std::cell::{Cell, RefCell};

@@ -380,7 +380,15 @@ fn postids(
     previous: Option<&VersionRow>,
     rows: &[ParsedRow],
 ) -> diesel::QueryResult<Vec<i32>> {
-    type Key = (String, chrono::NaiveDate, String, String, String, bool, bool);
+    type Key = (
+        String,
+        chrono::NaiveDate,
+        String,
+        String,
+        String,
+        bool,
+        bool,
+    );
     let mut kept: HashMap<Key, i32> = HashMap::new();
     if let Some(v) = previous {
         for r in store::rows_of_version(conn, &v.id)? {
@@ -420,7 +428,10 @@ fn postids(
             next += 1;
         }
     }
-    Ok(out.into_iter().map(|p| p.expect("every row numbered")).collect())
+    Ok(out
+        .into_iter()
+        .map(|p| p.expect("every row numbered"))
+        .collect())
 }
 
 fn load_context(

@@ -18,5 +18,6 @@ mod documents;
 mod invoices;
 mod logs;
 mod migrations;
+mod paxml;
 mod register;
 mod time_reports;

@@ -1,0 +1,14 @@
+//! PAXml 2.0, the Swedish standard XML for payroll input (format:
+//! `docs/paxml.md`): time reports out as `tidtrans` for payroll systems, and
+//! in from the files payroll and time systems write.
+//!
+//! - [`text`]: bytes ↔ text (ISO-8859-1, UTF-8 with or without BOM; the
+//!   declared encoding must match the bytes).
+//! - [`read`]: text → `tidtrans` records with position and line.
+//! - [`write`]: records → a document (quick-xml).
+//! - [`export`]: the stored rows of a month → a document.
+
+pub mod export;
+pub mod read;
+pub mod text;
+pub mod write;
