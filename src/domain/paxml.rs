@@ -10,8 +10,11 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
+use chrono_tz::Europe::Stockholm;
+
 use crate::domain::register::RuleViolation;
-use crate::domain::shift::ShiftKind;
+use crate::domain::shift::{resolve_shift, ClockTime, ShiftKind};
 
 /// Every `tidkod` of PAXml 2.0 (`tidkodTYPE` of the standard's schema).
 pub const TIDKOD_2_0: &[&str] = &[
@@ -270,6 +273,129 @@ pub fn hours_to_minutes(s: &str) -> Result<i64, HoursError> {
     Ok(minutes)
 }
 
+/// A local date-time of `starttid`/`sluttid` (`xs:dateTime`): PAXml writes
+/// local time without offset; a value with an offset (`Z`, `+01:00`) is
+/// converted to Swedish time. Reports have minute precision, so seconds
+/// (and fractions) must be zero. `24:00:00` is midnight at the end of the day.
+pub fn parse_date_time(s: &str) -> Option<NaiveDateTime> {
+    let s = s.trim();
+    let (date, rest) = s.split_once('T')?;
+    let date = parse_plain_date(date)?;
+    if rest.len() < 8 || !rest.is_char_boundary(8) {
+        return None;
+    }
+    let (hms, mut tail) = rest.split_at(8);
+    let b = hms.as_bytes();
+    if b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let p = &hms[r];
+        p.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| p.parse().ok())?
+    };
+    let (h, m, sec) = (num(0..2)?, num(3..5)?, num(6..8)?);
+    if let Some(frac) = tail.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 || frac[..digits].bytes().any(|c| c != b'0') {
+            return None;
+        }
+        tail = &frac[digits..];
+    }
+    if sec != 0 {
+        return None;
+    }
+    let local = match (h, m) {
+        (24, 0) => (date + Duration::days(1)).and_time(NaiveTime::MIN),
+        _ => date.and_time(NaiveTime::from_hms_opt(h, m, 0)?),
+    };
+    let offset_minutes = match tail {
+        "" => return Some(local),
+        "Z" => 0,
+        t if t.len() == 6 && (t.starts_with('+') || t.starts_with('-')) && &t[3..4] == ":" => {
+            let (oh, om): (i64, i64) = (t[1..3].parse().ok()?, t[4..6].parse().ok()?);
+            if oh > 14 || om > 59 {
+                return None;
+            }
+            let sign = if t.starts_with('-') { -1 } else { 1 };
+            sign * (oh * 60 + om)
+        }
+        _ => return None,
+    };
+    let utc = (local - Duration::minutes(offset_minutes)).and_utc();
+    Some(utc.with_timezone(&Stockholm).naive_local())
+}
+
+/// `YYYY-MM-DD` with a four-digit year.
+fn parse_plain_date(s: &str) -> Option<NaiveDate> {
+    (s.len() == 10 && s.as_bytes()[4] == b'-')
+        .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())?
+}
+
+/// A `datum` (`xs:date`); a time-zone suffix, which a calendar date of
+/// work does not need, is ignored.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    let plain = s.get(..10)?;
+    let tz = &s[10..];
+    let tz_ok = tz.is_empty()
+        || tz == "Z"
+        || (tz.len() == 6 && (tz.starts_with('+') || tz.starts_with('-')) && &tz[3..4] == ":");
+    tz_ok.then(|| parse_plain_date(plain))?
+}
+
+/// Why an entry's clock times cannot be assumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssumeError {
+    /// The person's earlier entries of the day already fill it: this one
+    /// would start on the next day.
+    DayFull,
+    /// No `date start–end` reading stands for these real minutes: the end
+    /// falls in the hour the clocks repeat in autumn, or the entry is longer
+    /// than the clock can show in one row.
+    NotRepresentable,
+}
+
+/// The clock times of a `datum` + `timmar` entry (*antagna klockslag*): a
+/// person's entries of a day are laid end to end from 00:00
+/// (Europe/Stockholm) in file order, so this one starts `before` real
+/// minutes after midnight and lasts `minutes` real minutes. Real time, so
+/// across a change to or from summer time the clock moves by the real
+/// minutes (8 h from 00:00 on the spring night ends 09:00).
+pub fn assumed_times(
+    date: NaiveDate,
+    before: i64,
+    minutes: i64,
+) -> Result<(ClockTime, ClockTime), AssumeError> {
+    let midnight = Stockholm
+        .from_local_datetime(&date.and_time(NaiveTime::MIN))
+        .earliest()
+        .ok_or(AssumeError::NotRepresentable)?;
+    let start = midnight + Duration::minutes(before);
+    let end = start + Duration::minutes(minutes);
+    let local_start = start.naive_local();
+    if local_start.date() != date {
+        return Err(AssumeError::DayFull);
+    }
+    let clock = |t: NaiveDateTime| ClockTime::from_minutes(t.hour() * 60 + t.minute());
+    let local_end = end.naive_local();
+    let end_clock =
+        if local_end.date() == date + Duration::days(1) && local_end.time() == NaiveTime::MIN {
+            Some(ClockTime::END_OF_DAY)
+        } else {
+            clock(local_end)
+        };
+    let (Some(s), Some(e)) = (clock(local_start), end_clock) else {
+        return Err(AssumeError::NotRepresentable);
+    };
+    // The reading must stand for exactly this interval.
+    match resolve_shift(date, s, e) {
+        Ok(r) if r.start_utc == start.with_timezone(&Utc) && r.minutes() == minutes => Ok((s, e)),
+        _ => Err(AssumeError::NotRepresentable),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,6 +470,88 @@ mod tests {
         );
         assert_eq!(parse_info("Kvällspass hos Eva"), Ok(InfoMarkers::default()));
         assert_eq!(parse_info("Sjukhus Danderyd"), Err(()));
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn times(date: &str, before: i64, minutes: i64) -> Result<(String, String), AssumeError> {
+        assumed_times(d(date), before, minutes).map(|(s, e)| (s.to_string(), e.to_string()))
+    }
+
+    #[test]
+    fn entries_of_a_day_are_laid_from_midnight_in_real_time() {
+        let t = |s: &str, e: &str| Ok((s.to_string(), e.to_string()));
+        assert_eq!(times("2026-02-02", 0, 480), t("00:00", "08:00"));
+        assert_eq!(times("2026-02-02", 480, 510), t("08:00", "16:30"));
+        assert_eq!(times("2026-02-02", 960, 480), t("16:00", "24:00"));
+        assert_eq!(
+            times("2026-02-02", 1200, 480),
+            t("20:00", "04:00"),
+            "into the next day"
+        );
+        assert_eq!(times("2026-02-02", 0, 1440), t("00:00", "24:00"));
+        assert_eq!(times("2026-02-02", 1440, 60), Err(AssumeError::DayFull));
+        assert_eq!(
+            times("2026-02-02", 0, 1500),
+            Err(AssumeError::NotRepresentable)
+        );
+        // Spring: 02:00 → 03:00, so 8 real hours from midnight end at 09:00.
+        assert_eq!(times("2026-03-29", 0, 480), t("00:00", "09:00"));
+        // The spring day has 23 hours.
+        assert_eq!(times("2026-03-29", 1380, 60), Err(AssumeError::DayFull));
+        // Autumn: 03:00 → 02:00, so 8 real hours end at 07:00; the day has 25.
+        assert_eq!(times("2026-10-25", 0, 480), t("00:00", "07:00"));
+        assert_eq!(times("2026-10-25", 0, 1500), t("00:00", "24:00"));
+        // An end in the repeated hour (the first 02:30) cannot be written.
+        assert_eq!(
+            times("2026-10-25", 0, 150),
+            Err(AssumeError::NotRepresentable)
+        );
+    }
+
+    #[test]
+    fn local_date_times_with_minute_precision() {
+        let dt = |s: &str| parse_date_time(s).map(|t| t.to_string());
+        assert_eq!(
+            dt("2026-02-01T07:00:00").as_deref(),
+            Some("2026-02-01 07:00:00")
+        );
+        assert_eq!(
+            dt("2026-02-01T07:00:00.000").as_deref(),
+            Some("2026-02-01 07:00:00")
+        );
+        assert_eq!(
+            dt("2026-02-01T24:00:00").as_deref(),
+            Some("2026-02-02 00:00:00")
+        );
+        // With an offset: converted to Swedish time (CET in February).
+        assert_eq!(
+            dt("2026-02-01T06:00:00Z").as_deref(),
+            Some("2026-02-01 07:00:00")
+        );
+        assert_eq!(
+            dt("2026-07-01T07:00:00+02:00").as_deref(),
+            Some("2026-07-01 07:00:00")
+        );
+        for bad in [
+            "2026-02-01T07:00:30",
+            "2026-02-01T07:00:00.5",
+            "2026-02-01 07:00:00",
+            "2026-02-01T7:00:00",
+            "2026-02-30T07:00:00",
+            "2026-02-01T24:30:00",
+            "2026-02-01T07:00:00+1",
+            "26-02-01T07:00:00",
+            "",
+        ] {
+            assert_eq!(dt(bad), None, "{bad}");
+        }
+        assert_eq!(parse_date("2026-02-01"), Some(d("2026-02-01")));
+        assert_eq!(parse_date("2026-02-01+01:00"), Some(d("2026-02-01")));
+        assert_eq!(parse_date("2026-2-1"), None);
+        assert_eq!(parse_date("2026-02-01T00:00:00"), None);
     }
 
     #[test]
