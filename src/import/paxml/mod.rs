@@ -6,9 +6,12 @@
 //!   declared encoding must match the bytes).
 //! - [`read`]: text → `tidtrans` records with position and line.
 //! - [`write`]: records → a document (quick-xml).
+//! - [`map`]: a `tidtrans` → a row of a report, or its faults ([`fault`]).
 //! - [`export`]: the stored rows of a month → a document.
 
 pub mod export;
+pub mod fault;
+pub mod map;
 pub mod read;
 pub mod text;
 pub mod write;
