@@ -202,6 +202,10 @@ pub fn info_of(double: bool, hospital: bool) -> Option<String> {
     }
 }
 
+/// `info` mixes the markers with other words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AmbiguousInfo;
+
 /// What an `info` text says about a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct InfoMarkers {
@@ -214,7 +218,7 @@ pub struct InfoMarkers {
 /// `sjukhusvistelse`) → those flags; text without any marker is a free
 /// note → no flags. Markers mixed with other words are refused (`Err`):
 /// whether `Sjukhus Danderyd` marks a hospital stay is not guessed.
-pub fn parse_info(text: &str) -> Result<InfoMarkers, ()> {
+pub fn parse_info(text: &str) -> Result<InfoMarkers, AmbiguousInfo> {
     let mut m = InfoMarkers::default();
     let mut other = false;
     for word in text
@@ -228,7 +232,7 @@ pub fn parse_info(text: &str) -> Result<InfoMarkers, ()> {
         }
     }
     match (m.double || m.hospital, other) {
-        (true, true) => Err(()),
+        (true, true) => Err(AmbiguousInfo),
         (false, _) => Ok(InfoMarkers::default()),
         (true, false) => Ok(m),
     }
@@ -469,7 +473,7 @@ mod tests {
             })
         );
         assert_eq!(parse_info("Kvällspass hos Eva"), Ok(InfoMarkers::default()));
-        assert_eq!(parse_info("Sjukhus Danderyd"), Err(()));
+        assert_eq!(parse_info("Sjukhus Danderyd"), Err(AmbiguousInfo));
     }
 
     fn d(s: &str) -> NaiveDate {

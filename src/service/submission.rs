@@ -422,10 +422,9 @@ fn postids(
         .collect();
     let fresh = out.iter().filter(|p| p.is_none()).count();
     if fresh > 0 {
-        let mut next = reg::reserve_postids(conn, org, fresh)?;
-        for p in out.iter_mut().filter(|p| p.is_none()) {
-            *p = Some(next);
-            next += 1;
+        let first = reg::reserve_postids(conn, org, fresh)?;
+        for (n, p) in (first..).zip(out.iter_mut().filter(|p| p.is_none())) {
+            *p = Some(n);
         }
     }
     Ok(out

@@ -225,7 +225,7 @@ impl Mapper {
         let markers = match t.info.as_ref().map(|i| parse_info(&i.text)) {
             None => Default::default(),
             Some(Ok(m)) => m,
-            Some(Err(())) => {
+            Some(Err(_)) => {
                 faults.push(
                     fault(
                         "ambiguous_info",

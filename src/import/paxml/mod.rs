@@ -7,11 +7,13 @@
 //! - [`read`]: text → `tidtrans` records with position and line.
 //! - [`write`]: records → a document (quick-xml).
 //! - [`map`]: a `tidtrans` → a row of a report, or its faults ([`fault`]).
+//! - [`scan`]: a file → its rows and faults (phase 1 of the import).
 //! - [`export`]: the stored rows of a month → a document.
 
 pub mod export;
 pub mod fault;
 pub mod map;
 pub mod read;
+pub mod scan;
 pub mod text;
 pub mod write;

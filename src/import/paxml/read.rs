@@ -405,13 +405,11 @@ fn read_header<R: BufRead>(
                     None => p.skip(l)?,
                 }
             }
-            Item::Empty(name, _, l) => {
-                if name == "foretagorgnr" {
-                    header.foretagorgnr = Some(Located {
-                        text: String::new(),
-                        line: l,
-                    });
-                }
+            Item::Empty(name, _, l) if name == "foretagorgnr" => {
+                header.foretagorgnr = Some(Located {
+                    text: String::new(),
+                    line: l,
+                });
             }
             Item::End => return Ok(()),
             Item::Eof => {
