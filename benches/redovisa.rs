@@ -294,6 +294,7 @@ fn dense_rows(m: ReportMonth, assistants: &[String], total: usize, double: bool)
                     kind,
                     double: double && slot == 0,
                     hospital: false,
+                    clock_assumed: false,
                 });
             }
         }
@@ -337,6 +338,7 @@ fn ordinary_rows(m: ReportMonth, assistants: &[String]) -> Vec<RawRow> {
             kind: (kind != ShiftKind::Active).then(|| kind.as_str().to_string()),
             double: false,
             hospital: false,
+            clock_assumed: false,
         })
         .collect()
 }

@@ -271,6 +271,7 @@ fn month_rows(month: ReportMonth, staff: &[String], hours_per_day: u32, extra: u
             ),
             double: false,
             hospital: false,
+            clock_assumed: false,
         });
         if extra > 0 && day.day() == 1 {
             rows.push(RawRow {
@@ -281,6 +282,7 @@ fn month_rows(month: ReportMonth, staff: &[String], hours_per_day: u32, extra: u
                 kind: Some("active".into()),
                 double: false,
                 hospital: false,
+                clock_assumed: false,
             });
         }
     }

@@ -31,6 +31,10 @@ pub struct RawRow {
     pub double: bool,
     /// Assistance during a hospital stay.
     pub hospital: bool,
+    /// The clock times were not given but assumed (a PAXml file with only
+    /// `datum` + `timmar`): warned as `clock_times_assumed`, and an overlap
+    /// with another employer's shift is a warning, not a refusal.
+    pub clock_assumed: bool,
 }
 
 /// The field of a row that a fault concerns.
@@ -118,6 +122,7 @@ pub struct ParsedRow {
     pub kind: ShiftKind,
     pub double: bool,
     pub hospital: bool,
+    pub clock_assumed: bool,
     pub shift: ResolvedShift,
 }
 
@@ -251,6 +256,7 @@ fn parse_row(
         kind,
         double: raw.double,
         hospital: raw.hospital,
+        clock_assumed: raw.clock_assumed,
         shift,
     })
 }
@@ -464,9 +470,20 @@ pub fn check_report(month: ReportMonth, rows: &[ParsedRow], ctx: &Context) -> Ch
                 "Assistance during a hospital stay is paid only for special reasons (SFB 106 kap. 24–25 §§).",
             ));
         }
+        if row.clock_assumed {
+            warnings.push(Issue::row(
+                i,
+                Some(Field::Start),
+                "clock_times_assumed",
+                format!(
+                    "Only the hours were given; the clock times {}–{} are assumed (the assistant's entries of the day laid end to end from 00:00).",
+                    row.start, row.end
+                ),
+            ));
+        }
     }
     check_double(rows, ctx, &mut errors);
-    check_overlaps(rows, ctx, &mut errors);
+    check_overlaps(rows, ctx, &mut errors, &mut warnings);
     check_day_totals(rows, ctx, &mut errors);
     check_working_time(month, rows, ctx, &mut warnings);
 
@@ -530,7 +547,16 @@ fn check_double(rows: &[ParsedRow], ctx: &Context, errors: &mut Vec<Issue>) {
 
 /// No two shifts of one person may overlap: within the report, against the
 /// organisation's other reports, and against other employers' reports.
-fn check_overlaps(rows: &[ParsedRow], ctx: &Context, errors: &mut Vec<Issue>) {
+///
+/// Assumed clock times ([`RawRow::clock_assumed`]) cannot be checked against
+/// another employer's real ones: such an overlap is a warning. Everything
+/// else (within the report, the organisation's own reports) still refuses.
+fn check_overlaps(
+    rows: &[ParsedRow],
+    ctx: &Context,
+    errors: &mut Vec<Issue>,
+    warnings: &mut Vec<Issue>,
+) {
     let mut by_person: HashMap<&str, Vec<&ParsedRow>> = HashMap::new();
     for row in rows {
         if let Some(a) = ctx.assistants.get(&row.assistant_id) {
@@ -586,8 +612,8 @@ fn check_overlaps(rows: &[ParsedRow], ctx: &Context, errors: &mut Vec<Issue>) {
                     .take_while(|s| s.start_utc < row.shift.end_utc)
                     .find(|s| row.shift.start_utc < s.end_utc)
                 {
-                    errors.push(if s.same_org {
-                        Issue::row(
+                    if s.same_org {
+                        errors.push(Issue::row(
                             row.index,
                             None,
                             "overlaps_stored_report",
@@ -595,15 +621,22 @@ fn check_overlaps(rows: &[ParsedRow], ctx: &Context, errors: &mut Vec<Issue>) {
                                 "The assistant already has a shift at this time in your report for {} ({}).",
                                 s.report_month, s.date
                             ),
-                        )
+                        ));
+                    } else if row.clock_assumed {
+                        warnings.push(Issue::row(
+                            row.index,
+                            None,
+                            "overlaps_other_employer",
+                            "The assumed clock times overlap a shift another employer reports for the assistant; check the real times.",
+                        ));
                     } else {
-                        Issue::row(
+                        errors.push(Issue::row(
                             row.index,
                             None,
                             "overlaps_other_employer",
                             "The assistant is already reported as working at this time for another employer.",
-                        )
-                    });
+                        ));
+                    }
                 }
             }
         }
@@ -842,6 +875,7 @@ mod tests {
             kind: Some(kind.into()),
             double: false,
             hospital: false,
+            clock_assumed: false,
         }
     }
 
@@ -1016,6 +1050,22 @@ mod tests {
         c.stored[0].same_org = true;
         let (_, out) = run(&rows[..1], &c);
         assert_eq!(codes(&out.errors), ["overlaps_stored_report"]);
+
+        // Assumed clock times (PAXml datum + timmar): warned as such; an
+        // overlap with another employer is a warning, with the own
+        // organisation's reports still a refusal.
+        let mut assumed = rows[0].clone();
+        assumed.clock_assumed = true;
+        let (_, out) = run(std::slice::from_ref(&assumed), &c);
+        assert_eq!(codes(&out.errors), ["overlaps_stored_report"]);
+        c.stored[0].same_org = false;
+        let (_, out) = run(std::slice::from_ref(&assumed), &c);
+        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        assert_eq!(
+            codes(&out.warnings),
+            ["clock_times_assumed", "overlaps_other_employer"]
+        );
+        assert_eq!(out.totals.active_minutes, 480, "still counted");
     }
 
     #[test]

@@ -298,6 +298,8 @@ pub enum Progress {
 /// A good row, compactly: ids are indices into [`Prepared`]'s tables.
 #[derive(Debug, Clone, Copy)]
 struct Row {
+    /// Where the row is in the file: its line in a CSV file; in a PAXml
+    /// file, the `tidtrans`'s ordinal (see `paxml::import`).
     line: u32,
     assistant: u32,
     date: NaiveDate,
@@ -306,6 +308,8 @@ struct Row {
     kind: ShiftKind,
     double: bool,
     hospital: bool,
+    /// Clock times assumed (PAXml `datum` + `timmar`).
+    assumed: bool,
 }
 
 /// The rows of one (assistance user, month).
@@ -645,6 +649,7 @@ pub fn prepare<R: Read + Seek>(
             kind,
             double,
             hospital,
+            assumed: false,
         });
     }
     progress(Progress::Reading {
@@ -798,6 +803,7 @@ impl Prepared {
                             kind: None,
                             double: false,
                             hospital: false,
+                            clock_assumed: false,
                         })
                         .collect(),
                     correction_reason: None,
@@ -822,6 +828,7 @@ impl Prepared {
                     kind: Some(r.kind.as_str().to_string()),
                     double: r.double,
                     hospital: r.hospital,
+                    clock_assumed: r.assumed,
                 })
                 .collect(),
             correction_reason,
