@@ -137,6 +137,7 @@ impl Modify for BearerAuth {
         super::deadlines::get,
         super::imports::create,
         super::paxml::export,
+        super::paxml::import,
         super::time_reports::create,
         super::time_reports::list,
         super::time_reports::get,

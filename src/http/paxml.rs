@@ -1,22 +1,82 @@
 //! PAXml 2.0 for payroll systems (`docs/paxml.md`): `GET /exports/paxml`,
-//! a month's time reports as `tidtrans`.
+//! a month's time reports as `tidtrans`, and `POST /imports/paxml`, a file
+//! through the same import as CSV.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::deadlines::parse_month;
 use super::extract::Query;
+use super::imports::{import_file, Format, ImportQuery};
 use super::AppState;
 use crate::auth::{Caller, Scope};
 use crate::db::register as reg;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::import::paxml::export::{content_type, month_document};
+use crate::import::paxml::import::{self as paxml_import, PaxmlImportResult, Places};
 use crate::import::paxml::text::XmlEncoding;
+use crate::import::{ImportFailure, ImportResult, Prepared};
+use crate::service::submission::Env;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/exports/paxml", web::get().to(export));
+    cfg.route("/exports/paxml", web::get().to(export))
+        .route("/imports/paxml", web::post().to(import));
+}
+
+/// A PAXml 2.0 file, for the shared import.
+struct Paxml;
+
+impl Format for Paxml {
+    const SCOPE: &'static str = "imports/paxml";
+    const FILE_TYPES: &'static [&'static str] =
+        &["application/xml", "text/xml", "application/octet-stream"];
+    const HINT: &'static str = "Send the PAXml file as the body with `Content-Type: application/xml`, or as the part `file` of `multipart/form-data`.";
+    type Places = Places;
+
+    fn prepare(
+        conn: &mut crate::db::DbConn,
+        env: &Env,
+        file: std::fs::File,
+        max_errors: usize,
+    ) -> ApiResult<(Prepared, Places)> {
+        paxml_import::prepare(conn, env, file, max_errors)
+    }
+
+    fn body(places: &Places, result: ImportResult) -> String {
+        serde_json::to_string(&places.result(result)).expect("result serialises")
+    }
+
+    fn failure(places: &Places, f: ImportFailure) -> ApiError {
+        places.failure(f)
+    }
+}
+
+/// Import a PAXml 2.0 file of time reports (`tidtrans`): one report
+/// (version) per assistance user and month in the file, by the
+/// organisation's code table, all through the same rules and guarantees as
+/// the CSV import: every row is good and all are stored, or nothing is.
+#[utoipa::path(post, path = "/api/v1/imports/paxml", tag = "imports",
+    params(ImportQuery, ("Idempotency-Key" = Option<String>, Header, description = "A repeat with the same file and parameters returns the first result (not for dry runs)")),
+    request_body(description = "The PAXml 2.0 file (docs/paxml.md; ISO-8859-1 or UTF-8, as declared), as the body or as the part `file` of a form",
+        content((String = "application/xml"), (String = "multipart/form-data"))),
+    responses(
+        (status = 201, body = PaxmlImportResult, description = "Receipts of the versions created; months identical to the stored version are listed in `unchanged`"),
+        (status = 200, body = PaxmlImportResult, description = "A dry run (nothing stored), or every month unchanged"),
+        (status = 409, body = crate::error::Problem, description = "The file would replace stored months and has no `correction_reason`; `reports` names them"),
+        (status = 413, body = crate::error::Problem, description = "Larger than REDOVISA_MAX_IMPORT_BYTES"),
+        (status = 415, body = crate::error::Problem, description = "Neither application/xml nor multipart/form-data"),
+        (status = 422, body = crate::error::Problem, description = "Every fault, each with `element` (`/paxml/tidtransaktioner/tidtrans[17]`), `line`, and `child` or `attribute`; `errors_omitted` counts those past the limit")),
+    security(("bearer" = [])))]
+pub async fn import(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    q: Query<ImportQuery>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    import_file::<Paxml>(state, caller, req, q, payload).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -8,10 +8,12 @@
 //! - [`write`]: records → a document (quick-xml).
 //! - [`map`]: a `tidtrans` → a row of a report, or its faults ([`fault`]).
 //! - [`scan`]: a file → its rows and faults (phase 1 of the import).
+//! - [`import`]: those rows through the same import machinery as CSV.
 //! - [`export`]: the stored rows of a month → a document.
 
 pub mod export;
 pub mod fault;
+pub mod import;
 pub mod map;
 pub mod read;
 pub mod scan;
