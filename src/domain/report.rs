@@ -213,17 +213,14 @@ fn parse_row(
     };
     let start = clock(i, Field::Start, &raw.start, errors);
     let end = clock(i, Field::End, &raw.end, errors);
-    let kind = match raw.kind.as_deref().map(str::trim) {
-        None | Some("") => Some(ShiftKind::Active),
-        Some(k) => ShiftKind::parse(k).or_else(|| {
-            errors.push(Issue::row(
-                i,
-                Some(Field::Kind),
-                "invalid_kind",
-                format!("`{k}` is not a kind of time; use active, waiting or standby."),
-            ));
+    // JSON takes the codes only; files were read into codes before this.
+    let kind = match raw.kind.as_deref().map(ShiftKind::from_code) {
+        None => Some(ShiftKind::Active),
+        Some(Ok(k)) => Some(k),
+        Some(Err(e)) => {
+            errors.push(Issue::row(i, Some(Field::Kind), e.code(), e.to_string()));
             None
-        }),
+        }
     };
     let (date, start, end, kind) = (date?, start?, end?, kind?);
     let shift = match resolve_shift(date, start, end) {
