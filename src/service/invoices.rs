@@ -17,18 +17,19 @@ use crate::db::register::{self as reg, DecisionRow};
 use crate::db::time_reports::{self as reports, ReportRow, VersionRow};
 use crate::db::DbConn;
 use crate::domain::deadline::{fk_due_date, internal_due_date, is_on_time};
+use crate::domain::grant::{self, GrantUse};
 use crate::domain::invoice::{
-    self as rules, check_claim, Claim, Costs, DecisionSpan, Difference, Figures, GrantUse, PaidRow,
-    Summary,
+    self as rules, check_claim, Claim, Costs, Difference, Figures, PaidRow, Summary,
 };
 use crate::domain::month::ReportMonth;
 use crate::domain::quantity::{
     hundredths_to_string, minutes_to_hours_string, parse_hundredths, DecimalError, Ore,
     PayableUnits,
 };
-use crate::domain::register::{DecisionRate, OrganisationKind};
+use crate::domain::register::OrganisationKind;
 use crate::domain::shift::ShiftKind;
 use crate::error::FieldError;
+use crate::service::grants::grants_of;
 use crate::service::submission::Env;
 
 // ---- views ----------------------------------------------------------------
@@ -297,23 +298,6 @@ fn basis_token_of(
     hex::encode(h.finalize())
 }
 
-fn spans(decisions: &[DecisionRow]) -> Vec<DecisionSpan> {
-    decisions
-        .iter()
-        .map(|d| DecisionSpan {
-            id: d.id.clone(),
-            valid_from: d.valid_from,
-            valid_to: d.valid_to,
-            hours_per_week_centi: d.hours_per_week_centi,
-            grant_period_months: d.grant_period_months.max(1) as u32,
-            rate: match d.higher_rate_ore {
-                Some(ore) if d.rate_kind == "higher" => DecisionRate::Higher(Ore(ore)),
-                _ => DecisionRate::Standard,
-            },
-        })
-        .collect()
-}
-
 /// An invoice computed from the current time report.
 pub struct Computed {
     pub month: ReportMonth,
@@ -427,10 +411,10 @@ fn figures_for(
             hospital: r.hospital,
         })
         .collect();
-    let decisions = spans(&inputs.decisions);
+    let decisions = grants_of(&inputs.decisions);
     let figures = rules::compute(month, &rows, &decisions, inputs.rate_ore.map(Ore))
         .map_err(|e| ComputeError::RateMissing(e.year))?;
-    let periods = rules::grant_periods(month, &decisions);
+    let periods = grant::grant_periods(month, &decisions);
     let grant = match (
         periods.iter().map(|p| p.from).min(),
         periods.iter().map(|p| p.to).max(),
@@ -441,7 +425,7 @@ fn figures_for(
                 let kind = ShiftKind::parse(&r.kind).unwrap_or(ShiftKind::Active);
                 *by_date.entry(r.work_date).or_default() += PayableUnits::of(kind, r.minutes);
             }
-            rules::grant_use(&periods, &decisions, &by_date)
+            grant::grant_use(&periods, &decisions, &by_date)
         }
         _ => Vec::new(),
     };
