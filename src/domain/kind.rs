@@ -147,7 +147,14 @@ mod tests {
         }
         assert_eq!(ShiftKind::from_code(""), Ok(ShiftKind::Active));
         assert_eq!(ShiftKind::from_code("  "), Ok(ShiftKind::Active));
-        for bad in ["Active", "WAITING", "jour", "väntetid", "aktiv", "beredskap"] {
+        for bad in [
+            "Active",
+            "WAITING",
+            "jour",
+            "väntetid",
+            "aktiv",
+            "beredskap",
+        ] {
             let e = ShiftKind::from_code(bad).unwrap_err();
             assert_eq!(e.code(), "invalid_kind", "{bad}");
             assert_eq!(
