@@ -58,6 +58,12 @@ impl ShiftKind {
         }
     }
 
+    /// Whether it is working time (*arbetstid*) under the working-time
+    /// rules: active and waiting time are, standby (*beredskap*) is not.
+    pub fn is_working_time(&self) -> bool {
+        !matches!(self, ShiftKind::Standby)
+    }
+
     /// A stored code; exact, case-sensitive (inverse of [`ShiftKind::as_str`]).
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
@@ -188,6 +194,8 @@ mod tests {
             assert_eq!(ShiftKind::from_file_word(k.swedish_word()), Ok(k));
         }
         let e = ShiftKind::from_file_word(" vila ").unwrap_err();
+        assert!(ShiftKind::Active.is_working_time() && ShiftKind::Waiting.is_working_time());
+        assert!(!ShiftKind::Standby.is_working_time());
         assert_eq!(e.code(), "invalid_kind");
         assert_eq!(
             e.to_string(),

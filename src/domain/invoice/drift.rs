@@ -61,50 +61,61 @@ fn kind_minutes_json(m: &KindMinutes) -> Value {
 /// empty when the invoice is current.
 pub fn drift(invoiced: &Summary, now: &Summary) -> Vec<Drift> {
     let mut out = Vec::new();
-    if invoiced.payable_units != now.payable_units {
-        out.push(Drift {
-            pointer: "/payable_hours",
-            invoiced: PayableUnits(invoiced.payable_units)
-                .to_hours_string()
-                .into(),
-            computed: PayableUnits(now.payable_units).to_hours_string().into(),
-        });
-    }
-    if invoiced.minutes != now.minutes {
-        out.push(Drift {
-            pointer: "/hours",
-            invoiced: kind_minutes_json(&invoiced.minutes),
-            computed: kind_minutes_json(&now.minutes),
-        });
-    }
-    if invoiced.sek_per_hour_ore != now.sek_per_hour_ore {
-        let show = |o: Option<i64>| o.map_or(Value::Null, |o| Ore(o).to_sek_string().into());
-        out.push(Drift {
-            pointer: "/sek_per_hour",
-            invoiced: show(invoiced.sek_per_hour_ore),
-            computed: show(now.sek_per_hour_ore),
-        });
-    }
-    if invoiced.amount_ore != now.amount_ore {
-        out.push(Drift {
-            pointer: "/amount_sek",
-            invoiced: Ore(invoiced.amount_ore).to_sek_string().into(),
-            computed: Ore(now.amount_ore).to_sek_string().into(),
-        });
-    }
-    if invoiced.units_per_rate != now.units_per_rate {
-        out.push(Drift {
-            pointer: "/lines",
-            invoiced: per_rate_json(&invoiced.units_per_rate),
-            computed: per_rate_json(&now.units_per_rate),
-        });
-    }
-    if invoiced.hospital_days != now.hospital_days {
-        out.push(Drift {
-            pointer: "/hospital_days",
-            invoiced: dates_json(&invoiced.hospital_days),
-            computed: dates_json(&now.hospital_days),
-        });
-    }
+    let (i, n) = (invoiced, now);
+    let sek = |o: &i64| Value::from(Ore(*o).to_sek_string());
+    differs(
+        &mut out,
+        "/payable_hours",
+        &i.payable_units,
+        &n.payable_units,
+        |u| PayableUnits(*u).to_hours_string().into(),
+    );
+    differs(
+        &mut out,
+        "/hours",
+        &i.minutes,
+        &n.minutes,
+        kind_minutes_json,
+    );
+    differs(
+        &mut out,
+        "/sek_per_hour",
+        &i.sek_per_hour_ore,
+        &n.sek_per_hour_ore,
+        |o| o.as_ref().map_or(Value::Null, sek),
+    );
+    differs(&mut out, "/amount_sek", &i.amount_ore, &n.amount_ore, sek);
+    differs(
+        &mut out,
+        "/lines",
+        &i.units_per_rate,
+        &n.units_per_rate,
+        |v| per_rate_json(v),
+    );
+    differs(
+        &mut out,
+        "/hospital_days",
+        &i.hospital_days,
+        &n.hospital_days,
+        |v| dates_json(v),
+    );
     out
+}
+
+/// Adds a [`Drift`] at `pointer` when the two values differ, each shown as
+/// the invoice field shows it.
+fn differs<T: PartialEq>(
+    out: &mut Vec<Drift>,
+    pointer: &'static str,
+    invoiced: &T,
+    now: &T,
+    show: impl Fn(&T) -> Value,
+) {
+    if invoiced != now {
+        out.push(Drift {
+            pointer,
+            invoiced: show(invoiced),
+            computed: show(now),
+        });
+    }
 }

@@ -7,7 +7,6 @@ use chrono::NaiveDate;
 
 use crate::domain::quantity::PayableUnits;
 use crate::domain::report::parse::ParsedRow;
-use crate::domain::shift::ShiftKind;
 
 /// Totals of one assistant's shifts starting on one day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +45,7 @@ pub fn day_totals<'a>(rows: &'a [ParsedRow], payable: &[bool]) -> Vec<DayTotal<'
         } else {
             t.not_payable += units;
         }
-        if row.kind != ShiftKind::Standby {
+        if row.kind.is_working_time() {
             t.working_minutes += row.minutes();
         }
     }

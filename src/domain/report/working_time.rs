@@ -12,7 +12,6 @@ use crate::domain::register::{WorkingTimeLimit, WorkingTimeRule};
 use crate::domain::report::context::Context;
 use crate::domain::report::issue::{Field, Issue};
 use crate::domain::report::parse::ParsedRow;
-use crate::domain::shift::ShiftKind;
 
 /// Working time (active and waiting time; standby is not working time) of
 /// each person, averaged per week over the rule's reference period, for every
@@ -36,7 +35,7 @@ pub(super) fn check_working_time(
             persons
                 .entry(a.person.as_str())
                 .or_insert((rule, row.index));
-            if row.kind != ShiftKind::Standby {
+            if row.kind.is_working_time() {
                 minutes
                     .entry(a.person.as_str())
                     .or_default()
@@ -45,7 +44,7 @@ pub(super) fn check_working_time(
         }
     }
     for s in &ctx.stored {
-        if s.kind != ShiftKind::Standby && persons.contains_key(s.person.as_str()) {
+        if s.kind.is_working_time() && persons.contains_key(s.person.as_str()) {
             minutes
                 .entry(s.person.as_str())
                 .or_default()
