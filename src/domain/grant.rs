@@ -53,6 +53,12 @@ impl Grant {
         self.valid_from <= d && self.valid_to.is_none_or(|e| d <= e)
     }
 
+    /// Which of two decisions prevails where both apply: the later
+    /// `valid_from`, then the later recording, then the greater id.
+    fn precedence(&self) -> (NaiveDate, NaiveDateTime, &str) {
+        (self.valid_from, self.recorded_at, &self.id)
+    }
+
     /// The higher rate (*förhöjt timbelopp*), when granted.
     pub fn higher_rate(&self) -> Option<Ore> {
         match self.rate {
@@ -119,10 +125,16 @@ pub fn governing(grants: &[Grant], d: NaiveDate) -> Option<usize> {
         .iter()
         .enumerate()
         .filter(|(_, g)| g.covers(d))
-        .max_by(|(_, a), (_, b)| {
-            (a.valid_from, a.recorded_at, &a.id).cmp(&(b.valid_from, b.recorded_at, &b.id))
-        })
+        .max_by(|(_, a), (_, b)| a.precedence().cmp(&b.precedence()))
         .map(|(i, _)| i)
+}
+
+/// The decision that prevails over all others (as [`governing`] would pick
+/// on a day they all covered): the latest one.
+pub fn latest(grants: &[Grant]) -> Option<&Grant> {
+    grants
+        .iter()
+        .max_by(|a, b| a.precedence().cmp(&b.precedence()))
 }
 
 /// The decision that governs a day ([`governing`]).

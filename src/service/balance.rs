@@ -11,7 +11,7 @@ use crate::db::register as reg;
 use crate::db::time_reports::{self as store, UserDay};
 use crate::db::DbConn;
 use crate::domain::grant::{
-    fifths, grant_on, granted_between, hours_string, projected, Fifths, Grant,
+    fifths, grant_on, granted_between, hours_string, latest, projected, Fifths, Grant,
 };
 use crate::domain::invoice::day_rate;
 use crate::domain::month::ReportMonth;
@@ -79,7 +79,7 @@ pub struct Balance {
 /// The default range: the grant period containing today of the decision in
 /// force (or the last one), else the six months up to this one.
 pub fn default_range(grants: &[Grant], today: NaiveDate) -> (ReportMonth, ReportMonth) {
-    let current = grant_on(grants, today).or_else(|| grants.iter().max_by_key(|g| g.valid_from));
+    let current = grant_on(grants, today).or_else(|| latest(grants));
     if let Some(g) = current {
         let periods = g.periods(today.max(g.valid_from));
         if let Some(p) = periods
