@@ -3,5 +3,6 @@
 
 pub mod balance;
 pub mod dashboard;
+pub mod grants;
 pub mod invoices;
 pub mod submission;
