@@ -389,6 +389,7 @@ fn row_rows(version_id: &str, rows: &[ParsedRow]) -> Vec<RowRow> {
             payable: true,
             // Benchmarks read no postids; unique within the report only.
             postid: r.index as i32 + 1,
+            clock_assumed: false,
         })
         .collect()
 }
@@ -752,6 +753,7 @@ fn stored_history(persons: &[(String, String)], per_month: usize) -> Vec<StoredS
             kind: r.kind,
             minutes: r.minutes(),
             report_month: m.to_string(),
+            clock_assumed: false,
         }));
     }
     out

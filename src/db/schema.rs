@@ -166,6 +166,7 @@ diesel::table! {
         minutes -> BigInt,
         payable -> Bool,
         postid -> Integer,
+        clock_assumed -> Bool,
     }
 }
 

@@ -79,6 +79,8 @@ pub struct RowRow {
     /// PAXml's `postid`: a 32-bit number per row, unique in the
     /// organisation, kept by the same row in later versions.
     pub postid: i32,
+    /// The clock times were assumed (PAXml `datum` + `timmar`).
+    pub clock_assumed: bool,
 }
 
 pub fn find_report(
@@ -197,6 +199,7 @@ pub struct StoredShiftRow {
     pub start_utc: NaiveDateTime,
     pub end_utc: NaiveDateTime,
     pub minutes: i64,
+    pub clock_assumed: bool,
 }
 
 pub fn stored_shifts(
@@ -232,6 +235,7 @@ pub fn stored_shifts(
                 time_report_rows::start_utc,
                 time_report_rows::end_utc,
                 time_report_rows::minutes,
+                time_report_rows::clock_assumed,
             ))
             .load::<StoredShiftRow>(conn)?,
         );

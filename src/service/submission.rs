@@ -349,6 +349,7 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
             minutes: r.minutes(),
             payable,
             postid,
+            clock_assumed: r.clock_assumed,
         })
         .collect();
     store::insert_version(conn, &v, &rows, &days)?;
@@ -523,6 +524,7 @@ fn load_context(
                 kind: ShiftKind::parse(&s.kind).unwrap_or(ShiftKind::Active),
                 minutes: s.minutes,
                 report_month: s.month,
+                clock_assumed: s.clock_assumed,
             })
             .collect()
     };

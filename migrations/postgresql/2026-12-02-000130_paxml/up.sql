@@ -4,6 +4,9 @@
 ALTER TABLE organisations ADD COLUMN paxml_codes TEXT NOT NULL DEFAULT '{"active":"ARB","waiting":"JR1","standby":"BE1"}';
 ALTER TABLE organisations ADD COLUMN next_postid BIGINT NOT NULL DEFAULT 1;
 ALTER TABLE time_report_rows ADD COLUMN postid INTEGER NOT NULL DEFAULT 0;
+-- Clock times assumed from a PAXml datum + timmar: an overlap with another
+-- employer's shift is then a warning, for either side.
+ALTER TABLE time_report_rows ADD COLUMN clock_assumed BOOLEAN NOT NULL DEFAULT FALSE;
 
 -- Rows stored before: numbered per organisation in the order they arrived.
 UPDATE time_report_rows SET postid = numbered.n

@@ -87,7 +87,7 @@ pub(super) fn check_overlaps(
                                 s.report_month, s.date
                             ),
                         ));
-                    } else if row.clock_assumed {
+                    } else if row.clock_assumed || s.clock_assumed {
                         warnings.push(Issue::row(
                             row.index,
                             None,

@@ -183,6 +183,7 @@ fn overlaps_within_and_across_reports() {
         kind: ShiftKind::Active,
         minutes: 60,
         report_month: "2026-10".into(),
+        clock_assumed: false,
     });
     let (_, out) = run(&rows[..1], &c);
     assert_eq!(codes(&out.errors), ["overlaps_other_employer"]);
@@ -206,6 +207,11 @@ fn overlaps_within_and_across_reports() {
         ["clock_times_assumed", "overlaps_other_employer"]
     );
     assert_eq!(out.totals.active_minutes, 480, "still counted");
+    // Nor do another employer's assumed times refuse real ones.
+    c.stored[0].clock_assumed = true;
+    let (_, out) = run(&rows[..1], &c);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert_eq!(codes(&out.warnings), ["overlaps_other_employer"]);
 }
 
 #[test]
@@ -261,6 +267,7 @@ fn other_employers_hours_count_but_are_not_disclosed() {
         kind: ShiftKind::Active,
         minutes: 300,
         report_month: "2026-10".into(),
+        clock_assumed: false,
     });
     let out = check_report(p.month.unwrap(), &p.rows, &c);
     assert_eq!(codes(&out.errors), ["day_over_24h"]);
@@ -372,6 +379,7 @@ fn working_time_limit() {
             kind: ShiftKind::Active,
             minutes: 720,
             report_month: String::new(),
+            clock_assumed: false,
         });
         day += Duration::days(1);
     }
