@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Stockholm;
 
-use crate::auth::Scope;
+use crate::db::Scope;
 use crate::db::register::{
     self as reg, AssistanceUserRow, AssistantRow, DecisionRow, EmploymentRow, OrganisationRow,
     RateRow,

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::register::DecisionRow;
 use super::schema::{assistants, decisions, time_report_days, time_report_versions, time_reports};
 use super::DbConn;
-use crate::auth::Scope;
+use crate::db::Scope;
 
 /// Decisions overlapping `[from, to]` in scope.
 pub fn decisions_overlapping(

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 
 use super::schema::{document_blobs, employment_documents, employments};
 use super::DbConn;
-use crate::auth::Scope;
+use crate::db::Scope;
 use crate::db::page::Page;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::{assistance_users, assistants, decisions, employments, organisations, rates};
 use super::DbConn;
-use crate::auth::Scope;
+use crate::db::Scope;
 use crate::db::page::Page;
 use crate::domain::register::{WorkingTimeLimit, WorkingTimeRule};
 

@@ -7,7 +7,7 @@ use super::schema::{
     assistants, time_report_days, time_report_rows, time_report_versions, time_reports,
 };
 use super::DbConn;
-use crate::auth::Scope;
+use crate::db::Scope;
 use crate::db::page::Page;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

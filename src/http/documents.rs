@@ -7,7 +7,6 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::Query;
@@ -16,6 +15,7 @@ use super::{new_id, utc_string, AppState};
 use crate::auth::{Caller, Scope};
 use crate::db::documents::{self as store, BlobRow, DocumentRow};
 use crate::db::register as reg;
+use crate::db::sha256_hex;
 use crate::error::{ApiError, ApiResult, FieldError};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -404,7 +404,7 @@ pub async fn upload(
         }
         (_, Some(x)) => x,
     };
-    let sha256 = hex::encode(Sha256::digest(&up.bytes));
+    let sha256 = sha256_hex(&up.bytes);
     let now = state.now().naive_utc();
     let actor = caller.actor();
     let size = up.bytes.len() as i64;

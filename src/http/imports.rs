@@ -12,12 +12,12 @@ use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
 use super::extract::{idempotency_key, Query};
-use super::time_reports::{idempotent, sha256_hex, Reply};
 use super::AppState;
 use crate::auth::{Caller, Scope};
-use crate::db::idempotency;
+use crate::db::sha256_hex;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::import::{self, export, Options, DEFAULT_MAX_BYTES, DEFAULT_MAX_ERRORS};
+use crate::service::idempotency::{self, idempotent, Reply};
 use crate::service::submission::Env;
 
 /// The idempotency scope of imports.
@@ -242,17 +242,8 @@ pub async fn create(
             if let Some(k) = &key {
                 // A replay returns the first result without reading the
                 // file again (the register may have changed since).
-                if let Some(stored) = idempotency::find(conn, &org, SCOPE, k)? {
-                    if stored.request_hash != request_hash {
-                        return Err(ApiError::unprocessable(
-                            "idempotency_key_reused",
-                            "This Idempotency-Key was used with a different request; use a new key.",
-                        ));
-                    }
-                    return Ok(Reply {
-                        status: stored.status as u16,
-                        body: stored.response,
-                    });
+                if let Some(reply) = idempotency::replay(conn, &org, SCOPE, k, &request_hash)? {
+                    return Ok(reply);
                 }
             }
             let prepared =
@@ -287,7 +278,7 @@ pub async fn create(
             })
         })
         .await?;
-    Ok(reply.respond())
+    Ok(super::stored_reply(reply))
 }
 
 // ---- CSV export of time reports -------------------------------------------

@@ -32,6 +32,7 @@ use crate::clock::Clock;
 use crate::db::{DbConn, DbPool};
 use crate::domain::deadline::DeadlinePolicy;
 use crate::error::{ApiError, ApiResult};
+use crate::service::idempotency::Reply;
 
 /// Shared, stateless application context: everything in it is either
 /// immutable configuration or a handle to the database, so any number of
@@ -138,6 +139,16 @@ pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_we
         format!("Invalid path parameter: {err}"),
     )])
     .into()
+}
+
+/// A reply stored for an `Idempotency-Key` (or about to be), as sent.
+pub fn stored_reply(reply: Reply) -> HttpResponse {
+    HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(reply.status)
+            .unwrap_or(actix_web::http::StatusCode::OK),
+    )
+    .content_type("application/json")
+    .body(reply.body)
 }
 
 /// 201 with a JSON body.

@@ -3,7 +3,6 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::deadlines::parse_month;
@@ -12,10 +11,11 @@ use super::pagination::{PageParams, Paginated};
 use super::AppState;
 use crate::auth::Caller;
 use crate::db::time_reports::{self as store, RowRow};
-use crate::db::{idempotency, DbConn};
+use crate::db::{sha256_hex, DbConn};
 use crate::domain::quantity::minutes_to_hours_string;
 use crate::domain::report::RawRow;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::service::idempotency::{idempotent, Reply};
 use crate::service::submission::{
     self, lock_keys, receipt, Env, Outcome, Receipt, Refusal, Submission, SubmitError,
 };
@@ -171,71 +171,6 @@ impl From<SubmitError> for ApiError {
     }
 }
 
-/// The stored reply to an idempotent request.
-pub struct Reply {
-    pub status: u16,
-    pub body: String,
-}
-
-impl Reply {
-    pub fn respond(self) -> HttpResponse {
-        HttpResponse::build(
-            actix_web::http::StatusCode::from_u16(self.status)
-                .unwrap_or(actix_web::http::StatusCode::OK),
-        )
-        .content_type("application/json")
-        .body(self.body)
-    }
-}
-
-/// Runs `work` once per (organisation, scope, Idempotency-Key): a repeat with
-/// the same request returns the first reply; with another request it is
-/// refused. Runs inside the caller's write transaction.
-pub fn idempotent(
-    conn: &mut DbConn,
-    org: &str,
-    scope: &str,
-    key: Option<&str>,
-    request_hash: &str,
-    now: chrono::NaiveDateTime,
-    work: impl FnOnce(&mut DbConn) -> ApiResult<Reply>,
-) -> ApiResult<Reply> {
-    if let Some(key) = key {
-        if let Some(stored) = idempotency::find(conn, org, scope, key)? {
-            if stored.request_hash != request_hash {
-                return Err(ApiError::unprocessable(
-                    "idempotency_key_reused",
-                    "This Idempotency-Key was used with a different request; use a new key.",
-                ));
-            }
-            return Ok(Reply {
-                status: stored.status as u16,
-                body: stored.response,
-            });
-        }
-    }
-    let reply = work(conn)?;
-    if let Some(key) = key {
-        idempotency::store(
-            conn,
-            &idempotency::StoredResponse {
-                organisation_id: org.to_string(),
-                scope: scope.to_string(),
-                idempotency_key: key.to_string(),
-                request_hash: request_hash.to_string(),
-                status: reply.status as i32,
-                response: reply.body.clone(),
-                created_at: now,
-            },
-        )?;
-    }
-    Ok(reply)
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
 /// Submit a month's time report. 201 with a receipt for a new version; 200
 /// with the current receipt when the rows equal the current version.
 #[utoipa::path(post, path = "/api/v1/time-reports", tag = "time reports", request_body = CreateTimeReport,
@@ -290,7 +225,7 @@ pub async fn create(
             })
         })
         .await?;
-    Ok(reply.respond())
+    Ok(super::stored_reply(reply))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use crate::auth::Scope;
+use crate::db::Scope;
 use crate::db::page::Page;
 use crate::db::register as reg;
 use crate::db::time_reports::{self as store, ReportRow, VersionRow};

@@ -44,8 +44,9 @@ use self::decode::{detect_encoding, read_through_header, DecodeError, Utf8Reader
 use self::header::{Column, Header};
 
 /// Defaults of the configurable limits (see `config.rs`).
-pub const DEFAULT_MAX_ERRORS: usize = 1000;
-pub const DEFAULT_MAX_BYTES: u64 = 256 * 1024 * 1024;
+pub use crate::config::{
+    DEFAULT_MAX_IMPORT_BYTES as DEFAULT_MAX_BYTES, DEFAULT_MAX_IMPORT_ERRORS as DEFAULT_MAX_ERRORS,
+};
 
 /// How to import.
 #[derive(Debug, Clone, Default)]

@@ -10,7 +10,7 @@ use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Scope;
+use crate::db::Scope;
 use crate::db::dashboard as q;
 use crate::db::register::{self as reg, DecisionRow};
 use crate::db::DbConn;

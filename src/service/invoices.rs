@@ -10,7 +10,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::auth::Scope;
+use crate::db::Scope;
 use crate::db::documents as docs;
 use crate::db::invoices::{self as store, InvoiceRow, InvoiceVersionRow};
 use crate::db::register::{self as reg, DecisionRow};

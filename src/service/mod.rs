@@ -3,5 +3,6 @@
 
 pub mod balance;
 pub mod dashboard;
+pub mod idempotency;
 pub mod invoices;
 pub mod submission;

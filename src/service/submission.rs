@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Scope;
+use crate::db::Scope;
 use crate::db::register as reg;
 use crate::db::time_reports::{self as store, DayRow, ReportRow, RowRow, VersionRow};
 use crate::db::DbConn;
