@@ -134,9 +134,7 @@ fn code_only(src: &str) -> String {
             out.extend(std::iter::repeat_n(' ', j + 1 - i));
             i = j + 1;
             while i < chars.len() {
-                if chars[i] == '"'
-                    && (1..=hashes).all(|k| chars.get(i + k) == Some(&'#'))
-                {
+                if chars[i] == '"' && (1..=hashes).all(|k| chars.get(i + k) == Some(&'#')) {
                     out.extend(std::iter::repeat_n(' ', hashes + 1));
                     i += hashes + 1;
                     break;
@@ -306,8 +304,9 @@ fn crate_references(rel: &str, src: &str) -> Vec<(usize, String)> {
 /// Every reference of `src` (the text of `src/<rel>`) to a layer above
 /// the file's own. A file in no layer is an error: add it to [`LAYERS`].
 fn check_file(rel: &str, src: &str) -> Result<Vec<Violation>, String> {
-    let own = layer_of_path(rel)
-        .ok_or_else(|| format!("src/{rel} is in no layer; add it to LAYERS in tests/layering.rs"))?;
+    let own = layer_of_path(rel).ok_or_else(|| {
+        format!("src/{rel} is in no layer; add it to LAYERS in tests/layering.rs")
+    })?;
     Ok(crate_references(rel, src)
         .into_iter()
         .filter_map(|(line, module)| {
@@ -340,7 +339,11 @@ fn layers_only_look_down() {
     let mut files = Vec::new();
     rust_files(&src, &mut files);
     files.sort();
-    assert!(files.len() > 20, "read the source tree at {}", src.display());
+    assert!(
+        files.len() > 20,
+        "read the source tree at {}",
+        src.display()
+    );
     let mut faults = Vec::new();
     for path in &files {
         let rel = path
@@ -437,7 +440,10 @@ const C: char = '"';
 fn g<'a>(x: &'a str) -> &'a str { x } // crate::http
 "##;
     assert_eq!(check_file("service/things.rs", src).unwrap(), []);
-    assert_eq!(check_file("http/things.rs", "use crate::http::AppState;\n").unwrap(), []);
+    assert_eq!(
+        check_file("http/things.rs", "use crate::http::AppState;\n").unwrap(),
+        []
+    );
 }
 
 #[test]

@@ -246,8 +246,7 @@ pub async fn create(
                     return Ok(reply);
                 }
             }
-            let prepared =
-                import::prepare(conn, &env, spooled.file, opts.max_errors, &mut quiet)?;
+            let prepared = import::prepare(conn, &env, spooled.file, opts.max_errors, &mut quiet)?;
             if dry_run {
                 let result = import::execute(conn, &env, prepared, &opts, &mut quiet)?;
                 return Ok(Reply {

@@ -10,12 +10,12 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::db::Scope;
 use crate::db::documents as docs;
 use crate::db::invoices::{self as store, InvoiceRow, InvoiceVersionRow};
 use crate::db::register::{self as reg, DecisionRow};
 use crate::db::time_reports::{self as reports, ReportRow, VersionRow};
 use crate::db::DbConn;
+use crate::db::Scope;
 use crate::domain::deadline::{fk_due_date, internal_due_date, is_on_time};
 use crate::domain::invoice::{
     self as rules, check_claim, Claim, Costs, DecisionSpan, Difference, Figures, GrantUse, PaidRow,
