@@ -18,7 +18,6 @@ use crate::db::sha256_hex;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::import::{self, export, Options, DEFAULT_MAX_BYTES, DEFAULT_MAX_ERRORS};
 use crate::service::idempotency::{self, idempotent, Reply};
-use crate::service::submission::Env;
 
 /// The idempotency scope of imports.
 const SCOPE: &str = "imports/time-reports";
@@ -223,12 +222,7 @@ pub async fn create(
         )
         .as_bytes(),
     );
-    let env = Env {
-        org_id: org.clone(),
-        actor: caller.actor(),
-        now: state.now(),
-        policy: state.deadline_policy,
-    };
+    let env = state.env(&caller, &org);
     let opts = Options {
         dry_run,
         correction_reason,
@@ -249,29 +243,23 @@ pub async fn create(
             let prepared = import::prepare(conn, &env, spooled.file, opts.max_errors, &mut quiet)?;
             if dry_run {
                 let result = import::execute(conn, &env, prepared, &opts, &mut quiet)?;
-                return Ok(Reply {
-                    status: 200,
-                    body: serde_json::to_string(&result).expect("result serialises"),
-                });
+                return Ok(Reply::json(200, &result));
             }
             let mut keys = prepared.lock_keys(conn)?;
-            if let Some(k) = &key {
-                keys.push(format!("idempotency:{org}:{k}"));
-            }
+            keys.extend(key.as_deref().map(|k| idempotency::lock_key(&org, k)));
             conn.write_transaction(&keys, |conn| {
+                let now = env.now.naive_utc();
                 idempotent(
                     conn,
                     &org,
                     SCOPE,
                     key.as_deref(),
                     &request_hash,
-                    env.now.naive_utc(),
+                    now,
                     |conn| {
                         let result = prepared.run(conn, &env, &opts, &mut quiet)?;
-                        Ok(Reply {
-                            status: if result.receipts.is_empty() { 200 } else { 201 },
-                            body: serde_json::to_string(&result).expect("result serialises"),
-                        })
+                        let status = if result.receipts.is_empty() { 200 } else { 201 };
+                        Ok(Reply::json(status, &result))
                     },
                 )
             })

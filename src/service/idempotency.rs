@@ -5,6 +5,7 @@
 //! stands for, so a refused or failed request leaves no key behind.
 
 use chrono::NaiveDateTime;
+use serde::Serialize;
 
 use crate::db::{idempotency, DbConn};
 use crate::error::{ApiError, ApiResult};
@@ -14,6 +15,22 @@ use crate::error::{ApiError, ApiResult};
 pub struct Reply {
     pub status: u16,
     pub body: String,
+}
+
+impl Reply {
+    /// A reply with `body` as JSON.
+    pub fn json(status: u16, body: &impl Serialize) -> Self {
+        Reply {
+            status,
+            body: serde_json::to_string(body).expect("replies serialise"),
+        }
+    }
+}
+
+/// The write lock a request with `key` takes along with its own, so that two
+/// requests with one key run one after the other.
+pub fn lock_key(org: &str, key: &str) -> String {
+    format!("idempotency:{org}:{key}")
 }
 
 /// The reply stored for (organisation, scope, key), if any. A stored key
