@@ -6,6 +6,7 @@ pub mod deadline;
 pub mod grant;
 pub mod identity;
 pub mod invoice;
+pub mod kind;
 pub mod month;
 pub mod quantity;
 pub mod register;
