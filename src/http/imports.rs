@@ -12,12 +12,12 @@ use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
 use super::extract::{idempotency_key, Query};
-use super::time_reports::{idempotent, sha256_hex, Reply};
 use super::AppState;
 use crate::auth::{Caller, Scope};
-use crate::db::idempotency;
+use crate::db::sha256_hex;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::import::{self, export, Options, DEFAULT_MAX_BYTES, DEFAULT_MAX_ERRORS};
+use crate::service::idempotency::{self, idempotent, Reply};
 use crate::service::submission::Env;
 
 /// The idempotency scope of imports.
@@ -293,12 +293,7 @@ pub(super) async fn import_file<F: Format>(
         )
         .as_bytes(),
     );
-    let env = Env {
-        org_id: org.clone(),
-        actor: caller.actor(),
-        now: state.now(),
-        policy: state.deadline_policy,
-    };
+    let env = state.env(&caller, &org);
     let opts = Options {
         dry_run,
         correction_reason,
@@ -312,17 +307,8 @@ pub(super) async fn import_file<F: Format>(
             if let Some(k) = &key {
                 // A replay returns the first result without reading the
                 // file again (the register may have changed since).
-                if let Some(stored) = idempotency::find(conn, &org, F::SCOPE, k)? {
-                    if stored.request_hash != request_hash {
-                        return Err(ApiError::unprocessable(
-                            "idempotency_key_reused",
-                            "This Idempotency-Key was used with a different request; use a new key.",
-                        ));
-                    }
-                    return Ok(Reply {
-                        status: stored.status as u16,
-                        body: stored.response,
-                    });
+                if let Some(reply) = idempotency::replay(conn, &org, F::SCOPE, k, &request_hash)? {
+                    return Ok(reply);
                 }
             }
             let (prepared, places) = F::prepare(conn, &env, spooled.file, opts.max_errors)?;
@@ -335,17 +321,16 @@ pub(super) async fn import_file<F: Format>(
                 });
             }
             let mut keys = prepared.lock_keys(conn)?;
-            if let Some(k) = &key {
-                keys.push(format!("idempotency:{org}:{k}"));
-            }
+            keys.extend(key.as_deref().map(|k| idempotency::lock_key(&org, k)));
             conn.write_transaction(&keys, |conn| {
+                let now = env.now.naive_utc();
                 idempotent(
                     conn,
                     &org,
                     F::SCOPE,
                     key.as_deref(),
                     &request_hash,
-                    env.now.naive_utc(),
+                    now,
                     |conn| {
                         let result = prepared
                             .run(conn, &env, &opts, &mut quiet)
@@ -359,7 +344,7 @@ pub(super) async fn import_file<F: Format>(
             })
         })
         .await?;
-    Ok(reply.respond())
+    Ok(super::stored_reply(reply))
 }
 
 // ---- CSV export of time reports -------------------------------------------

@@ -7,11 +7,11 @@
 
 use std::collections::HashMap;
 
-use crate::auth::Scope;
 use crate::db::page::Page;
 use crate::db::register as reg;
 use crate::db::time_reports::{self as store, ReportRow, VersionRow};
 use crate::db::DbConn;
+use crate::db::Scope;
 
 use super::header::Column;
 

@@ -4,5 +4,6 @@
 pub mod balance;
 pub mod dashboard;
 pub mod grants;
+pub mod idempotency;
 pub mod invoices;
 pub mod submission;

@@ -9,10 +9,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Scope;
 use crate::db::register as reg;
 use crate::db::time_reports::{self as store, DayRow, ReportRow, RowRow, VersionRow};
 use crate::db::DbConn;
+use crate::db::Scope;
 use crate::domain::deadline::{
     fk_due_date, internal_due_date, is_on_time, stockholm_date, DeadlinePolicy,
 };

@@ -21,10 +21,11 @@ use super::scan::{scan, ScanError};
 use crate::db::DbConn;
 use crate::domain::month::ReportMonth;
 use crate::error::ApiError;
+use crate::import::faults::ErrorSink;
 use crate::import::header::{Column, Header};
+use crate::import::prepare::{Group, Row};
 use crate::import::{
-    refused_file, CsvError, ErrorSink, Group, ImportFailure, ImportResult, ImportedReport,
-    Prepared, Row,
+    refused_file, CsvError, ImportFailure, ImportResult, ImportedReport, Prepared,
 };
 use crate::service::submission::{Env, Receipt};
 

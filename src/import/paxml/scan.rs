@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 use std::io::{self, Read, Seek};
 
-use crate::auth::Scope;
 use crate::db::register as reg;
 use crate::db::DbConn;
+use crate::db::Scope;
 use crate::domain::deadline::stockholm_date;
 use crate::domain::paxml::PaxmlCodes;
 use crate::service::submission::Env;
