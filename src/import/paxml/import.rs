@@ -16,14 +16,12 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::fault::XmlFault;
-use super::map::Entry;
 use super::scan::{scan, ScanError};
 use crate::db::DbConn;
-use crate::domain::month::ReportMonth;
 use crate::error::ApiError;
 use crate::import::faults::ErrorSink;
 use crate::import::header::{Column, Header};
-use crate::import::prepare::{Group, Row};
+use crate::import::prepare::{Grouping, Row};
 use crate::import::{
     refused_file, CsvError, ImportFailure, ImportResult, ImportedReport, Prepared,
 };
@@ -66,6 +64,14 @@ pub struct PaxmlImportResult {
     pub receipts: Vec<PaxmlImportedReport>,
     /// Months whose rows equal the stored version: nothing created.
     pub unchanged: Vec<PaxmlImportedReport>,
+}
+
+/// The index of `id` in `ids`, added when new.
+fn index(ids: &mut Vec<String>, map: &mut HashMap<String, u32>, id: String) -> u32 {
+    *map.entry(id).or_insert_with_key(|id| {
+        ids.push(id.clone());
+        (ids.len() - 1) as u32
+    })
 }
 
 /// The columns of the machinery's rows, named for the translation back.
@@ -117,57 +123,32 @@ pub fn prepare<R: Read + Seek>(
     let mut assistants: Vec<String> = Vec::new();
     let mut user_index: HashMap<String, u32> = HashMap::new();
     let mut assistant_index: HashMap<String, u32> = HashMap::new();
-    let mut groups: Vec<Group> = Vec::new();
-    let mut group_of: HashMap<(u32, ReportMonth), usize> = HashMap::new();
+    let mut groups = Grouping::default();
     let mut places = Vec::with_capacity(scanned.entries.len());
     for e in scanned.entries {
-        let Entry {
-            element,
-            line,
-            user,
-            assistant,
-            date,
-            start,
-            end,
-            kind,
-            double,
-            hospital,
-            assumed,
-            ..
-        } = e;
-        let index = |ids: &mut Vec<String>, map: &mut HashMap<String, u32>, id: String| {
-            *map.entry(id).or_insert_with_key(|id| {
-                ids.push(id.clone());
-                (ids.len() - 1) as u32
-            })
-        };
-        let user = index(&mut users, &mut user_index, user);
-        let assistant = index(&mut assistants, &mut assistant_index, assistant);
-        let month = ReportMonth::of(date);
-        let g = *group_of.entry((user, month)).or_insert_with(|| {
-            groups.push(Group {
-                user,
-                month,
-                rows: Vec::new(),
-            });
-            groups.len() - 1
-        });
+        let user = index(&mut users, &mut user_index, e.user);
+        let assistant = index(&mut assistants, &mut assistant_index, e.assistant);
         places.push(Place {
-            element,
-            line,
-            assumed,
+            element: e.element,
+            line: e.line,
+            assumed: e.assumed,
         });
-        groups[g].rows.push(Row {
-            line: u32::try_from(places.len()).unwrap_or(u32::MAX),
-            assistant,
-            date,
-            start,
-            end,
-            kind,
-            double,
-            hospital,
-            assumed,
-        });
+        // The machinery's "line" of the row: its ordinal here (see Places).
+        let ordinal = u32::try_from(places.len()).unwrap_or(u32::MAX);
+        groups.push(
+            user,
+            Row {
+                line: ordinal,
+                assistant,
+                date: e.date,
+                start: e.start,
+                end: e.end,
+                kind: e.kind,
+                double: e.double,
+                hospital: e.hospital,
+                assumed: e.assumed,
+            },
+        );
     }
     Ok((
         Prepared {
@@ -175,7 +156,7 @@ pub fn prepare<R: Read + Seek>(
             header: header(),
             users,
             assistants,
-            groups,
+            groups: groups.into_groups(),
             errors: ErrorSink::new(max_errors),
             rows: scanned.rows,
         },
