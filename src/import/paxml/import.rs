@@ -16,6 +16,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::fault::XmlFault;
+use super::read::element_path;
 use super::scan::{scan, ScanError};
 use crate::db::DbConn;
 use crate::error::ApiError;
@@ -33,9 +34,16 @@ pub struct Places(Vec<Place>);
 
 #[derive(Debug)]
 struct Place {
-    element: String,
+    section: u32,
+    position: u32,
     line: u64,
     assumed: bool,
+}
+
+impl Place {
+    fn element(&self) -> String {
+        element_path(self.section, self.position)
+    }
 }
 
 /// A report created (or, on a dry run, that would be), or found unchanged.
@@ -129,7 +137,8 @@ pub fn prepare<R: Read + Seek>(
         let user = index(&mut users, &mut user_index, e.user);
         let assistant = index(&mut assistants, &mut assistant_index, e.assistant);
         places.push(Place {
-            element: e.element,
+            section: e.section,
+            position: e.position,
             line: e.line,
             assumed: e.assumed,
         });
@@ -184,9 +193,9 @@ impl Places {
             if let Some(p) = self.place(o) {
                 message = message.replace(
                     &format!("on line {o} ("),
-                    &format!("in {} (line {}, ", p.element, p.line),
+                    &format!("in {} (line {}, ", p.element(), p.line),
                 );
-                related.push(p.element.clone());
+                related.push(p.element());
             }
         }
         if place.assumed && !warning {
@@ -194,7 +203,7 @@ impl Places {
         }
         let f = XmlFault {
             related,
-            ..XmlFault::new(&place.element, place.line, e.code.clone(), message)
+            ..XmlFault::new(place.element(), place.line, e.code.clone(), message)
         };
         let clock = |given: &'static str| if place.assumed { "timmar" } else { given };
         match e
@@ -216,7 +225,7 @@ impl Places {
     fn report(&self, r: ImportedReport) -> PaxmlImportedReport {
         let first = self.place(r.first_line);
         PaxmlImportedReport {
-            first_element: first.map_or_else(|| "/paxml".into(), |p| p.element.clone()),
+            first_element: first.map_or_else(|| "/paxml".into(), Place::element),
             first_line: first.map_or(1, |p| p.line),
             paxml_warnings: r.csv_warnings.iter().map(|w| self.fault(w, true)).collect(),
             receipt: r.receipt,
@@ -249,7 +258,7 @@ impl Places {
                     .map(|c| {
                         let p = self.place(c.line);
                         c.line = p.map_or(1, |p| p.line);
-                        p.map_or_else(|| "/paxml".into(), |p| p.element.clone())
+                        p.map_or_else(|| "/paxml".into(), Place::element)
                     })
                     .collect();
                 let mut e = ApiError::from(ImportFailure::CorrectionRequired(conflicts));

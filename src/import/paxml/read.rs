@@ -53,15 +53,7 @@ pub struct TidTrans {
 impl TidTrans {
     /// The element's path, as faults name it: `/paxml/tidtransaktioner/tidtrans[17]`.
     pub fn element(&self) -> String {
-        let section = if self.section > 1 {
-            format!("[{}]", self.section)
-        } else {
-            String::new()
-        };
-        format!(
-            "/paxml/tidtransaktioner{section}/tidtrans[{}]",
-            self.position
-        )
+        element_path(self.section, self.position)
     }
 
     /// The slot of a child element this reader keeps; `None` for children
@@ -80,6 +72,17 @@ impl TidTrans {
             _ => return None,
         })
     }
+}
+
+/// The path of the `position`th `tidtrans` of the `section`th
+/// `tidtransaktioner` (both 1-based): `/paxml/tidtransaktioner/tidtrans[17]`.
+pub fn element_path(section: u32, position: u32) -> String {
+    let section = if section > 1 {
+        format!("[{section}]")
+    } else {
+        String::new()
+    };
+    format!("/paxml/tidtransaktioner{section}/tidtrans[{position}]")
 }
 
 /// The `header` fields the import checks.
