@@ -6,9 +6,12 @@ pub mod dashboard;
 pub mod documents;
 pub mod idempotency;
 pub mod invoices;
+pub mod months;
 pub mod page;
 pub mod register;
 pub mod schema;
+pub mod signatures;
+pub mod signers;
 pub mod time_reports;
 
 use std::time::Duration;

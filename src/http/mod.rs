@@ -19,7 +19,11 @@ pub mod openapi;
 pub mod organisations;
 pub mod page;
 pub mod pagination;
+pub mod pdfs;
 pub mod rates;
+pub mod representatives;
+pub mod signatories;
+pub mod signatures;
 pub mod time_reports;
 
 use std::sync::Arc;
@@ -93,7 +97,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(time_reports::routes)
             .configure(invoices::routes)
             .configure(documents::routes)
-            .configure(months::routes),
+            .configure(months::routes)
+            .configure(representatives::routes)
+            .configure(signatories::routes)
+            .configure(signatures::routes)
+            .configure(pdfs::routes),
     )
     .configure(health::routes)
     .configure(page::routes)

@@ -885,6 +885,15 @@ impl Prepared {
                     month: sub.month.clone(),
                     line: first_line,
                 }),
+                Err(SubmitError::Refused(Refusal::MonthClosed { month })) => errors.push(
+                    CsvError::new(
+                        first_line,
+                        Some(self.header.name(Column::Date)),
+                        "month_closed",
+                        format!("The month {month} is closed for this assistance user; the file changes nothing until the month is reopened."),
+                    )
+                    .at_position(self.header.position(Column::Date).unwrap_or(0)),
+                ),
                 Err(SubmitError::Db(e)) => return Err(ImportFailure::Db(e)),
             }
             if gi % 64 == 63 || gi + 1 == total {

@@ -3,5 +3,9 @@
 
 pub mod balance;
 pub mod dashboard;
+pub mod documents;
 pub mod invoices;
+pub mod months;
+pub mod pdf;
+pub mod signing;
 pub mod submission;
