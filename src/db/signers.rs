@@ -109,11 +109,7 @@ pub fn save_signatory(conn: &mut DbConn, row: &SignatoryRow) -> QueryResult<()> 
         .map(drop)
 }
 
-pub fn get_signatory(
-    conn: &mut DbConn,
-    org: &str,
-    id: &str,
-) -> QueryResult<Option<SignatoryRow>> {
+pub fn get_signatory(conn: &mut DbConn, org: &str, id: &str) -> QueryResult<Option<SignatoryRow>> {
     signatories::table
         .filter(signatories::id.eq(id))
         .filter(signatories::organisation_id.eq(org))

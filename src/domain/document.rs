@@ -150,7 +150,11 @@ fn capitalised(s: &str) -> String {
 
 /// Heading line of a kind with its factor: `Väntetid (räknas 1/4)`.
 pub fn kind_heading(kind: ShiftKind) -> String {
-    format!("{} ({})", capitalised(format::kind(kind)), kind_factor(kind))
+    format!(
+        "{} ({})",
+        capitalised(format::kind(kind)),
+        kind_factor(kind)
+    )
 }
 
 fn month_line(m: ReportMonth) -> String {
@@ -281,7 +285,10 @@ pub fn cost_lines(c: &Costs) -> [(&'static str, Ore); 4] {
         ("Lön och sociala avgifter", Ore(c.wages_and_social_fees)),
         ("Assistansomkostnader", Ore(c.assistance_expenses)),
         ("Utbildning", Ore(c.training)),
-        ("Arbetsmiljö och personal", Ore(c.work_environment_and_staff)),
+        (
+            "Arbetsmiljö och personal",
+            Ore(c.work_environment_and_staff),
+        ),
     ]
 }
 
@@ -466,7 +473,10 @@ Genom att underteckna intygar jag att uppgifterna ovan är riktiga och fullstän
         assert_eq!(text, expected);
         // Deterministic, and the hash is of exactly these bytes.
         assert_eq!(time_report_text(&doc()), text);
-        assert_eq!(payload_hash(&text), hex::encode(Sha256::digest(text.as_bytes())));
+        assert_eq!(
+            payload_hash(&text),
+            hex::encode(Sha256::digest(text.as_bytes()))
+        );
         assert_eq!(payload_hash(&text).len(), 64);
         assert_eq!(payload_hash(&text), payload_hash(&text).to_lowercase());
     }

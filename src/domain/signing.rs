@@ -254,7 +254,9 @@ pub fn allowed_signer(
                 capacity: Capacity::Assistant,
                 name: name.to_string(),
             }),
-            Some(_) => Err("Only the assistant of this part of the time report may attest it.".into()),
+            Some(_) => {
+                Err("Only the assistant of this part of the time report may attest it.".into())
+            }
             None => Err("The assistant role belongs to time reports.".into()),
         },
         Role::Employer => {
@@ -365,10 +367,12 @@ impl EvidenceError {
 
     pub fn message(&self) -> String {
         match self {
-            Self::NotBase64 => "`evidence` must be standard base64 (RFC 4648, with padding).".into(),
-            Self::TooLarge => format!(
-                "`evidence` may be at most {MAX_EVIDENCE_BYTES} bytes once decoded."
-            ),
+            Self::NotBase64 => {
+                "`evidence` must be standard base64 (RFC 4648, with padding).".into()
+            }
+            Self::TooLarge => {
+                format!("`evidence` may be at most {MAX_EVIDENCE_BYTES} bytes once decoded.")
+            }
         }
     }
 }
@@ -476,11 +480,15 @@ mod tests {
         let f = facts(ADULT, Some((ASSISTANT, "Anna")), true, &[], &reps);
         let day = d("2026-11-10");
         assert_eq!(
-            allowed_signer(Role::Employer, ADULT, day, &f).unwrap().capacity,
+            allowed_signer(Role::Employer, ADULT, day, &f)
+                .unwrap()
+                .capacity,
             Capacity::AssistanceUser
         );
         assert_eq!(
-            allowed_signer(Role::Employer, OTHER, day, &f).unwrap().capacity,
+            allowed_signer(Role::Employer, OTHER, day, &f)
+                .unwrap()
+                .capacity,
             Capacity::Trustee
         );
         assert!(allowed_signer(Role::Employer, OTHER, d("2025-12-31"), &f).is_err());

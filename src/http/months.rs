@@ -8,12 +8,12 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::deadlines::parse_month;
+use super::extract::Json;
 use super::extract::Query;
 use super::AppState;
 use crate::auth::Caller;
-use crate::db::register as reg;
-use super::extract::Json;
 use crate::auth::Scope;
+use crate::db::register as reg;
 use crate::domain::month::ReportMonth;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::service::invoices::{self as service, Completeness};

@@ -9,7 +9,7 @@ use super::deadlines::parse_month;
 use super::extract::Query;
 use super::AppState;
 use crate::auth::Caller;
-use crate::db::invoices as invoices;
+use crate::db::invoices;
 use crate::db::register as reg;
 use crate::db::time_reports as reports;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -30,7 +30,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/time-reports/{id}/versions/{version}/pdf",
         web::get().to(report_pdf),
     )
-    .route("/invoices/{id}/versions/{version}/pdf", web::get().to(invoice_pdf))
+    .route(
+        "/invoices/{id}/versions/{version}/pdf",
+        web::get().to(invoice_pdf),
+    )
     .route("/months/{month}/pdf", web::get().to(month_pdf));
 }
 

@@ -125,7 +125,9 @@ pub async fn create(
         |e: &IdentityError| e.code(),
         PersonalNumber::parse(&b.personnummer),
     );
-    let name = check_name(&b.name).map_err(|v| faults.rule("/name", v)).ok();
+    let name = check_name(&b.name)
+        .map_err(|v| faults.rule("/name", v))
+        .ok();
     check_period(&mut faults, b.valid_from, b.valid_to);
     let now = state.now().naive_utc();
     let user_id = id.into_inner();
@@ -133,7 +135,10 @@ pub async fn create(
         .db(move |conn| {
             let user = reg::get_assistance_user(conn, &Scope::Org(org.clone()), &user_id)?
                 .ok_or_else(|| ApiError::not_found("Assistance user"))?;
-            if pnr.as_ref().is_some_and(|p| p.as_str() == user.personnummer) {
+            if pnr
+                .as_ref()
+                .is_some_and(|p| p.as_str() == user.personnummer)
+            {
                 faults.push(
                     "/personnummer",
                     "representative_is_user",

@@ -105,7 +105,9 @@ pub async fn create(
         |e: &IdentityError| e.code(),
         PersonalNumber::parse(&b.personnummer),
     );
-    let name = check_name(&b.name).map_err(|v| faults.rule("/name", v)).ok();
+    let name = check_name(&b.name)
+        .map_err(|v| faults.rule("/name", v))
+        .ok();
     check_period(&mut faults, b.valid_from, b.valid_to);
     faults.finish()?;
     let now = state.now().naive_utc();

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::{Json, Query};
 use super::AppState;
 use crate::auth::{Caller, Scope};
-use crate::db::invoices as invoices;
+use crate::db::invoices;
 use crate::db::signatures as store;
 use crate::db::time_reports as reports;
 use crate::domain::signing::{Method, Role};
@@ -26,13 +26,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::get().to(report_payload),
     )
     .route("/time-reports/{id}/signatures", web::post().to(sign_report))
-    .route("/time-reports/{id}/signatures", web::get().to(report_signatures))
+    .route(
+        "/time-reports/{id}/signatures",
+        web::get().to(report_signatures),
+    )
     .route(
         "/invoices/{id}/versions/{version}/sign-payload",
         web::get().to(invoice_payload),
     )
     .route("/invoices/{id}/signatures", web::post().to(sign_invoice))
-    .route("/invoices/{id}/signatures", web::get().to(invoice_signatures));
+    .route(
+        "/invoices/{id}/signatures",
+        web::get().to(invoice_signatures),
+    );
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -177,7 +183,10 @@ impl From<SignError> for ApiError {
                     .map_or("validation_failed", |f| first_code(&f.code));
                 let detail = match faults.as_slice() {
                     [one] => one.message.clone(),
-                    many => format!("The signature was refused for {} reasons; see `errors`.", many.len()),
+                    many => format!(
+                        "The signature was refused for {} reasons; see `errors`.",
+                        many.len()
+                    ),
                 };
                 ApiError::unprocessable(code, detail).with_errors(faults)
             }

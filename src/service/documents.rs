@@ -19,8 +19,8 @@ use crate::service::months::{agreement_cover, AgreementCover};
 
 fn party(conn: &mut DbConn, org: &str) -> diesel::QueryResult<(Party, bool)> {
     let o = reg::get_organisation(conn, &Scope::All, org)?;
-    let self_employer =
-        o.as_ref().and_then(|o| OrganisationKind::parse(&o.kind)) == Some(OrganisationKind::SelfEmployer);
+    let self_employer = o.as_ref().and_then(|o| OrganisationKind::parse(&o.kind))
+        == Some(OrganisationKind::SelfEmployer);
     Ok((
         Party {
             name: o.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
@@ -88,11 +88,15 @@ pub fn time_report_doc(
         version: version.version,
         received_at: version.received_at.and_utc(),
         content_hash: version.content_hash.clone(),
-        month: ReportMonth::parse(&report.month).unwrap_or_else(|_| ReportMonth::of(version.due_date)),
+        month: ReportMonth::parse(&report.month)
+            .unwrap_or_else(|_| ReportMonth::of(version.due_date)),
         organisation,
         user: user(conn, org, &report.assistance_user_id)?,
         assistant: Person {
-            name: assistant.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
+            name: assistant
+                .as_ref()
+                .map(|a| a.name.clone())
+                .unwrap_or_default(),
             personnummer: assistant.map(|a| a.personnummer).unwrap_or_default(),
         },
         rows: mine,
@@ -129,13 +133,9 @@ pub fn payee_words(
     Ok(match agreement_cover(conn, org, user, month)? {
         AgreementCover::PayeeProvider => "anordnaren (enligt avtal)".into(),
         AgreementCover::PayeeUser => "den assistansberättigade (enligt avtal)".into(),
-        AgreementCover::Missing => {
-            "den assistansberättigade (huvudregeln; inget avtal om utbetalning till anordnaren)"
-                .into()
-        }
+        AgreementCover::Missing => "den assistansberättigade (huvudregeln; inget avtal)".into(),
         AgreementCover::NotKnown => {
-            "den assistansberättigade, om inte utbetalning till anordnaren har begärts (blankett 3079)"
-                .into()
+            "den assistansberättigade, om inte anordnaren (blankett 3079)".into()
         }
     })
 }
@@ -152,7 +152,10 @@ pub fn invoice_doc(
     let lines: Vec<crate::service::invoices::InvoiceLine> =
         serde_json::from_str(&v.lines).unwrap_or_default();
     let summary: Option<Summary> = serde_json::from_str(&v.summary).ok();
-    let costs: Option<Costs> = v.costs.as_deref().and_then(|c| serde_json::from_str(c).ok());
+    let costs: Option<Costs> = v
+        .costs
+        .as_deref()
+        .and_then(|c| serde_json::from_str(c).ok());
     let hospital_days: Vec<NaiveDate> = serde_json::from_str(&v.hospital_days).unwrap_or_default();
     Ok(InvoiceDoc {
         invoice_id: inv.id.clone(),
@@ -206,20 +209,38 @@ fn signature_line(
             .map_or(capacity, |c| c.swedish())
             .to_string(),
         date: stockholm_date(signed_at.and_utc()).to_string(),
-        method: Method::parse(method).map_or(method, |m| m.swedish()).to_string(),
+        method: Method::parse(method)
+            .map_or(method, |m| m.swedish())
+            .to_string(),
     }
 }
 
 fn report_lines(sigs: &[ReportSignatureRow], assistant_id: &str) -> Vec<SignatureLine> {
     sigs.iter()
         .filter(|s| s.assistant_id == assistant_id)
-        .map(|s| signature_line(&s.role, &s.signer_name, &s.signer_capacity, &s.method, s.signed_at))
+        .map(|s| {
+            signature_line(
+                &s.role,
+                &s.signer_name,
+                &s.signer_capacity,
+                &s.method,
+                s.signed_at,
+            )
+        })
         .collect()
 }
 
 fn invoice_lines(sigs: &[InvoiceSignatureRow]) -> Vec<SignatureLine> {
     sigs.iter()
-        .map(|s| signature_line(&s.role, &s.signer_name, &s.signer_capacity, &s.method, s.signed_at))
+        .map(|s| {
+            signature_line(
+                &s.role,
+                &s.signer_name,
+                &s.signer_capacity,
+                &s.method,
+                s.signed_at,
+            )
+        })
         .collect()
 }
 
@@ -322,10 +343,11 @@ pub fn month_pdf(
     let m = month.to_string();
     let scope = Scope::Org(org.to_string());
     let mut reports_of = crate::db::months::reports_of_month(conn, org, user, &m)?;
-    let invoices: Vec<(InvoiceRow, InvoiceVersionRow)> = inv_store::invoices_of_month(conn, &scope, &m)?
-        .into_iter()
-        .filter(|(i, _)| user.is_none_or(|u| i.assistance_user_id == u))
-        .collect();
+    let invoices: Vec<(InvoiceRow, InvoiceVersionRow)> =
+        inv_store::invoices_of_month(conn, &scope, &m)?
+            .into_iter()
+            .filter(|(i, _)| user.is_none_or(|u| i.assistance_user_id == u))
+            .collect();
     let mut users: Vec<(String, String)> = Vec::new();
     for id in reports_of
         .iter()

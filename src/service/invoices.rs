@@ -853,9 +853,12 @@ pub fn submit(conn: &mut DbConn, env: &Env, s: &Submission) -> Result<Outcome, I
     }
     if crate::service::months::is_closed(conn, org, &s.assistance_user_id, &s.month.to_string())? {
         // Only the same claim again is answered (unchanged), as before the close.
-        if let Some(inv) = store::find_invoice(conn, org, &s.assistance_user_id, &s.month.to_string())? {
+        if let Some(inv) =
+            store::find_invoice(conn, org, &s.assistance_user_id, &s.month.to_string())?
+        {
             if let Some(cur) = store::get_version(conn, &inv.id, inv.current_version)? {
-                let days: Vec<NaiveDate> = serde_json::from_str(&cur.hospital_days).unwrap_or_default();
+                let days: Vec<NaiveDate> =
+                    serde_json::from_str(&cur.hospital_days).unwrap_or_default();
                 if cur.content_hash == claim_hash(s, &days) {
                     let status = status_of(conn, &inv, &cur)?;
                     return Ok(Outcome::Unchanged(view(&inv, &cur, Some(status))));

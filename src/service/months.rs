@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::invoices as invoices;
+use crate::db::invoices;
 use crate::db::months::{self as store, ClosureRow};
 use crate::db::signatures as sigs;
 use crate::db::time_reports as reports;
@@ -28,7 +28,12 @@ pub fn lock_keys(org: &str, user: &str, month: ReportMonth) -> Vec<String> {
 }
 
 /// Whether (organisation, user, month) is closed. `month` as stored (`YYYY-MM`).
-pub fn is_closed(conn: &mut DbConn, org: &str, user: &str, month: &str) -> diesel::QueryResult<bool> {
+pub fn is_closed(
+    conn: &mut DbConn,
+    org: &str,
+    user: &str,
+    month: &str,
+) -> diesel::QueryResult<bool> {
     Ok(store::closure(conn, org, user, month)?.is_some())
 }
 

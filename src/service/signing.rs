@@ -207,7 +207,9 @@ pub fn report_payload(
     assistant_id: &str,
     now: chrono::NaiveDateTime,
 ) -> diesel::QueryResult<Option<PayloadRow>> {
-    if let Some(p) = store::find_payload(conn, TIME_REPORT, &report.id, version.version, assistant_id)? {
+    if let Some(p) =
+        store::find_payload(conn, TIME_REPORT, &report.id, version.version, assistant_id)?
+    {
         return Ok(Some(p));
     }
     let rows = reports::rows_of_version(conn, &version.id)?;
@@ -319,7 +321,11 @@ fn request_faults(req: &SignRequest, faults: &mut Vec<FieldError>) -> Option<Str
     let signer = match PersonalNumber::parse(&req.signer_personnummer) {
         Ok(p) => Some(p.as_str().to_string()),
         Err(e) => {
-            faults.push(FieldError::at("/signer_personnummer", e.code(), e.to_string()));
+            faults.push(FieldError::at(
+                "/signer_personnummer",
+                e.code(),
+                e.to_string(),
+            ));
             None
         }
     };
@@ -473,7 +479,11 @@ pub fn sign_report(
         faults.push(signed_at_invalid(why));
     }
     let assistant = reg::get_assistant(conn, &Scope::Org(org.to_string()), assistant_id)?;
-    let user = reg::get_assistance_user(conn, &Scope::Org(org.to_string()), &report.assistance_user_id)?;
+    let user = reg::get_assistance_user(
+        conn,
+        &Scope::Org(org.to_string()),
+        &report.assistance_user_id,
+    )?;
     let (sigs, reps) = agents(conn, org, &report.assistance_user_id, &signer)?;
     let (a_pnr, a_name) = assistant
         .map(|a| (a.personnummer, a.name))
@@ -580,7 +590,8 @@ pub fn sign_invoice(
     if let Err(why) = check_signed_at(req.signed_at, version.received_at.and_utc(), env.now) {
         faults.push(signed_at_invalid(why));
     }
-    let user = reg::get_assistance_user(conn, &Scope::Org(org.to_string()), &inv.assistance_user_id)?;
+    let user =
+        reg::get_assistance_user(conn, &Scope::Org(org.to_string()), &inv.assistance_user_id)?;
     let (sigs, reps) = agents(conn, org, &inv.assistance_user_id, &signer)?;
     let (u_pnr, u_name) = user.map(|u| (u.personnummer, u.name)).unwrap_or_default();
     let facts = SignerFacts {

@@ -10,8 +10,14 @@ use crate::time_reports::report;
 
 async fn status(app: &TestApp, token: &str, m: &Month) -> Value {
     expect(
-        &app.get(&format!("/api/v1/months/2026-10/status?assistance_user_id={}", m.w.user), token)
-            .await,
+        &app.get(
+            &format!(
+                "/api/v1/months/2026-10/status?assistance_user_id={}",
+                m.w.user
+            ),
+            token,
+        )
+        .await,
         200,
     )
 }
@@ -21,13 +27,25 @@ fn codes_of(st: &Value) -> Vec<(String, Option<String>)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (m["code"].as_str().unwrap().to_string(), m["role"].as_str().map(String::from)))
+        .map(|m| {
+            (
+                m["code"].as_str().unwrap().to_string(),
+                m["role"].as_str().map(String::from),
+            )
+        })
         .collect()
 }
 
 async fn close(app: &TestApp, token: &str, m: &Month) -> Res {
-    app.post(&format!("/api/v1/months/2026-10/close?assistance_user_id={}", m.w.user), token, &json!({}))
-        .await
+    app.post(
+        &format!(
+            "/api/v1/months/2026-10/close?assistance_user_id={}",
+            m.w.user
+        ),
+        token,
+        &json!({}),
+    )
+    .await
 }
 
 async fn a_month_is_ready_when_signed_and_then_closes(app: TestApp) {
@@ -37,8 +55,15 @@ async fn a_month_is_ready_when_signed_and_then_closes(app: TestApp) {
     let st = status(&app, &w.org.token, &m).await;
     assert_eq!(st["state"], "open");
     let c = codes_of(&st);
-    assert_eq!(c.iter().filter(|(c, _)| c == "signature_missing").count(), 4, "{st:#}");
-    assert!(c.contains(&("invoice_signature_missing".into(), None)), "{st:#}");
+    assert_eq!(
+        c.iter().filter(|(c, _)| c == "signature_missing").count(),
+        4,
+        "{st:#}"
+    );
+    assert!(
+        c.contains(&("invoice_signature_missing".into(), None)),
+        "{st:#}"
+    );
     assert_eq!(c.len(), 5, "{st:#}");
     let miss = &st["missing"][0];
     assert_eq!(miss["role"], "assistant");
@@ -53,11 +78,31 @@ async fn a_month_is_ready_when_signed_and_then_closes(app: TestApp) {
     assert_eq!(st["state"], "ready", "{st:#}");
     assert_eq!(st["missing"], json!([]));
     // Auditors read the status, may not close.
-    expect(&app.get(&format!("/api/v1/months/2026-10/status?assistance_user_id={}", w.user), &app.auditor()).await, 200);
+    expect(
+        &app.get(
+            &format!(
+                "/api/v1/months/2026-10/status?assistance_user_id={}",
+                w.user
+            ),
+            &app.auditor(),
+        )
+        .await,
+        200,
+    );
     expect_problem(&close(&app, &app.auditor(), &m).await, 403);
     // Another organisation: 404 on status and close.
     let stranger = crate::fixtures::org(&app).await;
-    expect_problem(&app.get(&format!("/api/v1/months/2026-10/status?assistance_user_id={}", w.user), &stranger.token).await, 404);
+    expect_problem(
+        &app.get(
+            &format!(
+                "/api/v1/months/2026-10/status?assistance_user_id={}",
+                w.user
+            ),
+            &stranger.token,
+        )
+        .await,
+        404,
+    );
     expect_problem(&close(&app, &stranger.token, &m).await, 404);
 
     let st = expect(&close(&app, &w.org.token, &m).await, 200);
@@ -66,7 +111,10 @@ async fn a_month_is_ready_when_signed_and_then_closes(app: TestApp) {
     assert_eq!(st["closing"]["invoice_version"], 1);
     assert_eq!(st["closing"]["closed_at"], "2026-11-12T10:00:00Z");
     // Closing again changes nothing.
-    assert_eq!(expect(&close(&app, &w.org.token, &m).await, 200)["state"], "closed");
+    assert_eq!(
+        expect(&close(&app, &w.org.token, &m).await, 200)["state"],
+        "closed"
+    );
 
     // A closed month refuses a new version...
     let mut body = report(w, "2026-10", rows(w));
@@ -78,7 +126,10 @@ async fn a_month_is_ready_when_signed_and_then_closes(app: TestApp) {
     assert_eq!(p["month"], "2026-10");
     // ...but the same rows again are 200, unchanged.
     let same = report(w, "2026-10", rows(w));
-    let r = expect(&app.post("/api/v1/time-reports", &w.org.token, &same).await, 200);
+    let r = expect(
+        &app.post("/api/v1/time-reports", &w.org.token, &same).await,
+        200,
+    );
     assert_eq!(r["version"], 1);
     // Invoices: a new one is refused, the same one is 200.
     let res = app
@@ -95,36 +146,103 @@ async fn a_month_is_ready_when_signed_and_then_closes(app: TestApp) {
         )
         .await;
     expect(&res, 201);
-    let hash = crate::signatures::payload(&app, &w.org.token, &m.report, 1, &w.assistants[0]).await["payload_hash"].clone();
-    let body = crate::signatures::signature(1, &w.assistants[0], "employer", &pnr("19720101", 321), &hash);
-    assert_eq!(expect_problem(&crate::signatures::sign(&app, &w.org.token, &m.report, &body).await, 409)["code"], "month_closed");
-    let body = crate::signatures::signature(1, &w.assistants[0], "employer", crate::signatures::SIGNATORY_PNR, &hash);
-    expect(&crate::signatures::sign(&app, &w.org.token, &m.report, &body).await, 200);
+    let hash = crate::signatures::payload(&app, &w.org.token, &m.report, 1, &w.assistants[0]).await
+        ["payload_hash"]
+        .clone();
+    let body = crate::signatures::signature(
+        1,
+        &w.assistants[0],
+        "employer",
+        &pnr("19720101", 321),
+        &hash,
+    );
+    assert_eq!(
+        expect_problem(
+            &crate::signatures::sign(&app, &w.org.token, &m.report, &body).await,
+            409
+        )["code"],
+        "month_closed"
+    );
+    let body = crate::signatures::signature(
+        1,
+        &w.assistants[0],
+        "employer",
+        crate::signatures::SIGNATORY_PNR,
+        &hash,
+    );
+    expect(
+        &crate::signatures::sign(&app, &w.org.token, &m.report, &body).await,
+        200,
+    );
 
     // Reopen: a reason is required; then the correction goes through.
-    let url = format!("/api/v1/months/2026-10/reopen?assistance_user_id={}", w.user);
-    let p = expect_problem(&app.post(&url, &w.org.token, &json!({"reason": "  "})).await, 422);
+    let url = format!(
+        "/api/v1/months/2026-10/reopen?assistance_user_id={}",
+        w.user
+    );
+    let p = expect_problem(
+        &app.post(&url, &w.org.token, &json!({"reason": "  "})).await,
+        422,
+    );
     assert_eq!(error_with(&p, "invalid_reason")["pointer"], "/reason");
     expect_problem(&app.post(&url, &w.org.token, &json!({})).await, 422);
-    let st = expect(&app.post(&url, &w.org.token, &json!({"reason": "Rättelse av rad 1"})).await, 200);
+    let st = expect(
+        &app.post(&url, &w.org.token, &json!({"reason": "Rättelse av rad 1"}))
+            .await,
+        200,
+    );
     assert_eq!(st["state"], "ready");
     assert_eq!(st.get("closing"), None);
-    assert_eq!(expect_problem(&app.post(&url, &w.org.token, &json!({"reason": "igen"})).await, 409)["code"], "month_not_closed");
+    assert_eq!(
+        expect_problem(
+            &app.post(&url, &w.org.token, &json!({"reason": "igen"}))
+                .await,
+            409
+        )["code"],
+        "month_not_closed"
+    );
     let mut body = report(w, "2026-10", rows(w));
     body["rows"][0]["end"] = json!("16:00");
     body["correction_reason"] = json!("Rättelse av rad 1");
-    expect(&app.post("/api/v1/time-reports", &w.org.token, &body).await, 201);
+    expect(
+        &app.post("/api/v1/time-reports", &w.org.token, &body).await,
+        201,
+    );
     let st = status(&app, &w.org.token, &m).await;
     assert_eq!(st["state"], "open");
     let c = codes_of(&st);
     assert!(c.contains(&("invoice_stale".into(), None)), "{st:#}");
-    assert_eq!(c.iter().filter(|(c, _)| c == "signature_missing").count(), 4, "{st:#}");
+    assert_eq!(
+        c.iter().filter(|(c, _)| c == "signature_missing").count(),
+        4,
+        "{st:#}"
+    );
 
     // Close and reopen are in the report's audit trail, with the reason.
-    let audit = expect(&app.get(&format!("/api/v1/time-reports/{}/audit", m.report), &w.org.token).await, 200);
-    let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert!(actions.contains(&"close_month") && actions.contains(&"reopen_month"), "{actions:?}");
-    let reopen = audit.as_array().unwrap().iter().find(|e| e["action"] == "reopen_month").unwrap();
+    let audit = expect(
+        &app.get(
+            &format!("/api/v1/time-reports/{}/audit", m.report),
+            &w.org.token,
+        )
+        .await,
+        200,
+    );
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"close_month") && actions.contains(&"reopen_month"),
+        "{actions:?}"
+    );
+    let reopen = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "reopen_month")
+        .unwrap();
     assert_eq!(reopen["reason"], "Rättelse av rad 1");
     assert_eq!(reopen["actor"], "provider:test");
 }
@@ -138,7 +256,9 @@ async fn a_closed_month_refuses_files_and_replays_stored_replies(app: TestApp) {
     body["rows"][0]["end"] = json!("15:30");
     body["correction_reason"] = json!("Halvtimme till");
     let key = [("Idempotency-Key", "run-42")];
-    let first = app.post_with("/api/v1/time-reports", &w.org.token, &body, &key).await;
+    let first = app
+        .post_with("/api/v1/time-reports", &w.org.token, &body, &key)
+        .await;
     expect(&first, 201);
     sign_everything(&app, &m, 2).await;
     // The invoice must follow version 2 before the month is ready.
@@ -147,7 +267,9 @@ async fn a_closed_month_refuses_files_and_replays_stored_replies(app: TestApp) {
     sign_everything(&app, &m, 2).await;
     expect(&close(&app, &w.org.token, &m).await, 200);
     // ...replays its stored reply after the close.
-    let replay = app.post_with("/api/v1/time-reports", &w.org.token, &body, &key).await;
+    let replay = app
+        .post_with("/api/v1/time-reports", &w.org.token, &body, &key)
+        .await;
     assert_eq!(replay.status.as_u16(), 201);
     assert_eq!(replay.text, first.text);
 
@@ -158,14 +280,27 @@ async fn a_closed_month_refuses_files_and_replays_stored_replies(app: TestApp) {
         a = w.assistant_pnrs[0]
     );
     let res = app
-        .post_raw("/api/v1/imports/time-reports", &w.org.token, "text/csv", csv.into_bytes(), &[])
+        .post_raw(
+            "/api/v1/imports/time-reports",
+            &w.org.token,
+            "text/csv",
+            csv.into_bytes(),
+            &[],
+        )
         .await;
     let p = expect_problem(&res, res.status.as_u16());
-    assert!(res.status.as_u16() == 409 || res.status.as_u16() == 422, "{res:?}");
+    assert!(
+        res.status.as_u16() == 409 || res.status.as_u16() == 422,
+        "{res:?}"
+    );
     let fault = error_with(&p, "month_closed");
     assert_eq!(fault["line"], 3, "{p:#}");
     // Nothing of the file was stored (September is not there either).
-    let list = expect(&app.get("/api/v1/time-reports?month=2026-09", &w.org.token).await, 200);
+    let list = expect(
+        &app.get("/api/v1/time-reports?month=2026-09", &w.org.token)
+            .await,
+        200,
+    );
     assert_eq!(list["items"], json!([]));
 }
 db_test!(a_closed_month_refuses_files_and_replays_stored_replies);

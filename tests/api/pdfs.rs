@@ -66,7 +66,9 @@ async fn get_pdf(app: &TestApp, path: &str, token: &str) -> Vec<u8> {
 
 fn write_example(name: &str, bytes: &[u8]) {
     if std::env::var("REDOVISA_WRITE_EXAMPLES").is_ok_and(|v| v == "1") {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples").join(name);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("docs/examples")
+            .join(name);
         std::fs::write(path, bytes).unwrap();
     }
 }
@@ -74,7 +76,11 @@ fn write_example(name: &str, bytes: &[u8]) {
 async fn named(app: &TestApp, m: &Month) {
     for (a, name) in m.w.assistants.iter().zip(["Åsa Öberg", "Björn Ärlig"]) {
         let res = app
-            .patch(&format!("/api/v1/assistants/{a}"), &m.w.org.token, &json!({"name": name}))
+            .patch(
+                &format!("/api/v1/assistants/{a}"),
+                &m.w.org.token,
+                &json!({"name": name}),
+            )
             .await;
         expect(&res, 200);
     }
@@ -87,14 +93,35 @@ async fn pdfs_read_back(app: TestApp) {
     let (a, b) = (&w.assistants[0], &w.assistants[1]);
     // Åsa: both signatures; Björn: none (empty lines to sign on paper).
     let hash = payload(&app, &w.org.token, &m.report, 1, a).await["payload_hash"].clone();
-    expect(&sign(&app, &w.org.token, &m.report, &signature(1, a, "assistant", &w.assistant_pnrs[0], &hash)).await, 201);
+    expect(
+        &sign(
+            &app,
+            &w.org.token,
+            &m.report,
+            &signature(1, a, "assistant", &w.assistant_pnrs[0], &hash),
+        )
+        .await,
+        201,
+    );
     let mut employer = signature(1, a, "employer", SIGNATORY_PNR, &hash);
     employer["method"] = json!("paper");
     expect(&sign(&app, &w.org.token, &m.report, &employer).await, 201);
-    let report = expect(&app.get(&format!("/api/v1/time-reports/{}", m.report), &w.org.token).await, 200);
+    let report = expect(
+        &app.get(&format!("/api/v1/time-reports/{}", m.report), &w.org.token)
+            .await,
+        200,
+    );
     let content_hash = report["content_hash"].as_str().unwrap();
 
-    let bytes = get_pdf(&app, &format!("/api/v1/time-reports/{}/versions/1/pdf?assistant_id={a}", m.report), &w.org.token).await;
+    let bytes = get_pdf(
+        &app,
+        &format!(
+            "/api/v1/time-reports/{}/versions/1/pdf?assistant_id={a}",
+            m.report
+        ),
+        &w.org.token,
+    )
+    .await;
     write_example("tidsredovisning-2026-10.pdf", &bytes);
     let text = squeeze(&pdftotext(&bytes));
     has(
@@ -132,7 +159,15 @@ async fn pdfs_read_back(app: TestApp) {
     assert!(!text.contains("15:00 22:00"), "{text}");
 
     // Unsigned: empty signature lines.
-    let bytes = get_pdf(&app, &format!("/api/v1/time-reports/{}/versions/1/pdf?assistant_id={b}", m.report), &w.org.token).await;
+    let bytes = get_pdf(
+        &app,
+        &format!(
+            "/api/v1/time-reports/{}/versions/1/pdf?assistant_id={b}",
+            m.report
+        ),
+        &w.org.token,
+    )
+    .await;
     let text = squeeze(&pdftotext(&bytes));
     has(
         &text,
@@ -144,7 +179,10 @@ async fn pdfs_read_back(app: TestApp) {
             "Namnteckning och namnförtydligande Datum",
         ],
     );
-    assert_eq!(text.matches("Namnteckning och namnförtydligande").count(), 2);
+    assert_eq!(
+        text.matches("Namnteckning och namnförtydligande").count(),
+        2
+    );
 
     // The invoice, signed by the user.
     let ip = crate::signatures::invoice_payload(&app, &w.org.token, &m.invoice, 1).await;
@@ -157,8 +195,17 @@ async fn pdfs_read_back(app: TestApp) {
         )
         .await;
     expect(&res, 201);
-    let inv = expect(&app.get(&format!("/api/v1/invoices/{}", m.invoice), &w.org.token).await, 200);
-    let bytes = get_pdf(&app, &format!("/api/v1/invoices/{}/versions/1/pdf", m.invoice), &w.org.token).await;
+    let inv = expect(
+        &app.get(&format!("/api/v1/invoices/{}", m.invoice), &w.org.token)
+            .await,
+        200,
+    );
+    let bytes = get_pdf(
+        &app,
+        &format!("/api/v1/invoices/{}/versions/1/pdf", m.invoice),
+        &w.org.token,
+    )
+    .await;
     write_example("rakning-2026-10.pdf", &bytes);
     let text = squeeze(&pdftotext(&bytes));
     has(
@@ -190,27 +237,82 @@ async fn pdfs_read_back(app: TestApp) {
     let bytes = get_pdf(&app, &path, &w.org.token).await;
     write_example("manad-2026-10.pdf", &bytes);
     let text = squeeze(&pdftotext(&bytes));
-    assert_eq!(text.matches("Tidsredovisning – Assistansersättning").count(), 2, "{text}");
+    assert_eq!(
+        text.matches("Tidsredovisning – Assistansersättning")
+            .count(),
+        2,
+        "{text}"
+    );
     assert_eq!(text.matches("Räkning – Assistansersättning").count(), 1);
-    has(&text, &["Namn: Åsa Öberg", "Namn: Björn Ärlig", "Belopp att betala 6 350,71 kr"]);
-    let filtered = get_pdf(&app, &format!("{path}&assistance_user_id={}", w.user), &app.auditor()).await;
-    assert_eq!(squeeze(&pdftotext(&filtered)).matches("Assistansersättning").count(), 3);
+    has(
+        &text,
+        &[
+            "Namn: Åsa Öberg",
+            "Namn: Björn Ärlig",
+            "Belopp att betala 6 350,71 kr",
+        ],
+    );
+    let filtered = get_pdf(
+        &app,
+        &format!("{path}&assistance_user_id={}", w.user),
+        &app.auditor(),
+    )
+    .await;
+    assert_eq!(
+        squeeze(&pdftotext(&filtered))
+            .matches("Assistansersättning")
+            .count(),
+        3
+    );
 
     // Tenancy: another organisation gets 404 for every PDF.
     let stranger = crate::fixtures::org(&app).await;
     for p in [
-        format!("/api/v1/time-reports/{}/versions/1/pdf?assistant_id={a}", m.report),
+        format!(
+            "/api/v1/time-reports/{}/versions/1/pdf?assistant_id={a}",
+            m.report
+        ),
         format!("/api/v1/invoices/{}/versions/1/pdf", m.invoice),
         path.clone(),
-        format!("/api/v1/months/2026-10/pdf?organisation_id={}&assistance_user_id={}", stranger.id, w.user),
+        format!(
+            "/api/v1/months/2026-10/pdf?organisation_id={}&assistance_user_id={}",
+            stranger.id, w.user
+        ),
     ] {
         expect_problem(&app.get(&p, &stranger.token).await, 404);
     }
     // Unknown version, an assistant without rows, a month with nothing.
-    expect_problem(&app.get(&format!("/api/v1/time-reports/{}/versions/2/pdf?assistant_id={a}", m.report), &w.org.token).await, 404);
-    let p = expect_problem(&app.get(&format!("/api/v1/time-reports/{}/versions/1/pdf?assistant_id=x", m.report), &w.org.token).await, 422);
+    expect_problem(
+        &app.get(
+            &format!(
+                "/api/v1/time-reports/{}/versions/2/pdf?assistant_id={a}",
+                m.report
+            ),
+            &w.org.token,
+        )
+        .await,
+        404,
+    );
+    let p = expect_problem(
+        &app.get(
+            &format!(
+                "/api/v1/time-reports/{}/versions/1/pdf?assistant_id=x",
+                m.report
+            ),
+            &w.org.token,
+        )
+        .await,
+        422,
+    );
     assert_eq!(p["errors"][0]["field"], "assistant_id");
-    expect_problem(&app.get(&format!("/api/v1/months/2026-09/pdf?organisation_id={}", w.org.id), &w.org.token).await, 404);
+    expect_problem(
+        &app.get(
+            &format!("/api/v1/months/2026-09/pdf?organisation_id={}", w.org.id),
+            &w.org.token,
+        )
+        .await,
+        404,
+    );
 }
 db_test!(pdfs_read_back);
 
@@ -222,7 +324,13 @@ async fn long_reports_take_more_pages_and_the_month_has_a_limit(app: TestApp) {
     let mut rows: Vec<Value> = Vec::new();
     for d in 1..=31 {
         let date = format!("2026-10-{d:02}");
-        rows.push(crate::time_reports::row(&w.assistants[0], &date, "06:00", "08:00", "active"));
+        rows.push(crate::time_reports::row(
+            &w.assistants[0],
+            &date,
+            "06:00",
+            "08:00",
+            "active",
+        ));
         let mut r = crate::time_reports::row(&w.assistants[0], &date, "09:00", "12:00", "waiting");
         r["hospital"] = json!(d == 5);
         rows.push(r);
@@ -230,16 +338,42 @@ async fn long_reports_take_more_pages_and_the_month_has_a_limit(app: TestApp) {
         r["double"] = json!(d == 6);
         rows.push(r);
     }
+    // Double assistance: both assistants, marked.
+    let mut r =
+        crate::time_reports::row(&w.assistants[1], "2026-10-06", "13:00", "15:00", "active");
+    r["double"] = json!(true);
+    rows.push(r);
     let mut body = crate::time_reports::report(w, "2026-10", rows);
     body["correction_reason"] = json!("Hela månaden");
-    expect(&app.post("/api/v1/time-reports", &w.org.token, &body).await, 201);
-    let bytes = get_pdf(&app, &format!("/api/v1/time-reports/{}/versions/2/pdf?assistant_id={}", m.report, w.assistants[0]), &w.org.token).await;
+    expect(
+        &app.post("/api/v1/time-reports", &w.org.token, &body).await,
+        201,
+    );
+    let bytes = get_pdf(
+        &app,
+        &format!(
+            "/api/v1/time-reports/{}/versions/2/pdf?assistant_id={}",
+            m.report, w.assistants[0]
+        ),
+        &w.org.token,
+    )
+    .await;
     let text = squeeze(&pdftotext(&bytes));
     let pages = text.matches("Sida ").count();
     assert!(pages >= 2, "{text}");
-    has(&text, &[&format!("Sida 1 av {pages}"), &format!("Sida {pages} av {pages}"), "Rader (forts.)"]);
+    has(
+        &text,
+        &[
+            &format!("Sida 1 av {pages}"),
+            &format!("Sida {pages} av {pages}"),
+            "Rader (forts.)",
+        ],
+    );
     for d in 1..=31 {
-        has(&text, &[&format!("2026-10-{d:02} 06:00 08:00 aktiv assistans")]);
+        has(
+            &text,
+            &[&format!("2026-10-{d:02} 06:00 08:00 aktiv assistans")],
+        );
     }
     has(
         &text,
@@ -251,7 +385,12 @@ async fn long_reports_take_more_pages_and_the_month_has_a_limit(app: TestApp) {
         ],
     );
     // The month needs more than 3 pages: 422 `too_large`, naming the filter.
-    let res = app.get(&format!("/api/v1/months/2026-10/pdf?organisation_id={}", w.org.id), &w.org.token).await;
+    let res = app
+        .get(
+            &format!("/api/v1/months/2026-10/pdf?organisation_id={}", w.org.id),
+            &w.org.token,
+        )
+        .await;
     let p = expect_problem(&res, 422);
     assert_eq!(p["code"], "too_large");
     assert_eq!(p["max_pages"], 3);

@@ -35,9 +35,15 @@ pub fn rows(w: &World) -> Vec<Value> {
 pub async fn contracts(app: &TestApp, w: &World) {
     for a in &w.assistants {
         let res = app
-            .get(&format!("/api/v1/employments?assistant_id={a}"), &w.org.token)
+            .get(
+                &format!("/api/v1/employments?assistant_id={a}"),
+                &w.org.token,
+            )
             .await;
-        let e = expect(&res, 200)["items"][0]["id"].as_str().unwrap().to_string();
+        let e = expect(&res, 200)["items"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let res = app
             .post_raw(
                 &format!("/api/v1/employments/{e}/documents?kind=employment_contract"),
@@ -54,7 +60,10 @@ pub async fn contracts(app: &TestApp, w: &World) {
 pub async fn submit_invoice(app: &TestApp, w: &World) -> Value {
     let d = expect(
         &app.get(
-            &format!("/api/v1/invoices/draft?assistance_user_id={}&month=2026-10", w.user),
+            &format!(
+                "/api/v1/invoices/draft?assistance_user_id={}&month=2026-10",
+                w.user
+            ),
             &w.org.token,
         )
         .await,
@@ -65,7 +74,10 @@ pub async fn submit_invoice(app: &TestApp, w: &World) -> Value {
         "payable_hours": d["payable_hours"], "sek_per_hour": d["sek_per_hour"], "amount_sek": d["amount_sek"],
     });
     let res = app.post("/api/v1/invoices", &w.org.token, &body).await;
-    assert!(res.status.as_u16() == 201 || res.status.as_u16() == 200, "{res:?}");
+    assert!(
+        res.status.as_u16() == 201 || res.status.as_u16() == 200,
+        "{res:?}"
+    );
     res.body
 }
 
@@ -79,8 +91,12 @@ pub async fn month(app: &TestApp, kind: &str) -> Month {
         fixtures::world_of_kind(app, kind, 2).await
     };
     let r = expect(
-        &app.post("/api/v1/time-reports", &w.org.token, &report(&w, "2026-10", rows(&w)))
-            .await,
+        &app.post(
+            "/api/v1/time-reports",
+            &w.org.token,
+            &report(&w, "2026-10", rows(&w)),
+        )
+        .await,
         201,
     );
     contracts(app, &w).await;
@@ -103,7 +119,13 @@ pub async fn month(app: &TestApp, kind: &str) -> Month {
     }
 }
 
-pub async fn payload(app: &TestApp, token: &str, report: &str, version: i32, assistant: &str) -> Value {
+pub async fn payload(
+    app: &TestApp,
+    token: &str,
+    report: &str,
+    version: i32,
+    assistant: &str,
+) -> Value {
     expect(
         &app.get(
             &format!("/api/v1/time-reports/{report}/versions/{version}/sign-payload?assistant_id={assistant}"),
@@ -116,8 +138,11 @@ pub async fn payload(app: &TestApp, token: &str, report: &str, version: i32, ass
 
 pub async fn invoice_payload(app: &TestApp, token: &str, invoice: &str, version: i32) -> Value {
     expect(
-        &app.get(&format!("/api/v1/invoices/{invoice}/versions/{version}/sign-payload"), token)
-            .await,
+        &app.get(
+            &format!("/api/v1/invoices/{invoice}/versions/{version}/sign-payload"),
+            token,
+        )
+        .await,
         200,
     )
 }
@@ -132,8 +157,12 @@ pub fn signature(version: i32, assistant: &str, role: &str, signer: &str, hash: 
 }
 
 pub async fn sign(app: &TestApp, token: &str, report: &str, body: &Value) -> Res {
-    app.post(&format!("/api/v1/time-reports/{report}/signatures"), token, body)
-        .await
+    app.post(
+        &format!("/api/v1/time-reports/{report}/signatures"),
+        token,
+        body,
+    )
+    .await
 }
 
 /// Both signatures for every assistant of the current version, and the
@@ -141,17 +170,30 @@ pub async fn sign(app: &TestApp, token: &str, report: &str, body: &Value) -> Res
 pub async fn sign_everything(app: &TestApp, m: &Month, version: i32) {
     use redovisa::clock::Clock;
     let w = &m.w;
-    let now = app.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let now = app
+        .clock
+        .now()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     for (i, a) in w.assistants.iter().enumerate() {
         let p = payload(app, &w.org.token, &m.report, version, a).await;
-        for (role, signer) in [("assistant", w.assistant_pnrs[i].as_str()), ("employer", SIGNATORY_PNR)] {
+        for (role, signer) in [
+            ("assistant", w.assistant_pnrs[i].as_str()),
+            ("employer", SIGNATORY_PNR),
+        ] {
             let mut body = signature(version, a, role, signer, &p["payload_hash"]);
             body["signed_at"] = json!(now);
             let res = sign(app, &w.org.token, &m.report, &body).await;
-            assert!(res.status.as_u16() == 201 || res.status.as_u16() == 200, "{res:?}");
+            assert!(
+                res.status.as_u16() == 201 || res.status.as_u16() == 200,
+                "{res:?}"
+            );
         }
     }
-    let inv = expect(&app.get(&format!("/api/v1/invoices/{}", m.invoice), &w.org.token).await, 200);
+    let inv = expect(
+        &app.get(&format!("/api/v1/invoices/{}", m.invoice), &w.org.token)
+            .await,
+        200,
+    );
     let v = inv["version"].as_i64().unwrap() as i32;
     let p = invoice_payload(app, &w.org.token, &m.invoice, v).await;
     let res = app
@@ -162,7 +204,10 @@ pub async fn sign_everything(app: &TestApp, m: &Month, version: i32) {
                     "method": "bankid", "signed_at": now, "payload_hash": p["payload_hash"]}),
         )
         .await;
-    assert!(res.status.as_u16() == 201 || res.status.as_u16() == 200, "{res:?}");
+    assert!(
+        res.status.as_u16() == 201 || res.status.as_u16() == 200,
+        "{res:?}"
+    );
 }
 
 async fn representatives_and_signatories_are_kept_per_organisation(app: TestApp) {
@@ -180,12 +225,19 @@ async fn representatives_and_signatories_are_kept_per_organisation(app: TestApp)
     let list = expect(&app.get(&base, &w.org.token).await, 200);
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     let res = app
-        .patch(&format!("{base}/{rid}"), &w.org.token, &json!({"valid_to": "2026-12-31", "name": "Göran Godman-Ek"}))
+        .patch(
+            &format!("{base}/{rid}"),
+            &w.org.token,
+            &json!({"valid_to": "2026-12-31", "name": "Göran Godman-Ek"}),
+        )
         .await;
     let patched = expect(&res, 200);
     assert_eq!(patched["valid_to"], "2026-12-31");
     assert_eq!(patched["name"], "Göran Godman-Ek");
-    expect(&app.get(&format!("{base}/{rid}"), &app.auditor()).await, 200);
+    expect(
+        &app.get(&format!("{base}/{rid}"), &app.auditor()).await,
+        200,
+    );
 
     // Every fault at once, each with its pointer.
     let res = app
@@ -212,11 +264,19 @@ async fn representatives_and_signatories_are_kept_per_organisation(app: TestApp)
     let s = expect(&res, 201);
     let sid = s["id"].as_str().unwrap();
     let res = app
-        .patch(&format!("{sig_base}/{sid}"), &w.org.token, &json!({"valid_to": "2026-06-30"}))
+        .patch(
+            &format!("{sig_base}/{sid}"),
+            &w.org.token,
+            &json!({"valid_to": "2026-06-30"}),
+        )
         .await;
     assert_eq!(expect(&res, 200)["valid_to"], "2026-06-30");
     let res = app
-        .patch(&format!("{sig_base}/{sid}"), &w.org.token, &json!({"valid_to": "2025-06-30"}))
+        .patch(
+            &format!("{sig_base}/{sid}"),
+            &w.org.token,
+            &json!({"valid_to": "2025-06-30"}),
+        )
         .await;
     error_with(&expect_problem(&res, 422), "invalid_period");
     assert_eq!(
@@ -228,21 +288,47 @@ async fn representatives_and_signatories_are_kept_per_organisation(app: TestApp)
     let other = fixtures::org(&app).await;
     expect_problem(&app.get(&base, &other.token).await, 404);
     expect_problem(&app.get(&format!("{base}/{rid}"), &other.token).await, 404);
-    expect_problem(&app.patch(&format!("{base}/{rid}"), &other.token, &json!({"name": "X"})).await, 404);
+    expect_problem(
+        &app.patch(
+            &format!("{base}/{rid}"),
+            &other.token,
+            &json!({"name": "X"}),
+        )
+        .await,
+        404,
+    );
     expect_problem(
         &app.post(&base, &other.token, &json!({"personnummer": rep_pnr, "name": "X", "kind": "agent", "valid_from": "2026-01-01"})).await,
         404,
     );
     expect_problem(&app.get(&sig_base, &other.token).await, 404);
     expect_problem(
-        &app.post(&sig_base, &other.token, &json!({"personnummer": SIGNATORY_PNR, "name": "X", "valid_from": "2026-01-01"})).await,
+        &app.post(
+            &sig_base,
+            &other.token,
+            &json!({"personnummer": SIGNATORY_PNR, "name": "X", "valid_from": "2026-01-01"}),
+        )
+        .await,
         404,
     );
-    expect_problem(&app.patch(&format!("{sig_base}/{sid}"), &other.token, &json!({"name": "X"})).await, 404);
+    expect_problem(
+        &app.patch(
+            &format!("{sig_base}/{sid}"),
+            &other.token,
+            &json!({"name": "X"}),
+        )
+        .await,
+        404,
+    );
     // Auditors read, never write.
     expect(&app.get(&sig_base, &app.auditor()).await, 200);
     expect_problem(
-        &app.post(&sig_base, &app.auditor(), &json!({"personnummer": SIGNATORY_PNR, "name": "X", "valid_from": "2026-01-01"})).await,
+        &app.post(
+            &sig_base,
+            &app.auditor(),
+            &json!({"personnummer": SIGNATORY_PNR, "name": "X", "valid_from": "2026-01-01"}),
+        )
+        .await,
         403,
     );
 }
@@ -253,13 +339,23 @@ async fn the_sign_payload_is_canonical_and_frozen(app: TestApp) {
     let w = &m.w;
     let p = payload(&app, &w.org.token, &m.report, 1, &w.assistants[0]).await;
     let text = p["text"].as_str().unwrap();
-    assert_eq!(p["payload_hash"], hex::encode(Sha256::digest(text.as_bytes())));
+    assert_eq!(
+        p["payload_hash"],
+        hex::encode(Sha256::digest(text.as_bytes()))
+    );
     for needle in [
         "Tidsredovisning – Assistansersättning\n",
         "Månad: 2026-10 (oktober 2026)\n",
-        &format!("Tidsredovisning {} version 1, mottagen 2026-11-10T10:00:00Z\n", m.report),
+        &format!(
+            "Tidsredovisning {} version 1, mottagen 2026-11-10T10:00:00Z\n",
+            m.report
+        ),
         "Assistansberättigad: Brukare Ett, ",
-        &format!("Assistent: Assistent, {}-{}\n", &w.assistant_pnrs[0][..8], &w.assistant_pnrs[0][8..]),
+        &format!(
+            "Assistent: Assistent, {}-{}\n",
+            &w.assistant_pnrs[0][..8],
+            &w.assistant_pnrs[0][8..]
+        ),
         "2026-10-01 07:00–15:00 aktiv assistans 8,00 h\n",
         // 22:00–07:00 over the autumn change: ten real hours.
         "2026-10-24 22:00–07:00 beredskap 10,00 h\n",
@@ -273,19 +369,29 @@ async fn the_sign_payload_is_canonical_and_frozen(app: TestApp) {
     assert!(!text.contains("15:00–22:00"), "{text}");
     // The same version gives byte-identical text, also after a rename.
     let res = app
-        .patch(&format!("/api/v1/assistants/{}", w.assistants[0]), &w.org.token, &json!({"name": "Nytt Namn"}))
+        .patch(
+            &format!("/api/v1/assistants/{}", w.assistants[0]),
+            &w.org.token,
+            &json!({"name": "Nytt Namn"}),
+        )
         .await;
     expect(&res, 200);
     let again = payload(&app, &app.auditor(), &m.report, 1, &w.assistants[0]).await;
     assert_eq!(again, p);
     let other = payload(&app, &w.org.token, &m.report, 1, &w.assistants[1]).await;
     assert_ne!(other["payload_hash"], p["payload_hash"]);
-    assert!(other["text"].as_str().unwrap().contains("15:00–22:00 aktiv assistans 7,00 h"));
+    assert!(other["text"]
+        .as_str()
+        .unwrap()
+        .contains("15:00–22:00 aktiv assistans 7,00 h"));
 
     // The invoice's.
     let ip = invoice_payload(&app, &w.org.token, &m.invoice, 1).await;
     let itext = ip["text"].as_str().unwrap();
-    assert_eq!(ip["payload_hash"], hex::encode(Sha256::digest(itext.as_bytes())));
+    assert_eq!(
+        ip["payload_hash"],
+        hex::encode(Sha256::digest(itext.as_bytes()))
+    );
     for needle in [
         "Räkning – Assistansersättning\n",
         "Omräknade timmar att ersätta: 18,68 h\n",
@@ -298,20 +404,45 @@ async fn the_sign_payload_is_canonical_and_frozen(app: TestApp) {
 
     // Unknown assistant, version, report; another organisation.
     let res = app
-        .get(&format!("/api/v1/time-reports/{}/versions/1/sign-payload?assistant_id=nobody", m.report), &w.org.token)
+        .get(
+            &format!(
+                "/api/v1/time-reports/{}/versions/1/sign-payload?assistant_id=nobody",
+                m.report
+            ),
+            &w.org.token,
+        )
         .await;
-    assert_eq!(error_with(&expect_problem(&res, 422), "assistant_not_in_report")["field"], "assistant_id");
+    assert_eq!(
+        error_with(&expect_problem(&res, 422), "assistant_not_in_report")["field"],
+        "assistant_id"
+    );
     let res = app
-        .get(&format!("/api/v1/time-reports/{}/versions/9/sign-payload?assistant_id={}", m.report, w.assistants[0]), &w.org.token)
+        .get(
+            &format!(
+                "/api/v1/time-reports/{}/versions/9/sign-payload?assistant_id={}",
+                m.report, w.assistants[0]
+            ),
+            &w.org.token,
+        )
         .await;
     expect_problem(&res, 404);
     let stranger = fixtures::org(&app).await;
     let res = app
-        .get(&format!("/api/v1/time-reports/{}/versions/1/sign-payload?assistant_id={}", m.report, w.assistants[0]), &stranger.token)
+        .get(
+            &format!(
+                "/api/v1/time-reports/{}/versions/1/sign-payload?assistant_id={}",
+                m.report, w.assistants[0]
+            ),
+            &stranger.token,
+        )
         .await;
     expect_problem(&res, 404);
     expect_problem(
-        &app.get(&format!("/api/v1/invoices/{}/versions/1/sign-payload", m.invoice), &stranger.token).await,
+        &app.get(
+            &format!("/api/v1/invoices/{}/versions/1/sign-payload", m.invoice),
+            &stranger.token,
+        )
+        .await,
         404,
     );
 }
@@ -325,7 +456,13 @@ async fn signatures_are_checked_and_recorded(app: TestApp) {
     let hash = &p["payload_hash"];
 
     // The assistant attests.
-    let res = sign(&app, &w.org.token, &m.report, &signature(1, a, "assistant", &w.assistant_pnrs[0], hash)).await;
+    let res = sign(
+        &app,
+        &w.org.token,
+        &m.report,
+        &signature(1, a, "assistant", &w.assistant_pnrs[0], hash),
+    )
+    .await;
     let s = expect(&res, 201);
     assert_eq!(s["role"], "assistant");
     assert_eq!(s["signer_capacity"], "assistant");
@@ -343,10 +480,26 @@ async fn signatures_are_checked_and_recorded(app: TestApp) {
 
     // Every refusal, each with its code and pointer.
     let cases: Vec<(Value, &str, &str)> = vec![
-        (signature(1, a, "employer", SIGNATORY_PNR, &json!("0".repeat(64))), "hash_mismatch", "/payload_hash"),
-        (signature(1, a, "assistant", &w.assistant_pnrs[1], hash), "signer_not_allowed", "/signer_personnummer"),
-        (signature(1, a, "employer", &w.user_pnr, hash), "signer_not_allowed", "/signer_personnummer"),
-        (signature(1, a, "employer", &w.assistant_pnrs[0], hash), "signer_not_allowed", "/signer_personnummer"),
+        (
+            signature(1, a, "employer", SIGNATORY_PNR, &json!("0".repeat(64))),
+            "hash_mismatch",
+            "/payload_hash",
+        ),
+        (
+            signature(1, a, "assistant", &w.assistant_pnrs[1], hash),
+            "signer_not_allowed",
+            "/signer_personnummer",
+        ),
+        (
+            signature(1, a, "employer", &w.user_pnr, hash),
+            "signer_not_allowed",
+            "/signer_personnummer",
+        ),
+        (
+            signature(1, a, "employer", &w.assistant_pnrs[0], hash),
+            "signer_not_allowed",
+            "/signer_personnummer",
+        ),
         (
             {
                 let mut b = signature(1, a, "employer", SIGNATORY_PNR, hash);
@@ -365,9 +518,21 @@ async fn signatures_are_checked_and_recorded(app: TestApp) {
             "signed_at_invalid",
             "/signed_at",
         ),
-        (signature(2, a, "employer", SIGNATORY_PNR, hash), "version_not_current", "/version"),
-        (signature(1, "someone", "employer", SIGNATORY_PNR, hash), "assistant_not_in_report", "/assistant_id"),
-        (signature(1, a, "assistance_user", &w.user_pnr, hash), "invalid_role", "/role"),
+        (
+            signature(2, a, "employer", SIGNATORY_PNR, hash),
+            "version_not_current",
+            "/version",
+        ),
+        (
+            signature(1, "someone", "employer", SIGNATORY_PNR, hash),
+            "assistant_not_in_report",
+            "/assistant_id",
+        ),
+        (
+            signature(1, a, "assistance_user", &w.user_pnr, hash),
+            "invalid_role",
+            "/role",
+        ),
         (
             {
                 let mut b = signature(1, a, "employer", SIGNATORY_PNR, hash);
@@ -387,19 +552,46 @@ async fn signatures_are_checked_and_recorded(app: TestApp) {
     // Evidence is size-limited (64 KiB decoded).
     let mut big = signature(1, a, "employer", SIGNATORY_PNR, hash);
     big["evidence"] = json!("A".repeat(90_000));
-    assert_eq!(expect_problem(&sign(&app, &w.org.token, &m.report, &big).await, 422)["code"], "evidence_too_large");
+    assert_eq!(
+        expect_problem(&sign(&app, &w.org.token, &m.report, &big).await, 422)["code"],
+        "evidence_too_large"
+    );
     // Unknown role or method: 422 at the field.
     let mut bad = signature(1, a, "boss", SIGNATORY_PNR, hash);
-    assert_eq!(expect_problem(&sign(&app, &w.org.token, &m.report, &bad).await, 422)["errors"][0]["pointer"], "/role");
+    assert_eq!(
+        expect_problem(&sign(&app, &w.org.token, &m.report, &bad).await, 422)["errors"][0]
+            ["pointer"],
+        "/role"
+    );
     bad = signature(1, a, "employer", SIGNATORY_PNR, hash);
     bad["method"] = json!("fax");
-    assert_eq!(expect_problem(&sign(&app, &w.org.token, &m.report, &bad).await, 422)["errors"][0]["pointer"], "/method");
+    assert_eq!(
+        expect_problem(&sign(&app, &w.org.token, &m.report, &bad).await, 422)["errors"][0]
+            ["pointer"],
+        "/method"
+    );
     // A signatory whose period has ended may not sign.
     let res = app
-        .patch(&format!("/api/v1/organisations/{}/signatories/{}", w.org.id, m.signatory), &w.org.token, &json!({"valid_to": "2026-11-10"}))
+        .patch(
+            &format!(
+                "/api/v1/organisations/{}/signatories/{}",
+                w.org.id, m.signatory
+            ),
+            &w.org.token,
+            &json!({"valid_to": "2026-11-10"}),
+        )
         .await;
     expect(&res, 200);
-    let p2 = expect_problem(&sign(&app, &w.org.token, &m.report, &signature(1, a, "employer", SIGNATORY_PNR, hash)).await, 422);
+    let p2 = expect_problem(
+        &sign(
+            &app,
+            &w.org.token,
+            &m.report,
+            &signature(1, a, "employer", SIGNATORY_PNR, hash),
+        )
+        .await,
+        422,
+    );
     assert_eq!(p2["code"], "signer_not_allowed");
     let mut on_the_day = signature(1, a, "employer", SIGNATORY_PNR, hash);
     on_the_day["signed_at"] = json!("2026-11-10T12:00:00Z");
@@ -408,13 +600,23 @@ async fn signatures_are_checked_and_recorded(app: TestApp) {
     assert_eq!(employer["signer_name"], "Sara Firmatecknare");
 
     // The report shows per assistant what it has and lacks.
-    let r = expect(&app.get(&format!("/api/v1/time-reports/{}", m.report), &w.org.token).await, 200);
+    let r = expect(
+        &app.get(&format!("/api/v1/time-reports/{}", m.report), &w.org.token)
+            .await,
+        200,
+    );
     let parts = r["signatures"].as_array().unwrap();
     assert_eq!(parts.len(), 2);
-    let mine = parts.iter().find(|p| p["assistant_id"] == a.as_str()).unwrap();
+    let mine = parts
+        .iter()
+        .find(|p| p["assistant_id"] == a.as_str())
+        .unwrap();
     assert_eq!(mine["missing"], json!([]));
     assert_eq!(mine["signatures"].as_array().unwrap().len(), 2);
-    let theirs = parts.iter().find(|p| p["assistant_id"] == w.assistants[1].as_str()).unwrap();
+    let theirs = parts
+        .iter()
+        .find(|p| p["assistant_id"] == w.assistants[1].as_str())
+        .unwrap();
     assert_eq!(theirs["missing"], json!(["assistant", "employer"]));
 
     // A correction makes version 2: the signatures stay on version 1 and
@@ -423,43 +625,120 @@ async fn signatures_are_checked_and_recorded(app: TestApp) {
     body["rows"][0]["end"] = json!("16:00");
     body["correction_reason"] = json!("Anna stannade till 16");
     app.set_now("2026-11-13T10:00:00Z");
-    expect(&app.post("/api/v1/time-reports", &w.org.token, &body).await, 201);
-    let r = expect(&app.get(&format!("/api/v1/time-reports/{}", m.report), &w.org.token).await, 200);
+    expect(
+        &app.post("/api/v1/time-reports", &w.org.token, &body).await,
+        201,
+    );
+    let r = expect(
+        &app.get(&format!("/api/v1/time-reports/{}", m.report), &w.org.token)
+            .await,
+        200,
+    );
     assert_eq!(r["version"], 2);
     for part in r["signatures"].as_array().unwrap() {
         assert_eq!(part["missing"], json!(["assistant", "employer"]));
     }
-    let v1 = expect(&app.get(&format!("/api/v1/time-reports/{}/versions/1", m.report), &w.org.token).await, 200);
-    let mine = v1["signatures"].as_array().unwrap().iter().find(|p| p["assistant_id"] == a.as_str()).unwrap().clone();
+    let v1 = expect(
+        &app.get(
+            &format!("/api/v1/time-reports/{}/versions/1", m.report),
+            &w.org.token,
+        )
+        .await,
+        200,
+    );
+    let mine = v1["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["assistant_id"] == a.as_str())
+        .unwrap()
+        .clone();
     assert_eq!(mine["missing"], json!([]));
-    let all = expect(&app.get(&format!("/api/v1/time-reports/{}/signatures", m.report), &w.org.token).await, 200);
+    let all = expect(
+        &app.get(
+            &format!("/api/v1/time-reports/{}/signatures", m.report),
+            &w.org.token,
+        )
+        .await,
+        200,
+    );
     assert_eq!(all.as_array().unwrap().len(), 2);
-    let only2 = expect(&app.get(&format!("/api/v1/time-reports/{}/signatures?version=2", m.report), &w.org.token).await, 200);
+    let only2 = expect(
+        &app.get(
+            &format!("/api/v1/time-reports/{}/signatures?version=2", m.report),
+            &w.org.token,
+        )
+        .await,
+        200,
+    );
     assert_eq!(only2, json!([]));
     // Version 1 can no longer be signed; the new payload differs.
-    let res = sign(&app, &w.org.token, &m.report, &signature(1, &w.assistants[1], "assistant", &w.assistant_pnrs[1], hash)).await;
+    let res = sign(
+        &app,
+        &w.org.token,
+        &m.report,
+        &signature(1, &w.assistants[1], "assistant", &w.assistant_pnrs[1], hash),
+    )
+    .await;
     assert_eq!(expect_problem(&res, 422)["code"], "version_not_current");
     let p2 = payload(&app, &w.org.token, &m.report, 2, a).await;
     assert_ne!(p2["payload_hash"], *hash);
-    assert!(p2["text"].as_str().unwrap().contains("07:00–16:00 aktiv assistans 9,00 h"));
+    assert!(p2["text"]
+        .as_str()
+        .unwrap()
+        .contains("07:00–16:00 aktiv assistans 9,00 h"));
 
     // The audit trail has each signature, without personnummer.
-    let audit = expect(&app.get(&format!("/api/v1/time-reports/{}/audit", m.report), &w.org.token).await, 200);
-    let signs: Vec<&Value> = audit.as_array().unwrap().iter().filter(|e| e["action"] == "sign").collect();
+    let audit = expect(
+        &app.get(
+            &format!("/api/v1/time-reports/{}/audit", m.report),
+            &w.org.token,
+        )
+        .await,
+        200,
+    );
+    let signs: Vec<&Value> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "sign")
+        .collect();
     assert_eq!(signs.len(), 2);
     assert_eq!(signs[0]["content_hash"], *hash);
     for e in &signs {
         let reason = e["reason"].as_str().unwrap();
-        assert!(!reason.contains(&w.assistant_pnrs[0]) && !reason.contains(SIGNATORY_PNR), "{reason}");
+        assert!(
+            !reason.contains(&w.assistant_pnrs[0]) && !reason.contains(SIGNATORY_PNR),
+            "{reason}"
+        );
     }
 
     // Tenancy: another organisation's report and signatures are a 404.
     let stranger = fixtures::org(&app).await;
-    let res = sign(&app, &stranger.token, &m.report, &signature(2, a, "assistant", &w.assistant_pnrs[0], &p2["payload_hash"])).await;
+    let res = sign(
+        &app,
+        &stranger.token,
+        &m.report,
+        &signature(2, a, "assistant", &w.assistant_pnrs[0], &p2["payload_hash"]),
+    )
+    .await;
     expect_problem(&res, 404);
-    expect_problem(&app.get(&format!("/api/v1/time-reports/{}/signatures", m.report), &stranger.token).await, 404);
+    expect_problem(
+        &app.get(
+            &format!("/api/v1/time-reports/{}/signatures", m.report),
+            &stranger.token,
+        )
+        .await,
+        404,
+    );
     // Auditors may not sign.
-    let res = sign(&app, &app.auditor(), &m.report, &signature(2, a, "assistant", &w.assistant_pnrs[0], &p2["payload_hash"])).await;
+    let res = sign(
+        &app,
+        &app.auditor(),
+        &m.report,
+        &signature(2, a, "assistant", &w.assistant_pnrs[0], &p2["payload_hash"]),
+    )
+    .await;
     expect_problem(&res, 403);
 }
 db_test!(signatures_are_checked_and_recorded);
@@ -474,9 +753,18 @@ async fn who_signs_the_invoice_depends_on_age_and_representation(app: TestApp) {
     let a = fixtures::assistant(&app, &org, &ap).await;
     fixtures::employment(&app, &org, &a, &user, json!({})).await;
     fixtures::decision(&app, &org, &user, json!({})).await;
-    let w = World { org, user: user.clone(), user_pnr: child_pnr.clone(), assistants: vec![a.clone()], assistant_pnrs: vec![ap] };
+    let w = World {
+        org,
+        user: user.clone(),
+        user_pnr: child_pnr.clone(),
+        assistants: vec![a.clone()],
+        assistant_pnrs: vec![ap],
+    };
     let body = json!({"assistance_user_id": user, "month": "2026-10", "rows": [row(&a, "2026-10-02", "08:00", "12:00", "active")]});
-    expect(&app.post("/api/v1/time-reports", &w.org.token, &body).await, 201);
+    expect(
+        &app.post("/api/v1/time-reports", &w.org.token, &body).await,
+        201,
+    );
     let inv = submit_invoice(&app, &w).await;
     let id = inv["id"].as_str().unwrap();
     app.set_now("2026-11-12T10:00:00Z");
@@ -485,25 +773,86 @@ async fn who_signs_the_invoice_depends_on_age_and_representation(app: TestApp) {
     let base = format!("/api/v1/assistance-users/{user}/representatives");
     let guardian = pnr("19700202", 456);
     let trustee = pnr("19600303", 567);
-    expect(&app.post(&base, &w.org.token, &rep(&guardian, "guardian", "2009-06-15", None)).await, 201);
-    expect(&app.post(&base, &w.org.token, &rep(&trustee, "trustee", "2027-01-01", None)).await, 201);
+    expect(
+        &app.post(
+            &base,
+            &w.org.token,
+            &rep(&guardian, "guardian", "2009-06-15", None),
+        )
+        .await,
+        201,
+    );
+    expect(
+        &app.post(
+            &base,
+            &w.org.token,
+            &rep(&trustee, "trustee", "2027-01-01", None),
+        )
+        .await,
+        201,
+    );
     let sign_inv = |signer: String, role: &str| {
         json!({"version": 1, "role": role, "signer_personnummer": signer, "method": "freja",
                "signed_at": "2026-11-11T12:00:00Z", "payload_hash": hash.clone()})
     };
     let url = format!("/api/v1/invoices/{id}/signatures");
     // The child may not sign; the trustee is not yet appointed.
-    let p = expect_problem(&app.post(&url, &w.org.token, &sign_inv(child_pnr.clone(), "assistance_user")).await, 422);
+    let p = expect_problem(
+        &app.post(
+            &url,
+            &w.org.token,
+            &sign_inv(child_pnr.clone(), "assistance_user"),
+        )
+        .await,
+        422,
+    );
     assert_eq!(p["code"], "signer_not_allowed");
     assert!(p["detail"].as_str().unwrap().contains("under 18"), "{p:#}");
-    assert_eq!(expect_problem(&app.post(&url, &w.org.token, &sign_inv(trustee.clone(), "assistance_user")).await, 422)["code"], "signer_not_allowed");
-    assert_eq!(expect_problem(&app.post(&url, &w.org.token, &sign_inv(guardian.clone(), "employer")).await, 422)["code"], "invalid_role");
+    assert_eq!(
+        expect_problem(
+            &app.post(
+                &url,
+                &w.org.token,
+                &sign_inv(trustee.clone(), "assistance_user")
+            )
+            .await,
+            422
+        )["code"],
+        "signer_not_allowed"
+    );
+    assert_eq!(
+        expect_problem(
+            &app.post(&url, &w.org.token, &sign_inv(guardian.clone(), "employer"))
+                .await,
+            422
+        )["code"],
+        "invalid_role"
+    );
     // The guardian signs for the child.
-    let s = expect(&app.post(&url, &w.org.token, &sign_inv(guardian.clone(), "assistance_user")).await, 201);
+    let s = expect(
+        &app.post(
+            &url,
+            &w.org.token,
+            &sign_inv(guardian.clone(), "assistance_user"),
+        )
+        .await,
+        201,
+    );
     assert_eq!(s["signer_capacity"], "guardian");
     assert_eq!(s["document"], "invoice");
     assert_eq!(s.get("assistant_id"), None);
-    assert_eq!(expect(&app.post(&url, &w.org.token, &sign_inv(guardian.clone(), "assistance_user")).await, 200)["id"], s["id"]);
+    assert_eq!(
+        expect(
+            &app.post(
+                &url,
+                &w.org.token,
+                &sign_inv(guardian.clone(), "assistance_user")
+            )
+            .await,
+            200
+        )["id"],
+        s["id"]
+    );
     // An invoice signature has no assistant.
     let mut extra = sign_inv(guardian.clone(), "assistance_user");
     extra["assistant_id"] = json!(a);
@@ -512,7 +861,15 @@ async fn who_signs_the_invoice_depends_on_age_and_representation(app: TestApp) {
     assert_eq!(listed.as_array().unwrap().len(), 1);
     let stranger = fixtures::org(&app).await;
     expect_problem(&app.get(&url, &stranger.token).await, 404);
-    expect_problem(&app.post(&url, &stranger.token, &sign_inv(guardian.clone(), "assistance_user")).await, 404);
+    expect_problem(
+        &app.post(
+            &url,
+            &stranger.token,
+            &sign_inv(guardian.clone(), "assistance_user"),
+        )
+        .await,
+        404,
+    );
     let audit = crate::invoices::count_rows(&app, &format!("SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'invoice' AND action = 'sign' AND entity_id = '{id}'"));
     assert_eq!(audit, 1);
 }
@@ -523,7 +880,16 @@ async fn a_self_employer_signs_as_employer_in_person(app: TestApp) {
     let w = &m.w;
     let a = &w.assistants[0];
     let hash = payload(&app, &w.org.token, &m.report, 1, a).await["payload_hash"].clone();
-    let s = expect(&sign(&app, &w.org.token, &m.report, &signature(1, a, "employer", &w.user_pnr, &hash)).await, 201);
+    let s = expect(
+        &sign(
+            &app,
+            &w.org.token,
+            &m.report,
+            &signature(1, a, "employer", &w.user_pnr, &hash),
+        )
+        .await,
+        201,
+    );
     assert_eq!(s["signer_capacity"], "assistance_user");
     // A representative of the user too; a stranger not.
     let agent = pnr("19650707", 678);
@@ -532,11 +898,29 @@ async fn a_self_employer_signs_as_employer_in_person(app: TestApp) {
               &json!({"personnummer": agent, "name": "Olle Ombud", "kind": "agent", "valid_from": "2026-01-01"}))
         .await;
     expect(&res, 201);
-    let s = expect(&sign(&app, &w.org.token, &m.report, &signature(1, a, "employer", &agent, &hash)).await, 201);
+    let s = expect(
+        &sign(
+            &app,
+            &w.org.token,
+            &m.report,
+            &signature(1, a, "employer", &agent, &hash),
+        )
+        .await,
+        201,
+    );
     assert_eq!(s["signer_capacity"], "agent");
     let stranger = pnr("19550505", 789);
     assert_eq!(
-        expect_problem(&sign(&app, &w.org.token, &m.report, &signature(1, a, "employer", &stranger, &hash)).await, 422)["code"],
+        expect_problem(
+            &sign(
+                &app,
+                &w.org.token,
+                &m.report,
+                &signature(1, a, "employer", &stranger, &hash)
+            )
+            .await,
+            422
+        )["code"],
         "signer_not_allowed"
     );
 }

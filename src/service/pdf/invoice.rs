@@ -15,9 +15,13 @@ const LINE_RATE: f32 = MARGIN + 108.0;
 const LINE_HOURS: f32 = MARGIN + 138.0;
 
 /// Lays out one invoice; `signatures` are the version's.
-pub fn invoice(w: &mut Writer, d: &InvoiceDoc, signatures: &[SignatureLine]) -> Result<(), TooLarge> {
+pub fn invoice(
+    w: &mut Writer,
+    d: &InvoiceDoc,
+    signatures: &[SignatureLine],
+) -> Result<(), TooLarge> {
     w.begin_document(format!(
-        "Räkning {} version {} · innehållets SHA-256: {}",
+        "Räkning {} version {}\nInnehållets SHA-256: {}",
         d.invoice_id, d.version, d.content_hash
     ))?;
     w.text(MARGIN, INVOICE_TITLE, 15.0, Weight::Bold);
@@ -33,7 +37,11 @@ pub fn invoice(w: &mut Writer, d: &InvoiceDoc, signatures: &[SignatureLine]) -> 
         w,
         MARGIN,
         "Månad:",
-        &format!("{} ({})", d.month, format::month_name(d.month.year(), d.month.month())),
+        &format!(
+            "{} ({})",
+            d.month,
+            format::month_name(d.month.year(), d.month.month())
+        ),
     );
     field(
         w,
@@ -42,7 +50,8 @@ pub fn invoice(w: &mut Writer, d: &InvoiceDoc, signatures: &[SignatureLine]) -> 
         &format!(
             "{}, mottagen {}",
             d.version,
-            d.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            d.received_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         ),
     );
     w.down(LINE);
@@ -94,15 +103,30 @@ pub fn invoice(w: &mut Writer, d: &InvoiceDoc, signatures: &[SignatureLine]) -> 
         (ShiftKind::Standby, d.minutes.standby),
     ] {
         w.text(MARGIN, &kind_heading(k), BODY, Weight::Regular);
-        w.text_right(RIGHT, &format!("{} h", minutes_as_hours(m)), BODY, Weight::Regular);
+        w.text_right(
+            RIGHT,
+            &format!("{} h", minutes_as_hours(m)),
+            BODY,
+            Weight::Regular,
+        );
         w.down(LINE);
     }
     let total = d.minutes.active + d.minutes.waiting + d.minutes.standby;
     w.text(MARGIN, "Summa faktisk tid", BODY, Weight::Regular);
-    w.text_right(RIGHT, &format!("{} h", minutes_as_hours(total)), BODY, Weight::Regular);
+    w.text_right(
+        RIGHT,
+        &format!("{} h", minutes_as_hours(total)),
+        BODY,
+        Weight::Regular,
+    );
     w.down(LINE);
     w.text(MARGIN, "Omräknade timmar att ersätta", BODY, Weight::Bold);
-    w.text_right(RIGHT, &format!("{} h", hundredths(d.payable_hundredths)), BODY, Weight::Bold);
+    w.text_right(
+        RIGHT,
+        &format!("{} h", hundredths(d.payable_hundredths)),
+        BODY,
+        Weight::Bold,
+    );
     w.down(LINE);
     w.text(MARGIN, "Timbelopp", BODY, Weight::Regular);
     let rate = match d.rate {
@@ -123,11 +147,31 @@ pub fn invoice(w: &mut Writer, d: &InvoiceDoc, signatures: &[SignatureLine]) -> 
     w.down(LINE + 0.5);
     for l in &d.lines {
         w.ensure(LINE)?;
-        w.text(MARGIN, &format!("{}–{}", l.from, l.to), BODY, Weight::Regular);
+        w.text(
+            MARGIN,
+            &format!("{}–{}", l.from, l.to),
+            BODY,
+            Weight::Regular,
+        );
         w.text(MARGIN + 48.0, l.basis_words(), BODY, Weight::Regular);
-        w.text_right(LINE_RATE, &format!("{} kr", kronor(l.rate)), BODY, Weight::Regular);
-        w.text_right(LINE_HOURS, &format!("{} h", hundredths(l.payable_hundredths)), BODY, Weight::Regular);
-        w.text_right(RIGHT, &format!("{} kr", kronor(l.amount)), BODY, Weight::Regular);
+        w.text_right(
+            LINE_RATE,
+            &format!("{} kr", kronor(l.rate)),
+            BODY,
+            Weight::Regular,
+        );
+        w.text_right(
+            LINE_HOURS,
+            &format!("{} h", hundredths(l.payable_hundredths)),
+            BODY,
+            Weight::Regular,
+        );
+        w.text_right(
+            RIGHT,
+            &format!("{} kr", kronor(l.amount)),
+            BODY,
+            Weight::Regular,
+        );
         w.down(LINE);
     }
     w.down(2.0);
@@ -141,7 +185,12 @@ pub fn invoice(w: &mut Writer, d: &InvoiceDoc, signatures: &[SignatureLine]) -> 
     w.down(LINE * 1.5);
     if let Some(c) = &d.costs {
         w.ensure(LINE * 6.0)?;
-        w.text(MARGIN, "Faktiska kostnader (egen arbetsgivare)", 11.0, Weight::Bold);
+        w.text(
+            MARGIN,
+            "Faktiska kostnader (egen arbetsgivare)",
+            11.0,
+            Weight::Bold,
+        );
         w.down(LINE + 0.5);
         for (label, ore) in cost_lines(c) {
             w.text(MARGIN, label, BODY, Weight::Regular);
@@ -151,10 +200,16 @@ pub fn invoice(w: &mut Writer, d: &InvoiceDoc, signatures: &[SignatureLine]) -> 
         w.down(1.0);
     }
     w.ensure(LINE * 2.0)?;
-    w.rule(-1.0, 0.6);
-    w.down(1.5);
+    w.down(2.0);
+    let y = w.y() + 4.8;
+    w.line(MARGIN, y, RIGHT, y, 0.6);
     w.text(MARGIN, "Belopp att betala", 11.0, Weight::Bold);
-    w.text_right(RIGHT, &format!("{} kr", kronor(d.amount)), 11.0, Weight::Bold);
+    w.text_right(
+        RIGHT,
+        &format!("{} kr", kronor(d.amount)),
+        11.0,
+        Weight::Bold,
+    );
     w.down(LINE);
 
     signature_block(w, &[Role::AssistanceUser.swedish()], signatures)

@@ -97,7 +97,8 @@ impl Writer {
         }
     }
 
-    /// Starts a document on a new page; `footer` goes on each of its pages.
+    /// Starts a document on a new page; `footer` (one or two lines) goes on
+    /// each of its pages.
     pub fn begin_document(&mut self, footer: String) -> Result<(), TooLarge> {
         self.footer = footer;
         self.starts.push(self.pages.len());
@@ -139,7 +140,11 @@ impl Writer {
     /// Width of `s` in mm at `size` pt.
     pub fn width(&self, s: &str, size: f32, weight: Weight) -> f32 {
         let (regular, bold) = fonts();
-        let font = if weight == Weight::Bold { bold } else { regular };
+        let font = if weight == Weight::Bold {
+            bold
+        } else {
+            regular
+        };
         let upem = f32::from(font.font_metrics.units_per_em.max(1));
         let units: f32 = s
             .chars()
@@ -243,10 +248,21 @@ impl Writer {
                 let footer = self.footers[page].clone();
                 let label = format!("Sida {} av {}", page - start + 1, end - start);
                 let w = self.width(&label, 7.5, Weight::Regular);
-                let y = FOOTER_Y;
-                self.line_on(page, MARGIN, y + 4.0, PAGE_WIDTH - MARGIN, y + 4.0, 0.4);
-                self.put_on(page, MARGIN, y, &footer, 7.5, Weight::Regular);
-                self.put_on(page, PAGE_WIDTH - MARGIN - w, y, &label, 7.5, Weight::Regular);
+                // Footer rule; the document's lines on the left, the page
+                // number on the right of the first.
+                let top = FOOTER_Y + 3.4 * footer.lines().count().saturating_sub(1) as f32;
+                self.line_on(page, MARGIN, top + 4.0, PAGE_WIDTH - MARGIN, top + 4.0, 0.4);
+                for (i, l) in footer.lines().enumerate() {
+                    self.put_on(page, MARGIN, top - 3.4 * i as f32, l, 7.0, Weight::Regular);
+                }
+                self.put_on(
+                    page,
+                    PAGE_WIDTH - MARGIN - w,
+                    top,
+                    &label,
+                    7.5,
+                    Weight::Regular,
+                );
             }
         }
         let pages = self
@@ -308,7 +324,12 @@ pub fn signature_block(
             w.line(MARGIN, y, MARGIN + 80.0, y, 0.4);
             w.line(MARGIN + 90.0, y, MARGIN + 130.0, y, 0.4);
             w.down(3.5);
-            w.text(MARGIN, "Namnteckning och namnförtydligande", 7.5, Weight::Regular);
+            w.text(
+                MARGIN,
+                "Namnteckning och namnförtydligande",
+                7.5,
+                Weight::Regular,
+            );
             w.text(MARGIN + 90.0, "Datum", 7.5, Weight::Regular);
             w.down(LINE * 1.4);
         }
@@ -347,10 +368,7 @@ mod tests {
         let mut w = Writer::new("t", 2);
         w.begin_document("f".into()).unwrap();
         w.begin_document("g".into()).unwrap();
-        assert_eq!(
-            w.begin_document("h".into()),
-            Err(TooLarge { max_pages: 2 })
-        );
+        assert_eq!(w.begin_document("h".into()), Err(TooLarge { max_pages: 2 }));
         assert_eq!(w.page_count(), 2);
     }
 }

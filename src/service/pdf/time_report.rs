@@ -2,7 +2,7 @@
 //! 3059: heading, month, the user, the assistant, the organisation, every
 //! row, totals per kind, payable hours and the signature block.
 
-use super::{field, signature_block, SignatureLine, TooLarge, Weight, Writer, BODY, LINE, MARGIN, PAGE_WIDTH};
+use super::{field, signature_block, SignatureLine, TooLarge, Weight, Writer, BODY, LINE, MARGIN};
 use crate::domain::document::{kind_heading, TimeReportDoc, TIME_REPORT_TITLE};
 use crate::domain::format::{self, minutes_as_hours, units_as_hours, yes_no};
 use crate::domain::shift::ShiftKind;
@@ -42,7 +42,7 @@ pub fn time_report(
     signatures: &[SignatureLine],
 ) -> Result<(), TooLarge> {
     w.begin_document(format!(
-        "Tidsredovisning {} version {} · innehållets SHA-256: {}",
+        "Tidsredovisning {} version {}\nInnehållets SHA-256: {}",
         d.report_id, d.version, d.content_hash
     ))?;
     w.text(MARGIN, TIME_REPORT_TITLE, 15.0, Weight::Bold);
@@ -58,7 +58,11 @@ pub fn time_report(
         w,
         MARGIN,
         "Månad:",
-        &format!("{} ({})", d.month, format::month_name(d.month.year(), d.month.month())),
+        &format!(
+            "{} ({})",
+            d.month,
+            format::month_name(d.month.year(), d.month.month())
+        ),
     );
     field(
         w,
@@ -67,7 +71,8 @@ pub fn time_report(
         &format!(
             "{}, mottagen {}",
             d.version,
-            d.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            d.received_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         ),
     );
     w.rule(2.0, 0.6);
@@ -114,7 +119,12 @@ pub fn time_report(
         w.text(KIND, format::kind(r.kind), BODY, Weight::Regular);
         w.text(DOUBLE, yes_no(r.double), BODY, Weight::Regular);
         w.text(HOSPITAL, yes_no(r.hospital), BODY, Weight::Regular);
-        w.text_right(HOURS_RIGHT, &minutes_as_hours(r.minutes), BODY, Weight::Regular);
+        w.text_right(
+            HOURS_RIGHT,
+            &minutes_as_hours(r.minutes),
+            BODY,
+            Weight::Regular,
+        );
         w.text(PAYABLE, yes_no(r.payable), BODY, Weight::Regular);
         w.down(LINE);
     }
@@ -131,20 +141,41 @@ pub fn time_report(
         (ShiftKind::Standby, t.minutes.standby),
     ] {
         w.text(MARGIN, &kind_heading(k), BODY, Weight::Regular);
-        w.text_right(HOURS_RIGHT, &format!("{} h", minutes_as_hours(minutes)), BODY, Weight::Regular);
+        w.text_right(
+            HOURS_RIGHT,
+            &format!("{} h", minutes_as_hours(minutes)),
+            BODY,
+            Weight::Regular,
+        );
         w.down(LINE);
     }
-    w.rule(-1.0, 0.3);
+    // A rule between the kinds and their sum.
     w.down(1.5);
+    let y = w.y() + 3.8;
+    w.line(MARGIN, y, HOURS_RIGHT, y, 0.3);
     w.text(MARGIN, "Timmar att ersätta (omräknade)", BODY, Weight::Bold);
-    w.text_right(HOURS_RIGHT, &format!("{} h", units_as_hours(t.payable)), BODY, Weight::Bold);
+    w.text_right(
+        HOURS_RIGHT,
+        &format!("{} h", units_as_hours(t.payable)),
+        BODY,
+        Weight::Bold,
+    );
     w.down(LINE);
-    w.text(MARGIN, "Timmar som inte ersätts (assistenten inte anmäld till FK)", BODY, Weight::Regular);
-    w.text_right(HOURS_RIGHT, &format!("{} h", units_as_hours(t.not_payable)), BODY, Weight::Regular);
+    w.text(
+        MARGIN,
+        "Timmar som inte ersätts (assistenten inte anmäld till FK)",
+        BODY,
+        Weight::Regular,
+    );
+    w.text_right(
+        HOURS_RIGHT,
+        &format!("{} h", units_as_hours(t.not_payable)),
+        BODY,
+        Weight::Regular,
+    );
     w.down(LINE);
 
     let roles = [Role::Assistant.swedish(), Role::Employer.swedish()];
     signature_block(w, &roles, signatures)?;
-    let _ = PAGE_WIDTH;
     Ok(())
 }
