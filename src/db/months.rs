@@ -106,3 +106,34 @@ pub fn reports_of_month(
         .select(crate::db::time_reports::ReportRow::as_select())
         .load(conn)
 }
+
+/// The assistants of the current version of every report of `month` in
+/// scope: (organisation, user, report id, version, assistant), from the
+/// per-version day totals.
+pub fn assistants_of_current_versions(
+    conn: &mut DbConn,
+    scope: &Scope,
+    month: &str,
+) -> QueryResult<Vec<(String, String, String, i32, String)>> {
+    use super::schema::{time_report_days, time_report_versions, time_reports};
+    let mut q = time_reports::table
+        .inner_join(time_report_versions::table)
+        .inner_join(
+            time_report_days::table.on(time_report_days::version_id.eq(time_report_versions::id)),
+        )
+        .filter(time_reports::current_version.eq(time_report_versions::version))
+        .filter(time_reports::month.eq(month.to_string()))
+        .into_boxed();
+    if let Some(org) = scope.org() {
+        q = q.filter(time_reports::organisation_id.eq(org.to_string()));
+    }
+    q.select((
+        time_reports::organisation_id,
+        time_reports::assistance_user_id,
+        time_reports::id,
+        time_report_versions::version,
+        time_report_days::assistant_id,
+    ))
+    .distinct()
+    .load(conn)
+}

@@ -377,3 +377,82 @@ pub fn reopen(
     )?;
     Ok(status(conn, org, user, month)?)
 }
+
+/// The state of every (organisation, user) month in scope that has a time
+/// report, for the compliance dashboard; users without one are `open`.
+/// Cheap first: closings, signatures of the current versions and the
+/// invoices' status are read in batches; only a month whose every
+/// signature and invoice is in place is then checked in full ([`missing`]),
+/// so `ready` here means exactly what the month status says.
+pub fn states(
+    conn: &mut DbConn,
+    scope: &crate::auth::Scope,
+    month: ReportMonth,
+    invoice_statuses: &std::collections::HashMap<(String, String), String>,
+) -> diesel::QueryResult<std::collections::HashMap<(String, String), MonthState>> {
+    use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+    let m = month.to_string();
+    let mut out: HashMap<(String, String), MonthState> = HashMap::new();
+    for key in store::closed_in_month(conn, scope, &m)? {
+        out.insert(key, MonthState::Closed);
+    }
+    // (org, user) → (report, version, assistants)
+    let mut parts: BTreeMap<(String, String), (String, i32, BTreeSet<String>)> = BTreeMap::new();
+    for (org, user, report, version, assistant) in
+        store::assistants_of_current_versions(conn, scope, &m)?
+    {
+        parts
+            .entry((org, user))
+            .or_insert_with(|| (report, version, BTreeSet::new()))
+            .2
+            .insert(assistant);
+    }
+    let versions: Vec<(String, i32)> = parts.values().map(|(r, v, _)| (r.clone(), *v)).collect();
+    let mut signed: HashSet<(String, String, String)> = HashSet::new();
+    for s in sigs::signatures_of_report_versions(conn, &versions)? {
+        signed.insert((s.report_id, s.assistant_id, s.role));
+    }
+    let invoices_signed: HashSet<String> = {
+        let current: Vec<(String, i32)> = invoices::invoices_of_month(conn, scope, &m)?
+            .into_iter()
+            .map(|(i, _)| (i.id, i.current_version))
+            .collect();
+        let with = sigs::signed_invoice_versions(conn, &current)?;
+        let mut ids = HashSet::new();
+        for (id, _) in current {
+            if with.iter().any(|(i, _)| *i == id) {
+                ids.insert(id);
+            }
+        }
+        ids
+    };
+    let signed_invoice_of =
+        |conn: &mut DbConn, org: &str, user: &str| -> diesel::QueryResult<bool> {
+            Ok(invoices::find_invoice(conn, org, user, &m)?
+                .is_some_and(|i| invoices_signed.contains(&i.id)))
+        };
+    for ((org, user), (report, _, assistants)) in parts {
+        if out.contains_key(&(org.clone(), user.clone())) {
+            continue;
+        }
+        let all_signed = assistants.iter().all(|a| {
+            crate::domain::signing::Role::TIME_REPORT
+                .iter()
+                .all(|r| signed.contains(&(report.clone(), a.clone(), r.as_str().to_string())))
+        });
+        let invoice_current = invoice_statuses
+            .get(&(org.clone(), user.clone()))
+            .is_some_and(|s| s == "current");
+        let state = if all_signed
+            && invoice_current
+            && signed_invoice_of(conn, &org, &user)?
+            && missing(conn, &org, &user, month)?.is_empty()
+        {
+            MonthState::Ready
+        } else {
+            MonthState::Open
+        };
+        out.insert((org, user), state);
+    }
+    Ok(out)
+}

@@ -36,6 +36,14 @@ fn codes_of(st: &Value) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
+async fn dashboard(app: &TestApp, token: &str) -> Value {
+    expect(
+        &app.get("/api/v1/dashboard/compliance?month=2026-10", token)
+            .await,
+        200,
+    )
+}
+
 async fn close(app: &TestApp, token: &str, m: &Month) -> Res {
     app.post(
         &format!(
@@ -73,10 +81,20 @@ async fn a_month_is_ready_when_signed_and_then_closes(app: TestApp) {
     assert_eq!(p["code"], "month_not_ready");
     assert_eq!(p["missing"], st["missing"]);
 
+    assert_eq!(
+        dashboard(&app, &w.org.token).await["rows"][0]["month_state"],
+        "open"
+    );
     sign_everything(&app, &m, 1).await;
     let st = status(&app, &w.org.token, &m).await;
     assert_eq!(st["state"], "ready", "{st:#}");
     assert_eq!(st["missing"], json!([]));
+    let d = dashboard(&app, &w.org.token).await;
+    assert_eq!(d["rows"][0]["month_state"], "ready");
+    assert_eq!(
+        (d["totals"]["ready"].clone(), d["totals"]["closed"].clone()),
+        (json!(1), json!(0))
+    );
     // Auditors read the status, may not close.
     expect(
         &app.get(
@@ -110,6 +128,26 @@ async fn a_month_is_ready_when_signed_and_then_closes(app: TestApp) {
     assert_eq!(st["closing"]["time_report_version"], 1);
     assert_eq!(st["closing"]["invoice_version"], 1);
     assert_eq!(st["closing"]["closed_at"], "2026-11-12T10:00:00Z");
+    let d = dashboard(&app, &w.org.token).await;
+    assert_eq!(d["rows"][0]["month_state"], "closed");
+    assert_eq!(
+        (d["totals"]["ready"].clone(), d["totals"]["closed"].clone()),
+        (json!(0), json!(1))
+    );
+    assert_eq!(d["totals_by_organisation"][0]["closed"], 1);
+    let csv = app
+        .get_with(
+            "/api/v1/dashboard/compliance?month=2026-10",
+            &w.org.token,
+            &[("Accept", "text/csv")],
+        )
+        .await
+        .text;
+    assert!(
+        csv.lines().next().unwrap().contains(";month_state;"),
+        "{csv}"
+    );
+    assert!(csv.lines().nth(1).unwrap().contains(";closed;"), "{csv}");
     // Closing again changes nothing.
     assert_eq!(
         expect(&close(&app, &w.org.token, &m).await, 200)["state"],
