@@ -214,6 +214,9 @@ pub enum ImportFailure {
     },
     /// Months that would be replaced, without `correction_reason`.
     CorrectionRequired(Vec<Conflict>),
+    /// Months of the file that are closed (each fault names the first line
+    /// of its month in the file).
+    MonthClosed(Vec<CsvError>),
     Io(io::Error),
     Db(diesel::result::Error),
 }
@@ -279,6 +282,14 @@ impl From<ImportFailure> for ApiError {
                 }
                 e
             }
+            ImportFailure::MonthClosed(faults) => ApiError::conflict(
+                "month_closed",
+                format!(
+                    "The file touches {} closed month(s); nothing was stored. Reopen the month (POST /api/v1/months/{{month}}/reopen) or leave it out of the file.",
+                    faults.len()
+                ),
+            )
+            .with_errors(faults.iter().map(CsvError::to_field_error).collect()),
             ImportFailure::Io(e) => ApiError::internal(e),
             ImportFailure::Db(e) => e.into(),
         }
@@ -842,6 +853,7 @@ impl Prepared {
         let mut receipts = Vec::new();
         let mut unchanged = Vec::new();
         let mut conflicts = Vec::new();
+        let mut closed = Vec::new();
         // Groups whose rows are now the current version in the database.
         let mut stored: Vec<usize> = Vec::new();
         let total = self.groups.len();
@@ -885,7 +897,7 @@ impl Prepared {
                     month: sub.month.clone(),
                     line: first_line,
                 }),
-                Err(SubmitError::Refused(Refusal::MonthClosed { month })) => errors.push(
+                Err(SubmitError::Refused(Refusal::MonthClosed { month })) => closed.push(
                     CsvError::new(
                         first_line,
                         Some(self.header.name(Column::Date)),
@@ -904,7 +916,13 @@ impl Prepared {
             }
         }
         if !errors.is_empty() {
+            for e in closed {
+                errors.push(e);
+            }
             return Err(errors.finish());
+        }
+        if !closed.is_empty() {
+            return Err(ImportFailure::MonthClosed(closed));
         }
         if !conflicts.is_empty() {
             return Err(ImportFailure::CorrectionRequired(conflicts));
