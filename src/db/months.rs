@@ -107,14 +107,16 @@ pub fn reports_of_month(
         .load(conn)
 }
 
+/// (organisation, user, report id, version, assistant).
+pub type VersionAssistant = (String, String, String, i32, String);
+
 /// The assistants of the current version of every report of `month` in
-/// scope: (organisation, user, report id, version, assistant), from the
-/// per-version day totals.
+/// scope, from the per-version day totals.
 pub fn assistants_of_current_versions(
     conn: &mut DbConn,
     scope: &Scope,
     month: &str,
-) -> QueryResult<Vec<(String, String, String, i32, String)>> {
+) -> QueryResult<Vec<VersionAssistant>> {
     use super::schema::{time_report_days, time_report_versions, time_reports};
     let mut q = time_reports::table
         .inner_join(time_report_versions::table)

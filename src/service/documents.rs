@@ -10,7 +10,7 @@ use crate::db::register as reg;
 use crate::db::time_reports::{self as reports, ReportRow, RowRow, VersionRow};
 use crate::db::DbConn;
 use crate::domain::document::{InvoiceDoc, InvoiceLine, Party, Person, Row, TimeReportDoc};
-use crate::domain::invoice::{Costs, KindMinutes, Summary};
+use crate::domain::invoice::{Costs, Summary};
 use crate::domain::month::ReportMonth;
 use crate::domain::quantity::{parse_hundredths, Ore};
 use crate::domain::register::OrganisationKind;
@@ -168,7 +168,7 @@ pub fn invoice_doc(
         user: user(conn, org, &inv.assistance_user_id)?,
         payee: payee_words(conn, org, &inv.assistance_user_id, month, self_employer)?,
         time_report_version: v.time_report_version,
-        minutes: summary.map(|s| s.minutes).unwrap_or(KindMinutes::default()),
+        minutes: summary.map(|s| s.minutes).unwrap_or_default(),
         payable_hundredths: v.payable_hundredths,
         rate: v.sek_per_hour_ore.map(Ore),
         amount: Ore(v.amount_ore),

@@ -276,7 +276,7 @@ pub fn status(
 #[derive(Debug)]
 pub enum CloseError {
     /// Something is missing: the status says what.
-    NotReady(MonthStatus),
+    NotReady(Box<MonthStatus>),
     /// Reopening a month that is not closed.
     NotClosed,
     Db(diesel::result::Error),
@@ -300,7 +300,7 @@ pub fn close(
     let st = status(conn, org, user, month)?;
     match st.state {
         MonthState::Closed => return Ok(st),
-        MonthState::Open => return Err(CloseError::NotReady(st)),
+        MonthState::Open => return Err(CloseError::NotReady(Box::new(st))),
         MonthState::Ready => {}
     }
     let m = month.to_string();

@@ -363,13 +363,12 @@ fn signer_not_allowed(why: String) -> FieldError {
     FieldError::at("/signer_personnummer", "signer_not_allowed", why)
 }
 
+/// The organisation's signatories with the signer's number, and the user's
+/// representatives.
+type Signers = (Vec<Agent>, Vec<(RepresentativeKind, Agent)>);
+
 /// Representatives and signatories as the signer rules take them.
-fn agents(
-    conn: &mut DbConn,
-    org: &str,
-    user: &str,
-    signer: &str,
-) -> diesel::QueryResult<(Vec<Agent>, Vec<(RepresentativeKind, Agent)>)> {
+fn agents(conn: &mut DbConn, org: &str, user: &str, signer: &str) -> diesel::QueryResult<Signers> {
     let sigs = signers::signatories_with_number(conn, org, signer)?
         .into_iter()
         .map(|s| Agent {
