@@ -80,6 +80,16 @@ pub fn is_on_time(received_at: DateTime<Utc>, due: NaiveDate) -> bool {
     stockholm_date(received_at) <= due
 }
 
+/// What a receipt (time report or invoice) says when it arrived after FK's
+/// deadline `due`; `None` when on time.
+pub fn lateness(on_time: bool, due: NaiveDate) -> Option<String> {
+    (!on_time).then(|| {
+        format!(
+            "Received after FK's deadline {due}. FK may refuse payment for a month reported late (FKFS 2016:4; HFD 2023)."
+        )
+    })
+}
+
 /// Whole days from `today` until `due` (negative when past).
 pub fn days_until(today: NaiveDate, due: NaiveDate) -> i64 {
     (due - today).num_days()

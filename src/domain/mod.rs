@@ -8,6 +8,7 @@ pub mod format;
 pub mod grant;
 pub mod identity;
 pub mod invoice;
+pub mod kind;
 pub mod month;
 pub mod quantity;
 pub mod register;

@@ -1,4 +1,4 @@
-//! Shifts on a time report: kind, wall-clock times, and their placement
+//! Shifts on a time report: wall-clock times, and their placement
 //! on the real (UTC) time line.
 //!
 //! Rows are entered as the assistant saw the clock in Europe/Stockholm.
@@ -13,50 +13,8 @@ use std::str::FromStr;
 use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::Stockholm;
 
-/// What kind of time a row reports; decides how much of it is payable.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ShiftKind {
-    /// *Aktiv assistans*: counts in full.
-    Active,
-    /// *Väntetid* (formerly *jour*): the assistant is at the workplace but
-    /// not working; counts as 1/4.
-    Waiting,
-    /// *Beredskap*: on call away from the workplace; counts as 1/7.
-    Standby,
-}
-
-impl ShiftKind {
-    /// All kinds, in canonical order.
-    pub const ALL: [ShiftKind; 3] = [ShiftKind::Active, ShiftKind::Waiting, ShiftKind::Standby];
-
-    /// Wire/storage name: `"active"`, `"waiting"` or `"standby"`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ShiftKind::Active => "active",
-            ShiftKind::Waiting => "waiting",
-            ShiftKind::Standby => "standby",
-        }
-    }
-
-    /// Inverse of [`ShiftKind::as_str`]; exact, case-sensitive match.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "active" => Some(ShiftKind::Active),
-            "waiting" => Some(ShiftKind::Waiting),
-            "standby" => Some(ShiftKind::Standby),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for ShiftKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// Re-exported: the kind of time and its vocabulary live in [`crate::domain::kind`].
+pub use crate::domain::kind::ShiftKind;
 
 const MINUTES_PER_DAY: u32 = 24 * 60;
 
@@ -291,29 +249,6 @@ mod tests {
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
-
-    #[test]
-    fn kind_round_trip() {
-        for k in ShiftKind::ALL {
-            assert_eq!(ShiftKind::parse(k.as_str()), Some(k));
-            assert_eq!(k.to_string(), k.as_str());
-        }
-        assert_eq!(ShiftKind::parse("Active"), None);
-        assert_eq!(ShiftKind::parse("jour"), None);
-        assert_eq!(ShiftKind::parse(""), None);
-    }
-
-    #[test]
-    fn kind_serde_names_match_as_str() {
-        // The derived snake_case names must agree with as_str().
-        use serde::de::{value, Deserialize, IntoDeserializer};
-        for k in ShiftKind::ALL {
-            let de: value::StrDeserializer<value::Error> = k.as_str().into_deserializer();
-            assert_eq!(ShiftKind::deserialize(de), Ok(k));
-        }
-        let de: value::StrDeserializer<value::Error> = "jour".into_deserializer();
-        assert!(ShiftKind::deserialize(de).is_err());
     }
 
     #[test]

@@ -100,17 +100,10 @@ pub fn clock(cell: &str) -> Result<ClockTime, ValueError> {
     })
 }
 
-/// The kind of time; empty means active.
+/// The kind of time, in the words people write (see [`ShiftKind::from_file_word`]);
+/// empty means active.
 pub fn kind(cell: &str) -> Result<ShiftKind, ValueError> {
-    match cell.to_lowercase().as_str() {
-        "" | "aktiv" | "aktiv tid" | "aktiv assistans" | "active" => Ok(ShiftKind::Active),
-        "väntetid" | "jour" | "waiting" => Ok(ShiftKind::Waiting),
-        "beredskap" | "standby" => Ok(ShiftKind::Standby),
-        _ => Err(ValueError::new(
-            "invalid_kind",
-            format!("`{cell}` is not a kind of time; write aktiv, väntetid or beredskap (or active, waiting, standby)."),
-        )),
-    }
+    ShiftKind::from_file_word(cell).map_err(|e| ValueError::new(e.code(), e.to_string()))
 }
 
 /// Yes or no; empty means no. Also Excel's own TRUE/FALSE in Swedish.

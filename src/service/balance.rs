@@ -7,14 +7,16 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::register::{self as reg, DecisionRow};
+use crate::db::register as reg;
 use crate::db::time_reports::{self as store, UserDay};
 use crate::db::DbConn;
 use crate::domain::grant::{
-    fifths, grant_on, granted_between, hours_string, projected, Fifths, Grant,
+    fifths, grant_on, granted_between, hours_string, latest, projected, Fifths, Grant,
 };
+use crate::domain::invoice::day_rate;
 use crate::domain::month::ReportMonth;
 use crate::domain::quantity::{div_round_half_away, Ore, PayableUnits, UNITS_PER_HOUR};
+pub use crate::service::grants::grants_of;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DoubleHours {
@@ -74,26 +76,10 @@ pub struct Balance {
     pub warnings: Vec<BalanceWarning>,
 }
 
-pub fn grants_of(decisions: &[DecisionRow]) -> Vec<Grant> {
-    decisions
-        .iter()
-        .map(|d| Grant {
-            valid_from: d.valid_from,
-            valid_to: d.valid_to,
-            grant_period_months: d.grant_period_months.max(1) as u32,
-            hours_per_week_centi: d.hours_per_week_centi,
-            double_hours_per_week_centi: d.double_hours_per_week_centi,
-            higher_rate_ore: (d.rate_kind == "higher")
-                .then_some(d.higher_rate_ore)
-                .flatten(),
-        })
-        .collect()
-}
-
 /// The default range: the grant period containing today of the decision in
 /// force (or the last one), else the six months up to this one.
 pub fn default_range(grants: &[Grant], today: NaiveDate) -> (ReportMonth, ReportMonth) {
-    let current = grant_on(grants, today).or_else(|| grants.iter().max_by_key(|g| g.valid_from));
+    let current = grant_on(grants, today).or_else(|| latest(grants));
     if let Some(g) = current {
         let periods = g.periods(today.max(g.valid_from));
         if let Some(p) = periods
@@ -213,11 +199,9 @@ fn compute(
         let mut numerator: i128 = 0;
         let mut rate_missing = false;
         for (date, (units, _)) in by_day.range(m.first_day()..=m.last_day()) {
-            let rate = grant_on(grants, *date)
-                .and_then(|g| g.higher_rate_ore)
-                .or_else(|| rates.get(&date.year()).copied());
-            match rate {
-                Some(r) => numerator += i128::from(*units) * i128::from(r),
+            let standard = rates.get(&date.year()).copied().map(Ore);
+            match day_rate(grant_on(grants, *date), standard).1 {
+                Some(r) => numerator += i128::from(*units) * i128::from(r.0),
                 None if *units != 0 => {
                     rate_missing = true;
                     missing_years.insert(date.year());

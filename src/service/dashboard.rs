@@ -20,7 +20,7 @@ use crate::domain::month::ReportMonth;
 use crate::domain::quantity::PayableUnits;
 use crate::domain::register::{WorkingTimeLimit, WorkingTimeRule};
 use crate::domain::report::{weekly_average_centi, working_time_breach};
-use crate::service::balance::grants_of;
+use crate::service::grants::grants_of;
 
 /// Warning codes the dashboard always counts (0 when none).
 pub const COUNTED_WARNINGS: [&str; 6] = [

@@ -4,6 +4,7 @@
 pub mod balance;
 pub mod dashboard;
 pub mod documents;
+pub mod grants;
 pub mod invoices;
 pub mod months;
 pub mod pdf;

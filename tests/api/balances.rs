@@ -167,3 +167,75 @@ async fn over_grant_and_missing_rates(app: TestApp) {
     let _ = w;
 }
 db_test!(over_grant_and_missing_rates);
+
+/// Two decisions that start on the same day: the one recorded last governs,
+/// in the balance, the dashboard and the invoice alike, whatever their ids.
+async fn same_start_the_last_recorded_governs_everywhere(app: TestApp) {
+    let org = fixtures::org(&app).await;
+    let a = fixtures::assistant(&app, &org, &pnr("19900101", 76)).await;
+    // Per user: hours per week of the first and the later recorded decision.
+    let cases = [("70.00", "140.00", "620.00"), ("140.00", "70.00", "310.00")];
+    let mut users = Vec::new();
+    for (i, (first, later, granted)) in cases.into_iter().enumerate() {
+        let user = fixtures::user(&app, &org, &pnr("19500101", 77 + i as u32)).await;
+        fixtures::employment(&app, &org, &a, &user, json!({})).await;
+        let mut ids = Vec::new();
+        for (at, hours) in [
+            ("2024-01-02T08:00:00Z", first),
+            ("2024-01-03T08:00:00Z", later),
+        ] {
+            app.set_now(at);
+            ids.push(
+                fixtures::decision(
+                    &app,
+                    &org,
+                    &user,
+                    json!({"hours_per_week": hours, "valid_from": "2024-01-01"}),
+                )
+                .await,
+            );
+        }
+        users.push((user, ids.pop().unwrap(), granted));
+    }
+    app.set_now("2024-02-10T12:00:00Z");
+    for (i, (user, later_id, granted)) in users.iter().enumerate() {
+        let day = format!("2024-01-{:02}", 10 + i);
+        let res = app
+            .post(
+                "/api/v1/time-reports",
+                &org.token,
+                &json!({"assistance_user_id": user, "month": "2024-01",
+                        "rows": [row(&a, &day, "08:00", "12:00", "active")]}),
+            )
+            .await;
+        expect(&res, 201);
+        let res = app
+            .get(
+                &format!("/api/v1/assistance-users/{user}/balance?from=2024-01&to=2024-01"),
+                &org.token,
+            )
+            .await;
+        assert_eq!(expect(&res, 200)["months"][0]["granted_hours"], *granted);
+        let res = app
+            .get(
+                &format!("/api/v1/invoices/draft?assistance_user_id={user}&month=2024-01"),
+                &org.token,
+            )
+            .await;
+        let d = expect(&res, 200);
+        assert_eq!(d["lines"][0]["decision_id"], *later_id);
+        assert_eq!(d["grant_periods"][0]["decision_id"], *later_id);
+        let res = app
+            .get("/api/v1/dashboard/compliance?month=2024-01", &org.token)
+            .await;
+        let dash = expect(&res, 200);
+        let r = dash["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["assistance_user_id"] == *user)
+            .expect("user row");
+        assert_eq!(r["granted_hours"], *granted);
+    }
+}
+db_test!(same_start_the_last_recorded_governs_everywhere);
