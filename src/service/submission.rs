@@ -160,12 +160,7 @@ pub fn receipt(report: &ReportRow, v: &VersionRow) -> Receipt {
         due_date: v.due_date.to_string(),
         internal_due_date: v.internal_due_date.to_string(),
         on_time: v.on_time,
-        lateness: (!v.on_time).then(|| {
-            format!(
-                "Received after FK's deadline {}. FK may refuse payment for a month reported late (FKFS 2016:4; HFD 2023).",
-                v.due_date
-            )
-        }),
+        lateness: crate::domain::deadline::lateness(v.on_time, v.due_date),
         correction_reason: v.correction_reason.clone(),
         row_count: v.row_count,
         hours: Hours {
