@@ -11,6 +11,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use crate::db::Scope;
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, clap::ValueEnum)]
@@ -88,29 +89,6 @@ impl JwtKeys {
             ));
         }
         Ok(claims)
-    }
-}
-
-/// What a caller may see.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    All,
-    Org(String),
-}
-
-impl Scope {
-    pub fn allows(&self, org_id: &str) -> bool {
-        match self {
-            Scope::All => true,
-            Scope::Org(o) => o == org_id,
-        }
-    }
-
-    pub fn org(&self) -> Option<&str> {
-        match self {
-            Scope::All => None,
-            Scope::Org(o) => Some(o),
-        }
     }
 }
 

@@ -11,6 +11,10 @@ use crate::domain::deadline::DeadlinePolicy;
 
 /// Largest employment document when nothing is configured: 10 MiB.
 pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
+/// Largest CSV upload when nothing is configured: 256 MiB.
+pub const DEFAULT_MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
+/// Faults listed in a refused import when nothing is configured.
+pub const DEFAULT_MAX_IMPORT_ERRORS: usize = 1000;
 
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
@@ -52,10 +56,10 @@ pub struct ServeArgs {
     #[arg(long, env = "REDOVISA_WORKERS")]
     pub workers: Option<usize>,
     /// Largest accepted CSV upload (`POST /imports/time-reports`), in bytes.
-    #[arg(long, env = "REDOVISA_MAX_IMPORT_BYTES", default_value_t = crate::import::DEFAULT_MAX_BYTES)]
+    #[arg(long, env = "REDOVISA_MAX_IMPORT_BYTES", default_value_t = DEFAULT_MAX_IMPORT_BYTES)]
     pub max_import_bytes: u64,
     /// Errors listed in a refused CSV import; the rest are counted in `errors_omitted`.
-    #[arg(long, env = "REDOVISA_MAX_IMPORT_ERRORS", default_value_t = crate::import::DEFAULT_MAX_ERRORS)]
+    #[arg(long, env = "REDOVISA_MAX_IMPORT_ERRORS", default_value_t = DEFAULT_MAX_IMPORT_ERRORS)]
     pub max_import_errors: usize,
     /// Most pages of one month PDF (`GET /months/{month}/pdf`); above it the
     /// answer is 422 `too_large`.

@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Stockholm;
 
-use crate::auth::Scope;
 use crate::db::register::{
     self as reg, AssistanceUserRow, AssistantRow, DecisionRow, EmploymentRow, OrganisationRow,
     RateRow,
 };
 use crate::db::DbConn;
+use crate::db::Scope;
 use crate::domain::deadline::{fk_due_date, DeadlinePolicy};
 use crate::domain::month::ReportMonth;
 use crate::domain::report::RawRow;

@@ -1,8 +1,12 @@
 //! redovisa: the system of record for monthly reports of
 //! *assistansersättning* to Försäkringskassan.
 //!
-//! Layers: [`http`] (actix-web handlers) → [`domain`] (plain rules) →
-//! [`db`] (diesel on SQLite or PostgreSQL).
+//! Layers, top to bottom; each names only its own and those below it
+//! (`docs/architecture.md`, checked by `tests/layering.rs`): the binary and
+//! its commands ([`cli`], [`startup`], [`demo`]) → [`http`] (actix-web
+//! handlers, [`auth`]) → [`import`] (files) → [`service`] (use cases) →
+//! [`config`] → [`db`] (diesel on SQLite or PostgreSQL) → [`domain`] (plain
+//! rules); [`error`] and [`clock`] serve them all.
 
 pub mod auth;
 pub mod cli;

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::register::DecisionRow;
 use super::schema::{assistants, decisions, time_report_days, time_report_versions, time_reports};
 use super::DbConn;
-use crate::auth::Scope;
+use crate::db::Scope;
 
 /// Decisions overlapping `[from, to]` in scope.
 pub fn decisions_overlapping(
@@ -30,6 +30,29 @@ pub fn decisions_overlapping(
     q.select(DecisionRow::as_select()).load(conn)
 }
 
+/// The current versions of the reports of months in `[from, to]`
+/// ("YYYY-MM" sorts as dates) that `scope` may see.
+fn current_in<'a>(
+    scope: &Scope,
+    from: &str,
+    to: &str,
+) -> diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::InnerJoin<time_reports::table, time_report_versions::table>,
+    <DbConn as diesel::Connection>::Backend,
+> {
+    let mut q = time_reports::table
+        .inner_join(time_report_versions::table)
+        .into_boxed()
+        .filter(time_reports::current_version.eq(time_report_versions::version))
+        .filter(time_reports::month.ge(from.to_string()))
+        .filter(time_reports::month.le(to.to_string()));
+    if let Some(org) = scope.org() {
+        q = q.filter(time_reports::organisation_id.eq(org.to_string()));
+    }
+    q
+}
+
 /// The current version of a report, as the dashboard needs it.
 #[derive(Debug, Clone, Queryable)]
 pub struct ReportStatusRow {
@@ -50,26 +73,18 @@ pub fn current_versions(
     from: &str,
     to: &str,
 ) -> QueryResult<Vec<ReportStatusRow>> {
-    let mut q = time_reports::table
-        .inner_join(time_report_versions::table)
-        .filter(time_reports::current_version.eq(time_report_versions::version))
-        .filter(time_reports::month.ge(from.to_string()))
-        .filter(time_reports::month.le(to.to_string()))
-        .into_boxed();
-    if let Some(org) = scope.org() {
-        q = q.filter(time_reports::organisation_id.eq(org.to_string()));
-    }
-    q.select((
-        time_reports::id,
-        time_reports::organisation_id,
-        time_reports::assistance_user_id,
-        time_reports::month,
-        time_report_versions::version,
-        time_report_versions::on_time,
-        time_report_versions::payable_units,
-        time_report_versions::warning_counts,
-    ))
-    .load(conn)
+    current_in(scope, from, to)
+        .select((
+            time_reports::id,
+            time_reports::organisation_id,
+            time_reports::assistance_user_id,
+            time_reports::month,
+            time_report_versions::version,
+            time_report_versions::on_time,
+            time_report_versions::payable_units,
+            time_report_versions::warning_counts,
+        ))
+        .load(conn)
 }
 
 /// Payable units of the current versions for months in `[from, to]`:
@@ -80,22 +95,14 @@ pub fn monthly_payable(
     from: &str,
     to: &str,
 ) -> QueryResult<Vec<(String, String, String, i64)>> {
-    let mut q = time_reports::table
-        .inner_join(time_report_versions::table)
-        .filter(time_reports::current_version.eq(time_report_versions::version))
-        .filter(time_reports::month.ge(from.to_string()))
-        .filter(time_reports::month.le(to.to_string()))
-        .into_boxed();
-    if let Some(org) = scope.org() {
-        q = q.filter(time_reports::organisation_id.eq(org.to_string()));
-    }
-    q.select((
-        time_reports::organisation_id,
-        time_reports::assistance_user_id,
-        time_reports::month,
-        time_report_versions::payable_units,
-    ))
-    .load(conn)
+    current_in(scope, from, to)
+        .select((
+            time_reports::organisation_id,
+            time_reports::assistance_user_id,
+            time_reports::month,
+            time_report_versions::payable_units,
+        ))
+        .load(conn)
 }
 
 /// Whether the first version of each report of a month arrived on time.

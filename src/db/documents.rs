@@ -9,8 +9,8 @@ use diesel::prelude::*;
 
 use super::schema::{document_blobs, employment_documents, employments};
 use super::DbConn;
-use crate::auth::Scope;
 use crate::db::page::Page;
+use crate::db::Scope;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = document_blobs)]

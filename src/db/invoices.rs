@@ -9,8 +9,8 @@ use super::schema::{
     decisions, invoice_versions, invoices, time_report_rows, time_report_versions, time_reports,
 };
 use super::DbConn;
-use crate::auth::Scope;
 use crate::db::page::Page;
+use crate::db::Scope;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = invoices)]

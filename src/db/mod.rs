@@ -10,9 +10,12 @@ pub mod months;
 pub mod page;
 pub mod register;
 pub mod schema;
+pub mod scope;
 pub mod signatures;
 pub mod signers;
 pub mod time_reports;
+
+pub use scope::Scope;
 
 use std::time::Duration;
 
@@ -30,6 +33,12 @@ pub fn new_id() -> String {
 pub fn utc_string(at: chrono::NaiveDateTime) -> String {
     at.and_utc()
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Lowercase hex SHA-256: request hashes, blob keys, fingerprints.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
 }
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::month_closures;
 use super::DbConn;
-use crate::auth::Scope;
+use crate::db::Scope;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = month_closures)]

@@ -7,8 +7,8 @@ use diesel::prelude::*;
 
 use super::schema::{assistance_users, assistants, decisions, employments, organisations, rates};
 use super::DbConn;
-use crate::auth::Scope;
 use crate::db::page::Page;
+use crate::db::Scope;
 use crate::domain::register::{WorkingTimeLimit, WorkingTimeRule};
 
 macro_rules! scoped {

@@ -6,8 +6,8 @@ use diesel::prelude::*;
 
 use super::schema::{representatives, signatories};
 use super::DbConn;
-use crate::auth::Scope;
 use crate::db::page::Page;
+use crate::db::Scope;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = representatives, treat_none_as_null = true)]

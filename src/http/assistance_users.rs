@@ -5,13 +5,20 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Json, Query};
-use super::pagination::{PageParams, Paginated};
+use super::pagination::{self, PageParams, Paginated};
+use super::records::Record;
 use super::{created, new_id, utc_string, AppState, Faults};
 use crate::auth::Caller;
 use crate::db::register::{self as repo, AssistanceUserRow};
 use crate::domain::identity::PersonalNumber;
 use crate::domain::register::check_name;
 use crate::error::{ApiError, ApiResult, FieldError};
+
+/// Assistance users as handlers read and change them by id.
+const ASSISTANCE_USER: Record<AssistanceUserRow> = Record {
+    what: "Assistance user",
+    read: repo::get_assistance_user,
+};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/assistance-users", web::post().to(create))
@@ -89,9 +96,7 @@ pub async fn create(
         |e: &crate::domain::identity::IdentityError| e.code(),
         PersonalNumber::parse(&body.0.personnummer),
     );
-    let name = check_name(&body.0.name)
-        .map_err(|v| faults.rule("/name", v))
-        .ok();
+    let name = faults.check("/name", check_name(&body.0.name));
     faults.finish()?;
     let row = AssistanceUserRow {
         id: new_id(),
@@ -129,30 +134,17 @@ pub async fn list(
     caller: Caller,
     q: Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor.clone(),
-    }
-    .validated()?;
+    let page = PageParams::of(q.limit, &q.cursor)?;
     let pnr = personnummer_filter(q.personnummer.as_deref())?;
     let scope = caller.scope();
-    let p = page.clone();
-    let rows = state
-        .db(move |conn| {
-            Ok(repo::list_assistance_users(
-                conn,
-                &scope,
-                pnr.as_deref(),
-                &p,
-            )?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(Paginated::from_rows(
-        rows,
-        &page,
+    pagination::respond(
+        &state,
+        page,
+        move |conn, p| repo::list_assistance_users(conn, &scope, pnr.as_deref(), p),
         |r| r.id.clone(),
         AssistanceUser::from,
-    )))
+    )
+    .await
 }
 
 /// Read an assistance user.
@@ -163,13 +155,6 @@ pub async fn get(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let scope = caller.scope();
-    let id = id.into_inner();
-    let row = state
-        .db(move |conn| {
-            repo::get_assistance_user(conn, &scope, &id)?
-                .ok_or_else(|| ApiError::not_found("Assistance user"))
-        })
-        .await?;
+    let row = ASSISTANCE_USER.get(&state, caller.scope(), id).await?;
     Ok(HttpResponse::Ok().json(AssistanceUser::from(row)))
 }

@@ -6,13 +6,20 @@ use utoipa::ToSchema;
 
 use super::assistance_users::{duplicate, personnummer_filter, ListQuery};
 use super::extract::{Json, Query};
-use super::pagination::{PageParams, Paginated};
+use super::pagination::{self, PageParams, Paginated};
+use super::records::Record;
 use super::{created, new_id, utc_string, AppState, Faults};
-use crate::auth::Caller;
+use crate::auth::{Caller, Scope};
 use crate::db::register::{self as repo, AssistantChanges, AssistantRow};
 use crate::domain::identity::{IdentityError, PersonalNumber};
 use crate::domain::register::check_name;
 use crate::error::{ApiError, ApiResult};
+
+/// Assistants as handlers read and change them by id.
+const ASSISTANT: Record<AssistantRow> = Record {
+    what: "Assistant",
+    read: repo::get_assistant,
+};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/assistants", web::post().to(create))
@@ -80,9 +87,7 @@ pub async fn create(
         |e: &IdentityError| e.code(),
         PersonalNumber::parse(&b.personnummer),
     );
-    let name = check_name(&b.name)
-        .map_err(|v| faults.rule("/name", v))
-        .ok();
+    let name = faults.check("/name", check_name(&b.name));
     faults.finish()?;
     let now = state.now().naive_utc();
     let row = AssistantRow {
@@ -117,23 +122,17 @@ pub async fn list(
     caller: Caller,
     q: Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor.clone(),
-    }
-    .validated()?;
+    let page = PageParams::of(q.limit, &q.cursor)?;
     let pnr = personnummer_filter(q.personnummer.as_deref())?;
     let scope = caller.scope();
-    let p = page.clone();
-    let rows = state
-        .db(move |conn| Ok(repo::list_assistants(conn, &scope, pnr.as_deref(), &p)?))
-        .await?;
-    Ok(HttpResponse::Ok().json(Paginated::from_rows(
-        rows,
-        &page,
+    pagination::respond(
+        &state,
+        page,
+        move |conn, p| repo::list_assistants(conn, &scope, pnr.as_deref(), p),
         |r| r.id.clone(),
         Assistant::from,
-    )))
+    )
+    .await
 }
 
 /// Read an assistant.
@@ -144,13 +143,7 @@ pub async fn get(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let scope = caller.scope();
-    let id = id.into_inner();
-    let row = state
-        .db(move |conn| {
-            repo::get_assistant(conn, &scope, &id)?.ok_or_else(|| ApiError::not_found("Assistant"))
-        })
-        .await?;
+    let row = ASSISTANT.get(&state, caller.scope(), id).await?;
     Ok(HttpResponse::Ok().json(Assistant::from(row)))
 }
 
@@ -167,27 +160,19 @@ pub async fn patch(
     let org = caller.writer_org()?.to_string();
     let b = body.0;
     let mut faults = Faults::default();
-    let name = b
-        .name
-        .as_deref()
-        .and_then(|n| check_name(n).map_err(|v| faults.rule("/name", v)).ok());
+    let name = faults.check_some("/name", b.name.as_deref(), check_name);
     faults.finish()?;
     let changes = AssistantChanges {
         name,
         lives_in_eea: b.lives_in_eea,
         updated_at: Some(state.now().naive_utc()),
     };
-    let id = id.into_inner();
-    let scope = crate::auth::Scope::Org(org);
-    let row = state
-        .db(move |conn| {
-            conn.write_transaction(&[format!("record:{id}")], |conn| {
-                repo::get_assistant(conn, &scope, &id)?
-                    .ok_or_else(|| ApiError::not_found("Assistant"))?;
-                repo::update_assistant(conn, &id, &changes)?;
-                repo::get_assistant(conn, &scope, &id)?
-                    .ok_or_else(|| ApiError::not_found("Assistant"))
-            })
+    let scope = Scope::Org(org.clone());
+    let row = ASSISTANT
+        .change(&state, &org, id, move |conn, row| {
+            repo::update_assistant(conn, &row.id, &changes)?;
+            repo::get_assistant(conn, &scope, &row.id)?
+                .ok_or_else(|| ApiError::not_found("Assistant"))
         })
         .await?;
     Ok(HttpResponse::Ok().json(Assistant::from(row)))

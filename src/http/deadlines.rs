@@ -55,6 +55,13 @@ pub fn parse_month(s: &str, field: &str) -> ApiResult<ReportMonth> {
     })
 }
 
+/// A list's optional `?month=` filter, as stored (YYYY-MM).
+pub fn optional_month(s: Option<&str>) -> ApiResult<Option<String>> {
+    Ok(s.map(|m| parse_month(m, "month"))
+        .transpose()?
+        .map(|m| m.to_string()))
+}
+
 /// The deadlines for a month's report.
 #[utoipa::path(get, path = "/api/v1/deadlines/{month}", tag = "deadlines", params(("month" = String, Path, description = "YYYY-MM"), DeadlineQuery),
     responses((status = 200, body = Deadline), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Json, Query};
-use super::pagination::{PageParams, Paginated};
+use super::pagination::{self, PageParams, Paginated};
+use super::records::Record;
 use super::{created, new_id, nullable, utc_string, AppState, Faults};
 use crate::auth::{Caller, Scope};
 use crate::db::register::{self as repo, DecisionRow};
@@ -15,7 +16,13 @@ use crate::domain::quantity::{hundredths_to_string, parse_hundredths, DecimalErr
 use crate::domain::register::{
     check_decision_terms, check_higher_rate, DecisionTerms, DEFAULT_GRANT_PERIOD_MONTHS,
 };
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
+
+/// Decisions as handlers read and change them by id.
+const DECISION: Record<DecisionRow> = Record {
+    what: "Decision",
+    read: repo::get_decision,
+};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/decisions", web::post().to(create))
@@ -230,23 +237,17 @@ pub async fn list(
     caller: Caller,
     q: Query<DecisionQuery>,
 ) -> ApiResult<HttpResponse> {
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor.clone(),
-    }
-    .validated()?;
+    let page = PageParams::of(q.limit, &q.cursor)?;
     let scope = caller.scope();
     let user = q.assistance_user_id.clone();
-    let p = page.clone();
-    let rows = state
-        .db(move |conn| Ok(repo::list_decisions(conn, &scope, user.as_deref(), &p)?))
-        .await?;
-    Ok(HttpResponse::Ok().json(Paginated::from_rows(
-        rows,
-        &page,
+    pagination::respond(
+        &state,
+        page,
+        move |conn, p| repo::list_decisions(conn, &scope, user.as_deref(), p),
         |r| r.id.clone(),
         Decision::from,
-    )))
+    )
+    .await
 }
 
 /// Read a decision.
@@ -257,13 +258,7 @@ pub async fn get(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let scope = caller.scope();
-    let id = id.into_inner();
-    let row = state
-        .db(move |conn| {
-            repo::get_decision(conn, &scope, &id)?.ok_or_else(|| ApiError::not_found("Decision"))
-        })
-        .await?;
+    let row = DECISION.get(&state, caller.scope(), id).await?;
     Ok(HttpResponse::Ok().json(Decision::from(row)))
 }
 
@@ -277,48 +272,42 @@ pub async fn patch(
     id: web::Path<String>,
     body: Json<PatchDecision>,
 ) -> ApiResult<HttpResponse> {
-    let org = caller.writer_org()?.to_string();
+    let org = caller.writer_org()?;
     let b = body.0;
-    let id = id.into_inner();
     let now = state.now().naive_utc();
-    let row = state
-        .db(move |conn| {
-            conn.write_transaction(&[format!("record:{id}")], |conn| {
-                let scope = Scope::Org(org);
-                let mut row = repo::get_decision(conn, &scope, &id)?
-                    .ok_or_else(|| ApiError::not_found("Decision"))?;
-                let mut faults = Faults::default();
-                if let Some(h) = &b.hours_per_week {
-                    if let Some(v) = hours(&mut faults, "/hours_per_week", h) {
-                        row.hours_per_week_centi = v;
-                    }
+    let row = DECISION
+        .change(&state, org, id, move |conn, mut row| {
+            let mut faults = Faults::default();
+            if let Some(h) = &b.hours_per_week {
+                if let Some(v) = hours(&mut faults, "/hours_per_week", h) {
+                    row.hours_per_week_centi = v;
                 }
-                if let Some(d) = b.valid_from {
-                    row.valid_from = d;
+            }
+            if let Some(d) = b.valid_from {
+                row.valid_from = d;
+            }
+            if let Some(d) = b.valid_to {
+                row.valid_to = d;
+            }
+            if let Some(m) = b.grant_period_months {
+                row.grant_period_months = m.clamp(0, 1000) as i32;
+            }
+            if let Some(rate) = &b.rate {
+                if let Some((kind, higher)) = rate_fields(&mut faults, rate) {
+                    row.rate_kind = kind;
+                    row.higher_rate_ore = higher;
                 }
-                if let Some(d) = b.valid_to {
-                    row.valid_to = d;
-                }
-                if let Some(m) = b.grant_period_months {
-                    row.grant_period_months = m.clamp(0, 1000) as i32;
-                }
-                if let Some(rate) = &b.rate {
-                    if let Some((kind, higher)) = rate_fields(&mut faults, rate) {
-                        row.rate_kind = kind;
-                        row.higher_rate_ore = higher;
-                    }
-                }
-                if let Some(d) = &b.double_assistance_hours_per_week {
-                    row.double_hours_per_week_centi = match d {
-                        None => None,
-                        Some(s) => hours(&mut faults, "/double_assistance_hours_per_week", s),
-                    };
-                }
-                row.updated_at = now;
-                validate(conn, &row, faults)?;
-                repo::save_decision(conn, &row)?;
-                Ok(row)
-            })
+            }
+            if let Some(d) = &b.double_assistance_hours_per_week {
+                row.double_hours_per_week_centi = match d {
+                    None => None,
+                    Some(s) => hours(&mut faults, "/double_assistance_hours_per_week", s),
+                };
+            }
+            row.updated_at = now;
+            validate(conn, &row, faults)?;
+            repo::save_decision(conn, &row)?;
+            Ok(row)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Decision::from(row)))

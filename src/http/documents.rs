@@ -7,16 +7,23 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::Query;
-use super::pagination::{PageParams, Paginated};
+use super::pagination::{self, PageParams, Paginated};
+use super::records::Record;
 use super::{new_id, utc_string, AppState};
 use crate::auth::{Caller, Scope};
 use crate::db::documents::{self as store, BlobRow, DocumentRow};
 use crate::db::register as reg;
+use crate::db::sha256_hex;
 use crate::error::{ApiError, ApiResult, FieldError};
+
+/// Documents as handlers read and change them by id.
+const DOCUMENT: Record<DocumentRow> = Record {
+    what: "Document",
+    read: store::get_document,
+};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/employments/{id}/documents", web::post().to(upload))
@@ -404,7 +411,7 @@ pub async fn upload(
         }
         (_, Some(x)) => x,
     };
-    let sha256 = hex::encode(Sha256::digest(&up.bytes));
+    let sha256 = sha256_hex(&up.bytes);
     let now = state.now().naive_utc();
     let actor = caller.actor();
     let size = up.bytes.len() as i64;
@@ -484,33 +491,27 @@ pub async fn list(
     id: web::Path<String>,
     q: Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor.clone(),
-    }
-    .validated()?;
+    let page = PageParams::of(q.limit, &q.cursor)?;
     let kind = q.kind.as_deref().map(|k| parse_kind(Some(k))).transpose()?;
     let scope = caller.scope();
     let id = id.into_inner();
-    let p = page.clone();
-    let rows = state
-        .db(move |conn| {
+    pagination::respond(
+        &state,
+        page,
+        move |conn, p| {
             let e = reg::get_employment(conn, &scope, &id)?
                 .ok_or_else(|| ApiError::not_found("Employment"))?;
-            Ok(store::list_documents(
+            Ok::<_, ApiError>(store::list_documents(
                 conn,
                 &e.id,
                 kind.map(|k| k.as_str()),
-                &p,
+                p,
             )?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(Paginated::from_rows(
-        rows,
-        &page,
+        },
         |r| r.id.clone(),
         Document::from,
-    )))
+    )
+    .await
 }
 
 /// A document's metadata.
@@ -521,13 +522,7 @@ pub async fn get(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let scope = caller.scope();
-    let id = id.into_inner();
-    let row = state
-        .db(move |conn| {
-            store::get_document(conn, &scope, &id)?.ok_or_else(|| ApiError::not_found("Document"))
-        })
-        .await?;
+    let row = DOCUMENT.get(&state, caller.scope(), id).await?;
     Ok(HttpResponse::Ok().json(Document::from(row)))
 }
 

@@ -6,13 +6,20 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Json, Query};
-use super::pagination::{PageParams, Paginated};
+use super::pagination::{self, PageParams, Paginated};
+use super::records::Record;
 use super::{created, new_id, nullable, utc_string, AppState, Faults};
 use crate::auth::{Caller, Scope};
 use crate::db::register::{self as repo, EmploymentRow};
 use crate::db::DbConn;
 use crate::domain::register::{OrganisationKind, WorkingTimeRule};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
+
+/// Employments as handlers read and change them by id.
+const EMPLOYMENT: Record<EmploymentRow> = Record {
+    what: "Employment",
+    read: repo::get_employment,
+};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/employments", web::post().to(create))
@@ -252,31 +259,17 @@ pub async fn list(
     caller: Caller,
     q: Query<EmploymentQuery>,
 ) -> ApiResult<HttpResponse> {
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor.clone(),
-    }
-    .validated()?;
+    let page = PageParams::of(q.limit, &q.cursor)?;
     let scope = caller.scope();
     let (a, u) = (q.assistant_id.clone(), q.assistance_user_id.clone());
-    let p = page.clone();
-    let rows = state
-        .db(move |conn| {
-            Ok(repo::list_employments(
-                conn,
-                &scope,
-                a.as_deref(),
-                u.as_deref(),
-                &p,
-            )?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(Paginated::from_rows(
-        rows,
-        &page,
+    pagination::respond(
+        &state,
+        page,
+        move |conn, p| repo::list_employments(conn, &scope, a.as_deref(), u.as_deref(), p),
         |r| r.id.clone(),
         Employment::from,
-    )))
+    )
+    .await
 }
 
 /// Read an employment.
@@ -287,14 +280,7 @@ pub async fn get(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let scope = caller.scope();
-    let id = id.into_inner();
-    let row = state
-        .db(move |conn| {
-            repo::get_employment(conn, &scope, &id)?
-                .ok_or_else(|| ApiError::not_found("Employment"))
-        })
-        .await?;
+    let row = EMPLOYMENT.get(&state, caller.scope(), id).await?;
     Ok(HttpResponse::Ok().json(Employment::from(row)))
 }
 
@@ -308,44 +294,39 @@ pub async fn patch(
     id: web::Path<String>,
     body: Json<PatchEmployment>,
 ) -> ApiResult<HttpResponse> {
-    let org = caller.writer_org()?.to_string();
+    let org = caller.writer_org()?;
     let b = body.0;
-    let id = id.into_inner();
     let now = state.now().naive_utc();
-    let row = state
-        .db(move |conn| {
-            conn.write_transaction(&[format!("record:{id}")], |conn| {
-                let mut row = repo::get_employment(conn, &Scope::Org(org), &id)?
-                    .ok_or_else(|| ApiError::not_found("Employment"))?;
-                if let Some(d) = b.start_date {
-                    row.start_date = d;
-                }
-                if let Some(d) = b.end_date {
-                    row.end_date = d;
-                }
-                if let Some(d) = b.registered_with_fk_on {
-                    row.registered_with_fk_on = d;
-                }
-                if let Some(s) = b.shares_household {
-                    row.shares_household = s;
-                }
-                if let Some(r) = b.working_time_rule {
-                    row.working_time_rule = r.as_str().to_string();
-                }
-                row.updated_at = now;
-                let mut faults = Faults::default();
-                set_limits(
-                    &mut faults,
-                    &mut row,
-                    b.working_time_limit_hours_per_week
-                        .as_ref()
-                        .map(|h| h.as_deref()),
-                    b.working_time_reference_days,
-                );
-                validate(conn, &row, faults)?;
-                repo::save_employment(conn, &row)?;
-                Ok(row)
-            })
+    let row = EMPLOYMENT
+        .change(&state, org, id, move |conn, mut row| {
+            if let Some(d) = b.start_date {
+                row.start_date = d;
+            }
+            if let Some(d) = b.end_date {
+                row.end_date = d;
+            }
+            if let Some(d) = b.registered_with_fk_on {
+                row.registered_with_fk_on = d;
+            }
+            if let Some(s) = b.shares_household {
+                row.shares_household = s;
+            }
+            if let Some(r) = b.working_time_rule {
+                row.working_time_rule = r.as_str().to_string();
+            }
+            row.updated_at = now;
+            let mut faults = Faults::default();
+            set_limits(
+                &mut faults,
+                &mut row,
+                b.working_time_limit_hours_per_week
+                    .as_ref()
+                    .map(|h| h.as_deref()),
+                b.working_time_reference_days,
+            );
+            validate(conn, &row, faults)?;
+            repo::save_employment(conn, &row)?;
+            Ok(row)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Employment::from(row)))

@@ -12,13 +12,12 @@ use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
 use super::extract::{idempotency_key, Query};
-use super::time_reports::{idempotent, sha256_hex, Reply};
 use super::AppState;
 use crate::auth::{Caller, Scope};
-use crate::db::idempotency;
+use crate::db::sha256_hex;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::import::{self, export, Options, DEFAULT_MAX_BYTES, DEFAULT_MAX_ERRORS};
-use crate::service::submission::Env;
+use crate::service::idempotency::{self, idempotent, Reply};
 
 /// The idempotency scope of imports.
 const SCOPE: &str = "imports/time-reports";
@@ -223,12 +222,7 @@ pub async fn create(
         )
         .as_bytes(),
     );
-    let env = Env {
-        org_id: org.clone(),
-        actor: caller.actor(),
-        now: state.now(),
-        policy: state.deadline_policy,
-    };
+    let env = state.env(&caller, &org);
     let opts = Options {
         dry_run,
         correction_reason,
@@ -242,52 +236,36 @@ pub async fn create(
             if let Some(k) = &key {
                 // A replay returns the first result without reading the
                 // file again (the register may have changed since).
-                if let Some(stored) = idempotency::find(conn, &org, SCOPE, k)? {
-                    if stored.request_hash != request_hash {
-                        return Err(ApiError::unprocessable(
-                            "idempotency_key_reused",
-                            "This Idempotency-Key was used with a different request; use a new key.",
-                        ));
-                    }
-                    return Ok(Reply {
-                        status: stored.status as u16,
-                        body: stored.response,
-                    });
+                if let Some(reply) = idempotency::replay(conn, &org, SCOPE, k, &request_hash)? {
+                    return Ok(reply);
                 }
             }
-            let prepared =
-                import::prepare(conn, &env, spooled.file, opts.max_errors, &mut quiet)?;
+            let prepared = import::prepare(conn, &env, spooled.file, opts.max_errors, &mut quiet)?;
             if dry_run {
                 let result = import::execute(conn, &env, prepared, &opts, &mut quiet)?;
-                return Ok(Reply {
-                    status: 200,
-                    body: serde_json::to_string(&result).expect("result serialises"),
-                });
+                return Ok(Reply::json(200, &result));
             }
             let mut keys = prepared.lock_keys(conn)?;
-            if let Some(k) = &key {
-                keys.push(format!("idempotency:{org}:{k}"));
-            }
+            keys.extend(key.as_deref().map(|k| idempotency::lock_key(&org, k)));
             conn.write_transaction(&keys, |conn| {
+                let now = env.now.naive_utc();
                 idempotent(
                     conn,
                     &org,
                     SCOPE,
                     key.as_deref(),
                     &request_hash,
-                    env.now.naive_utc(),
+                    now,
                     |conn| {
                         let result = prepared.run(conn, &env, &opts, &mut quiet)?;
-                        Ok(Reply {
-                            status: if result.receipts.is_empty() { 200 } else { 201 },
-                            body: serde_json::to_string(&result).expect("result serialises"),
-                        })
+                        let status = if result.receipts.is_empty() { 200 } else { 201 };
+                        Ok(Reply::json(status, &result))
                     },
                 )
             })
         })
         .await?;
-    Ok(reply.respond())
+    Ok(super::stored_reply(reply))
 }
 
 // ---- CSV export of time reports -------------------------------------------

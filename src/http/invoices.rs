@@ -6,12 +6,13 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::deadlines::parse_month;
+use super::deadlines::{optional_month, parse_month};
 use super::extract::{Json, Query};
-use super::pagination::{PageParams, Paginated};
+use super::pagination::{self, PageParams, Paginated};
+use super::records::Record;
 use super::AppState;
 use crate::auth::{Caller, Scope};
-use crate::db::invoices as store;
+use crate::db::invoices::{self as store, InvoiceRow};
 use crate::db::register as reg;
 use crate::db::DbConn;
 use crate::domain::month::ReportMonth;
@@ -19,7 +20,12 @@ use crate::error::{ApiError, ApiResult, FieldError};
 use crate::service::invoices::{
     self as service, ComputeError, Draft, InvoiceError, InvoiceInput, InvoiceView, Outcome,
 };
-use crate::service::submission::Env;
+
+/// Invoices as handlers read them by id.
+const INVOICE: Record<InvoiceRow> = Record {
+    what: "Invoice",
+    read: store::get_invoice,
+};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // `/invoices/draft` before `/invoices/{id}`.
@@ -164,12 +170,7 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let org = caller.writer_org()?.to_string();
     let sub = body.0.parse().map_err(InvoiceError::Invalid)?;
-    let env = Env {
-        org_id: org.clone(),
-        actor: caller.actor(),
-        now: state.now(),
-        policy: state.deadline_policy,
-    };
+    let env = state.env(&caller, &org);
     let outcome = state
         .db(move |conn| {
             let keys = service::lock_keys(&org, &sub.assistance_user_id, sub.month);
@@ -185,7 +186,7 @@ pub async fn create(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-pub struct ListQuery {
+pub struct InvoiceQuery {
     pub limit: Option<i64>,
     pub cursor: Option<String>,
     /// YYYY-MM.
@@ -194,44 +195,33 @@ pub struct ListQuery {
 }
 
 /// List invoices (current versions, each with its status).
-#[utoipa::path(get, path = "/api/v1/invoices", tag = "invoices", params(ListQuery),
+#[utoipa::path(get, path = "/api/v1/invoices", tag = "invoices", params(InvoiceQuery),
     responses((status = 200, body = Paginated<InvoiceView>)), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
-    q: Query<ListQuery>,
+    q: Query<InvoiceQuery>,
 ) -> ApiResult<HttpResponse> {
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor.clone(),
-    }
-    .validated()?;
-    let month = q
-        .month
-        .as_deref()
-        .map(|m| parse_month(m, "month"))
-        .transpose()?
-        .map(|m| m.to_string());
+    let page = PageParams::of(q.limit, &q.cursor)?;
+    let month = optional_month(q.month.as_deref())?;
     let scope = caller.scope();
     let user = q.assistance_user_id.clone();
-    let p = page.clone();
-    let rows = state
-        .db(move |conn| {
-            let rows = store::list_invoices(conn, &scope, month.as_deref(), user.as_deref(), &p)?;
+    pagination::respond(
+        &state,
+        page,
+        move |conn, p| {
+            let rows = store::list_invoices(conn, &scope, month.as_deref(), user.as_deref(), p)?;
             let mut out = Vec::with_capacity(rows.len());
             for (inv, v) in rows {
                 let status = service::status_of(conn, &inv, &v)?;
                 out.push((inv.id.clone(), service::view(&inv, &v, Some(status))));
             }
-            Ok(out)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(Paginated::from_rows(
-        rows,
-        &page,
+            Ok::<_, diesel::result::Error>(out)
+        },
         |(id, _)| id.clone(),
         |(_, v)| v,
-    )))
+    )
+    .await
 }
 
 /// The current version of an invoice, with its status.
@@ -242,12 +232,8 @@ pub async fn get(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let scope = caller.scope();
-    let id = id.into_inner();
-    let view = state
-        .db(move |conn| {
-            let inv = store::get_invoice(conn, &scope, &id)?
-                .ok_or_else(|| ApiError::not_found("Invoice"))?;
+    let view = INVOICE
+        .with(&state, caller.scope(), id, |conn, inv| {
             let v = store::get_version(conn, &inv.id, inv.current_version)?
                 .ok_or_else(|| ApiError::not_found("Invoice"))?;
             let status = service::status_of(conn, &inv, &v)?;
@@ -265,12 +251,8 @@ pub async fn versions(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let scope = caller.scope();
-    let id = id.into_inner();
-    let list = state
-        .db(move |conn| {
-            let inv = store::get_invoice(conn, &scope, &id)?
-                .ok_or_else(|| ApiError::not_found("Invoice"))?;
+    let list = INVOICE
+        .with(&state, caller.scope(), id, |conn, inv| {
             let mut out = Vec::new();
             for v in store::list_versions(conn, &inv.id)? {
                 let status = if v.version == inv.current_version {

@@ -21,6 +21,7 @@ pub mod page;
 pub mod pagination;
 pub mod pdfs;
 pub mod rates;
+pub mod records;
 pub mod representatives;
 pub mod signatories;
 pub mod signatures;
@@ -32,10 +33,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 
+use crate::auth::Caller;
 use crate::clock::Clock;
 use crate::db::{DbConn, DbPool};
 use crate::domain::deadline::DeadlinePolicy;
 use crate::error::{ApiError, ApiResult};
+use crate::service::idempotency::Reply;
+use crate::service::submission::Env;
 
 /// Shared, stateless application context: everything in it is either
 /// immutable configuration or a handle to the database, so any number of
@@ -64,6 +68,17 @@ impl AppState {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// What the submission pipeline needs to know of a write by `caller`
+    /// to organisation `org`: who, when, and the deadline policy.
+    pub fn env(&self, caller: &Caller, org: &str) -> Env {
+        Env {
+            org_id: org.to_string(),
+            actor: caller.actor(),
+            now: self.now(),
+            policy: self.deadline_policy,
+        }
     }
 }
 
@@ -148,6 +163,16 @@ pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_we
     .into()
 }
 
+/// A reply stored for an `Idempotency-Key` (or about to be), as sent.
+pub fn stored_reply(reply: Reply) -> HttpResponse {
+    HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(reply.status)
+            .unwrap_or(actix_web::http::StatusCode::OK),
+    )
+    .content_type("application/json")
+    .body(reply.body)
+}
+
 /// 201 with a JSON body.
 pub fn created<T: serde::Serialize>(body: &T) -> HttpResponse {
     HttpResponse::Created().json(body)
@@ -165,6 +190,26 @@ impl Faults {
 
     pub fn rule(&mut self, pointer: &str, v: crate::domain::register::RuleViolation) {
         self.push(pointer, v.code, v.message);
+    }
+
+    /// The value a register rule accepted, or its violation recorded at
+    /// `pointer`.
+    pub fn check<T>(
+        &mut self,
+        pointer: &str,
+        r: Result<T, crate::domain::register::RuleViolation>,
+    ) -> Option<T> {
+        r.map_err(|v| self.rule(pointer, v)).ok()
+    }
+
+    /// [`Faults::check`] of an optional field (a PATCH): `None` when absent.
+    pub fn check_some<V, T>(
+        &mut self,
+        pointer: &str,
+        value: Option<V>,
+        rule: impl FnOnce(V) -> Result<T, crate::domain::register::RuleViolation>,
+    ) -> Option<T> {
+        value.and_then(|v| self.check(pointer, rule(v)))
     }
 
     /// Records the error of `r` at `pointer` and returns its value.

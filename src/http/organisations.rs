@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::{Json, Query};
-use super::pagination::{PageParams, Paginated};
+use super::pagination::{self, PageParams, Paginated};
+use super::records::Record;
 use super::{created, new_id, nullable, utc_string, AppState, Faults};
 use crate::auth::{Caller, Role};
 use crate::db::register::{self as repo, OrganisationChanges, OrganisationRow};
@@ -14,6 +15,12 @@ use crate::domain::register::{
     check_cutoff_day, check_name, organisation_identity, OrganisationKind,
 };
 use crate::error::{ApiError, ApiResult};
+
+/// Organisations as handlers read and change them by id.
+const ORGANISATION: Record<OrganisationRow> = Record {
+    what: "Organisation",
+    read: repo::get_organisation,
+};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/organisations", web::post().to(create))
@@ -99,14 +106,10 @@ pub async fn create(
             None
         }
     };
-    let name = check_name(&b.name)
-        .map_err(|v| faults.rule("/name", v))
-        .ok();
+    let name = faults.check("/name", check_name(&b.name));
     let cutoff = match b.internal_cutoff_day {
         None => Some(DEFAULT_INTERNAL_CUTOFF_DAY),
-        Some(d) => check_cutoff_day(d)
-            .map_err(|v| faults.rule("/internal_cutoff_day", v))
-            .ok(),
+        Some(d) => faults.check("/internal_cutoff_day", check_cutoff_day(d)),
     };
     faults.finish()?;
     let now = state.now().naive_utc();
@@ -146,18 +149,14 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let page = q.validated()?;
     let scope = caller.scope();
-    let rows = {
-        let page = page.clone();
-        state
-            .db(move |conn| Ok(repo::list_organisations(conn, &scope, &page)?))
-            .await?
-    };
-    Ok(HttpResponse::Ok().json(Paginated::from_rows(
-        rows,
-        &page,
+    pagination::respond(
+        &state,
+        page,
+        move |conn, p| repo::list_organisations(conn, &scope, p),
         |r| r.id.clone(),
         Organisation::from,
-    )))
+    )
+    .await
 }
 
 /// Read an organisation.
@@ -168,14 +167,7 @@ pub async fn get(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let scope = caller.scope();
-    let id = id.into_inner();
-    let row = state
-        .db(move |conn| {
-            repo::get_organisation(conn, &scope, &id)?
-                .ok_or_else(|| ApiError::not_found("Organisation"))
-        })
-        .await?;
+    let row = ORGANISATION.get(&state, caller.scope(), id).await?;
     Ok(HttpResponse::Ok().json(Organisation::from(row)))
 }
 
@@ -194,15 +186,12 @@ pub async fn patch(
     }
     let b = body.0;
     let mut faults = Faults::default();
-    let name = b
-        .name
-        .as_deref()
-        .and_then(|n| check_name(n).map_err(|v| faults.rule("/name", v)).ok());
-    let cutoff = b.internal_cutoff_day.and_then(|d| {
-        check_cutoff_day(d)
-            .map_err(|v| faults.rule("/internal_cutoff_day", v))
-            .ok()
-    });
+    let name = faults.check_some("/name", b.name.as_deref(), check_name);
+    let cutoff = faults.check_some(
+        "/internal_cutoff_day",
+        b.internal_cutoff_day,
+        check_cutoff_day,
+    );
     faults.finish()?;
     let changes = OrganisationChanges {
         name,

@@ -7,7 +7,6 @@ use std::sync::LazyLock;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
-use sha2::{Digest, Sha256};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/dashboard", web::get().to(dashboard))
@@ -33,7 +32,7 @@ struct Asset {
 
 impl Asset {
     fn new(body: &'static str, content_type: &'static str) -> Self {
-        let digest = hex::encode(Sha256::digest(body.as_bytes()));
+        let digest = crate::db::sha256_hex(body.as_bytes());
         Self {
             body,
             content_type,

@@ -1,11 +1,14 @@
 //! Keyset pagination: `?limit=&cursor=`, ordered by id so that pages are
 //! stable while records are added.
 
+use actix_web::HttpResponse;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::AppState;
 pub use crate::db::page::Page;
-use crate::error::{ApiError, FieldError};
+use crate::db::DbConn;
+use crate::error::{ApiError, ApiResult, FieldError};
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 500;
@@ -19,6 +22,15 @@ pub struct PageParams {
 }
 
 impl PageParams {
+    /// The page a list query's `limit` and `cursor` ask for.
+    pub fn of(limit: Option<i64>, cursor: &Option<String>) -> Result<Page, ApiError> {
+        PageParams {
+            limit,
+            cursor: cursor.clone(),
+        }
+        .validated()
+    }
+
     pub fn validated(&self) -> Result<Page, ApiError> {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
@@ -58,4 +70,24 @@ impl<T: ToSchema> Paginated<T> {
             next_cursor,
         }
     }
+}
+
+/// Answers a list request with one page: `read` fetches `limit + 1` rows
+/// after the cursor (on the blocking pool), `id` is a row's cursor and `map`
+/// turns a row into an item.
+pub async fn respond<R, T, E>(
+    state: &AppState,
+    page: Page,
+    read: impl FnOnce(&mut DbConn, &Page) -> Result<Vec<R>, E> + Send + 'static,
+    id: impl Fn(&R) -> String,
+    map: impl Fn(R) -> T,
+) -> ApiResult<HttpResponse>
+where
+    R: Send + 'static,
+    T: ToSchema + Serialize,
+    ApiError: From<E>,
+{
+    let p = page.clone();
+    let rows = state.db(move |conn| Ok(read(conn, &p)?)).await?;
+    Ok(HttpResponse::Ok().json(Paginated::from_rows(rows, &page, id, map)))
 }

@@ -3,19 +3,20 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
-use super::deadlines::parse_month;
+use super::deadlines::optional_month;
 use super::extract::{idempotency_key, Json, Query};
-use super::pagination::{PageParams, Paginated};
+use super::pagination::{self, PageParams, Paginated};
+use super::records::Record;
 use super::AppState;
 use crate::auth::Caller;
-use crate::db::time_reports::{self as store, RowRow};
-use crate::db::{idempotency, DbConn};
+use crate::db::time_reports::{self as store, ReportRow, RowRow};
+use crate::db::{sha256_hex, DbConn, Scope};
 use crate::domain::quantity::minutes_to_hours_string;
 use crate::domain::report::RawRow;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::service::idempotency::{idempotent, lock_key, Reply};
 use crate::service::submission::{
     self, lock_keys, receipt, Env, Outcome, Receipt, Refusal, Submission, SubmitError,
 };
@@ -176,71 +177,6 @@ impl From<SubmitError> for ApiError {
     }
 }
 
-/// The stored reply to an idempotent request.
-pub struct Reply {
-    pub status: u16,
-    pub body: String,
-}
-
-impl Reply {
-    pub fn respond(self) -> HttpResponse {
-        HttpResponse::build(
-            actix_web::http::StatusCode::from_u16(self.status)
-                .unwrap_or(actix_web::http::StatusCode::OK),
-        )
-        .content_type("application/json")
-        .body(self.body)
-    }
-}
-
-/// Runs `work` once per (organisation, scope, Idempotency-Key): a repeat with
-/// the same request returns the first reply; with another request it is
-/// refused. Runs inside the caller's write transaction.
-pub fn idempotent(
-    conn: &mut DbConn,
-    org: &str,
-    scope: &str,
-    key: Option<&str>,
-    request_hash: &str,
-    now: chrono::NaiveDateTime,
-    work: impl FnOnce(&mut DbConn) -> ApiResult<Reply>,
-) -> ApiResult<Reply> {
-    if let Some(key) = key {
-        if let Some(stored) = idempotency::find(conn, org, scope, key)? {
-            if stored.request_hash != request_hash {
-                return Err(ApiError::unprocessable(
-                    "idempotency_key_reused",
-                    "This Idempotency-Key was used with a different request; use a new key.",
-                ));
-            }
-            return Ok(Reply {
-                status: stored.status as u16,
-                body: stored.response,
-            });
-        }
-    }
-    let reply = work(conn)?;
-    if let Some(key) = key {
-        idempotency::store(
-            conn,
-            &idempotency::StoredResponse {
-                organisation_id: org.to_string(),
-                scope: scope.to_string(),
-                idempotency_key: key.to_string(),
-                request_hash: request_hash.to_string(),
-                status: reply.status as i32,
-                response: reply.body.clone(),
-                created_at: now,
-            },
-        )?;
-    }
-    Ok(reply)
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
 /// Submit a month's time report. 201 with a receipt for a new version; 200
 /// with the current receipt when the rows equal the current version.
 #[utoipa::path(post, path = "/api/v1/time-reports", tag = "time reports", request_body = CreateTimeReport,
@@ -259,47 +195,41 @@ pub async fn create(
     let key = idempotency_key(&req)?;
     let request_hash = sha256_hex(&serde_json::to_vec(&body.0).expect("serialisable"));
     let sub = body.0.into_submission();
-    let env = Env {
-        org_id: org.clone(),
-        actor: caller.actor(),
-        now: state.now(),
-        policy: state.deadline_policy,
-    };
+    let env = state.env(&caller, &org);
     let reply = state
         .db(move |conn| {
             let mut keys = lock_keys(conn, &org, std::slice::from_ref(&sub))?;
-            if let Some(k) = &key {
-                keys.push(format!("idempotency:{org}:{k}"));
-            }
+            keys.extend(key.as_deref().map(|k| lock_key(&org, k)));
             conn.write_transaction(&keys, |conn| {
+                let now = env.now.naive_utc();
                 idempotent(
                     conn,
                     &org,
                     "time-reports",
                     key.as_deref(),
                     &request_hash,
-                    env.now.naive_utc(),
-                    |conn| {
-                        let outcome = submission::submit(conn, &env, &sub)?;
-                        let status = match outcome {
-                            Outcome::Created(_) => 201,
-                            Outcome::Unchanged(_) => 200,
-                        };
-                        Ok(Reply {
-                            status,
-                            body: serde_json::to_string(outcome.receipt())
-                                .expect("receipt serialises"),
-                        })
-                    },
+                    now,
+                    |conn| submit(conn, &env, &sub),
                 )
             })
         })
         .await?;
-    Ok(reply.respond())
+    Ok(super::stored_reply(reply))
+}
+
+/// Submits a report: 201 with the receipt of a new version, 200 with the
+/// current receipt when the rows are unchanged.
+fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> ApiResult<Reply> {
+    let outcome = submission::submit(conn, env, sub)?;
+    let status = match outcome {
+        Outcome::Created(_) => 201,
+        Outcome::Unchanged(_) => 200,
+    };
+    Ok(Reply::json(status, outcome.receipt()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-pub struct ListQuery {
+pub struct TimeReportQuery {
     pub limit: Option<i64>,
     pub cursor: Option<String>,
     /// YYYY-MM.
@@ -311,60 +241,47 @@ pub struct ListQuery {
 
 /// List reports (current versions, without rows).
 #[utoipa::path(get, path = "/api/v1/time-reports", tag = "time reports",
-    params(ListQuery, ("format" = Option<String>, Query, description = "`csv` (or `Accept: text/csv`): every row of every report the filters select, in the import format (docs/csv-format.md)")),
+    params(TimeReportQuery, ("format" = Option<String>, Query, description = "`csv` (or `Accept: text/csv`): every row of every report the filters select, in the import format (docs/csv-format.md)")),
     responses((status = 200, content((Paginated<Receipt> = "application/json"), (String = "text/csv")))), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    q: Query<ListQuery>,
+    q: Query<TimeReportQuery>,
 ) -> ApiResult<HttpResponse> {
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor.clone(),
-    }
-    .validated()?;
-    let month = q
-        .month
-        .as_deref()
-        .map(|m| parse_month(m, "month"))
-        .transpose()?
-        .map(|m| m.to_string());
+    let page = PageParams::of(q.limit, &q.cursor)?;
+    let month = optional_month(q.month.as_deref())?;
     let scope = caller.scope();
     let (user, late) = (q.assistance_user_id.clone(), q.late);
     if super::imports::wants_csv(&req)? {
         return super::imports::list_csv(&state, scope, month, user, late).await;
     }
-    let p = page.clone();
-    let rows = state
-        .db(move |conn| {
-            Ok(store::list_reports(
-                conn,
-                &scope,
-                month.as_deref(),
-                user.as_deref(),
-                late,
-                &p,
-            )?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(Paginated::from_rows(
-        rows,
-        &page,
+    pagination::respond(
+        &state,
+        page,
+        move |conn, p| {
+            store::list_reports(conn, &scope, month.as_deref(), user.as_deref(), late, p)
+        },
         |(r, _)| r.id.clone(),
         |(r, v)| receipt(&r, &v),
-    )))
+    )
+    .await
 }
+
+/// Time reports as handlers read them by id.
+const TIME_REPORT: Record<ReportRow> = Record {
+    what: "Time report",
+    read: store::get_report,
+};
 
 /// Loads a version (the current one when `version` is None) with its rows.
 fn load(
     conn: &mut DbConn,
-    caller_scope: &crate::auth::Scope,
+    caller_scope: &Scope,
     id: &str,
     version: Option<i32>,
 ) -> ApiResult<TimeReport> {
-    let report = store::get_report(conn, caller_scope, id)?
-        .ok_or_else(|| ApiError::not_found("Time report"))?;
+    let report = TIME_REPORT.find(conn, caller_scope, id)?;
     let n = version.unwrap_or(report.current_version);
     let v =
         store::get_version(conn, &report.id, n)?.ok_or_else(|| ApiError::not_found("Version"))?;
@@ -404,12 +321,8 @@ pub async fn versions(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let scope = caller.scope();
-    let id = id.into_inner();
-    let list = state
-        .db(move |conn| {
-            let report = store::get_report(conn, &scope, &id)?
-                .ok_or_else(|| ApiError::not_found("Time report"))?;
+    let list = TIME_REPORT
+        .with(&state, caller.scope(), id, |conn, report| {
             Ok(store::list_versions(conn, &report.id)?
                 .iter()
                 .map(|v| receipt(&report, v))
@@ -453,12 +366,8 @@ pub async fn audit(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let scope = caller.scope();
-    let id = id.into_inner();
-    let entries = state
-        .db(move |conn| {
-            let report = store::get_report(conn, &scope, &id)?
-                .ok_or_else(|| ApiError::not_found("Time report"))?;
+    let entries = TIME_REPORT
+        .with(&state, caller.scope(), id, |conn, report| {
             Ok(crate::db::audit::for_entity(
                 conn,
                 "time_report",

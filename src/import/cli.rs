@@ -12,8 +12,8 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{import, ImportFailure, Options, Progress, DEFAULT_MAX_ERRORS};
-use crate::auth::Scope;
 use crate::config::DatabaseArgs;
+use crate::db::Scope;
 use crate::db::{self, register as reg, DatabaseUrl};
 use crate::domain::deadline::DeadlinePolicy;
 use crate::error::ApiError;

@@ -7,11 +7,11 @@
 
 use std::collections::HashMap;
 
-use crate::auth::Scope;
 use crate::db::page::Page;
 use crate::db::register as reg;
 use crate::db::time_reports::{self as store, ReportRow, VersionRow};
 use crate::db::DbConn;
+use crate::db::Scope;
 
 use super::header::Column;
 
@@ -29,12 +29,7 @@ pub fn personnummer(twelve: &str) -> String {
 
 /// Stored kind → the Swedish word.
 pub fn kind(stored: &str) -> &str {
-    match stored {
-        "active" => "aktiv",
-        "waiting" => "väntetid",
-        "standby" => "beredskap",
-        other => other,
-    }
+    crate::domain::kind::ShiftKind::parse(stored).map_or(stored, |k| k.swedish_word())
 }
 
 fn yes_no(b: bool) -> &'static str {

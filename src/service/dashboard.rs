@@ -10,10 +10,10 @@ use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Scope;
 use crate::db::dashboard as q;
 use crate::db::register::{self as reg, DecisionRow};
 use crate::db::DbConn;
+use crate::db::Scope;
 use crate::domain::deadline::{days_until, fk_due_date, internal_due_date, DeadlinePolicy};
 use crate::domain::grant::{fifths, granted_between, hours_string, Fifths, Grant};
 use crate::domain::month::ReportMonth;

@@ -4,11 +4,11 @@
 
 use chrono::NaiveDate;
 
-use crate::auth::Scope;
 use crate::db::invoices::{InvoiceRow, InvoiceVersionRow};
 use crate::db::register as reg;
 use crate::db::time_reports::{self as reports, ReportRow, RowRow, VersionRow};
 use crate::db::DbConn;
+use crate::db::Scope;
 use crate::domain::document::{InvoiceDoc, InvoiceLine, Party, Person, Row, TimeReportDoc};
 use crate::domain::invoice::{Costs, Summary};
 use crate::domain::month::ReportMonth;

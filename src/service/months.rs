@@ -386,7 +386,7 @@ pub fn reopen(
 /// so `ready` here means exactly what the month status says.
 pub fn states(
     conn: &mut DbConn,
-    scope: &crate::auth::Scope,
+    scope: &crate::db::Scope,
     month: ReportMonth,
     invoice_statuses: &std::collections::HashMap<(String, String), String>,
 ) -> diesel::QueryResult<std::collections::HashMap<(String, String), MonthState>> {

@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Scope;
 use crate::db::invoices::{self as invoices, InvoiceRow, InvoiceVersionRow};
 use crate::db::register as reg;
 use crate::db::signatures::{
@@ -16,6 +15,7 @@ use crate::db::signatures::{
 use crate::db::signers;
 use crate::db::time_reports::{self as reports, ReportRow, RowRow, VersionRow};
 use crate::db::DbConn;
+use crate::db::Scope;
 use crate::domain::deadline::stockholm_date;
 use crate::domain::document::{invoice_text, payload_hash, time_report_text};
 use crate::domain::identity::PersonalNumber;

@@ -9,10 +9,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Scope;
 use crate::db::register as reg;
 use crate::db::time_reports::{self as store, DayRow, ReportRow, RowRow, VersionRow};
 use crate::db::DbConn;
+use crate::db::Scope;
 use crate::domain::deadline::{
     fk_due_date, internal_due_date, is_on_time, stockholm_date, DeadlinePolicy,
 };
@@ -163,12 +163,7 @@ pub fn receipt(report: &ReportRow, v: &VersionRow) -> Receipt {
         due_date: v.due_date.to_string(),
         internal_due_date: v.internal_due_date.to_string(),
         on_time: v.on_time,
-        lateness: (!v.on_time).then(|| {
-            format!(
-                "Received after FK's deadline {}. FK may refuse payment for a month reported late (FKFS 2016:4; HFD 2023).",
-                v.due_date
-            )
-        }),
+        lateness: crate::domain::deadline::lateness(v.on_time, v.due_date),
         correction_reason: v.correction_reason.clone(),
         row_count: v.row_count,
         hours: Hours {

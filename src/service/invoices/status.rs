@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 
-use crate::auth::Scope;
 use crate::db::invoices::{self as store, InvoiceRow, InvoiceVersionRow};
 use crate::db::register::{self as reg, DecisionRow};
 use crate::db::DbConn;
+use crate::db::Scope;
 use crate::domain::invoice::{self as rules, Summary};
 use crate::domain::month::ReportMonth;
 use crate::service::invoices::compute::{

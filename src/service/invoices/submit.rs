@@ -5,10 +5,10 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::auth::Scope;
 use crate::db::invoices::{self as store, InvoiceRow, InvoiceVersionRow};
 use crate::db::register as reg;
 use crate::db::DbConn;
+use crate::db::Scope;
 use crate::domain::deadline::{fk_due_date, internal_due_date, is_on_time};
 use crate::domain::invoice::{check_claim, Difference};
 use crate::domain::month::ReportMonth;
