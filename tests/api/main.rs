@@ -18,5 +18,8 @@ mod documents;
 mod invoices;
 mod logs;
 mod migrations;
+mod months;
+mod pdfs;
 mod register;
+mod signatures;
 mod time_reports;
