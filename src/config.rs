@@ -61,7 +61,15 @@ pub struct ServeArgs {
     /// Errors listed in a refused CSV import; the rest are counted in `errors_omitted`.
     #[arg(long, env = "REDOVISA_MAX_IMPORT_ERRORS", default_value_t = DEFAULT_MAX_IMPORT_ERRORS)]
     pub max_import_errors: usize,
+    /// Most pages of one month PDF (`GET /months/{month}/pdf`); above it the
+    /// answer is 422 `too_large`.
+    #[arg(long, env = "REDOVISA_MAX_PDF_PAGES", default_value_t = DEFAULT_MAX_PDF_PAGES)]
+    pub max_pdf_pages: usize,
 }
+
+/// Default page limit of a month PDF: a mid-sized provider's month (about
+/// 40 users with 5 assistants each) fits; memory stays a few MiB.
+pub const DEFAULT_MAX_PDF_PAGES: usize = 500;
 
 /// Everything the application needs to start.
 #[derive(Debug, Clone)]
@@ -79,6 +87,8 @@ pub struct Settings {
     pub max_import_bytes: u64,
     /// Errors listed in a refused CSV import.
     pub max_import_errors: usize,
+    /// Most pages of one month PDF.
+    pub max_pdf_pages: usize,
 }
 
 impl Settings {
@@ -98,6 +108,7 @@ impl Settings {
             max_document_bytes: args.max_document_bytes,
             max_import_bytes: args.max_import_bytes,
             max_import_errors: args.max_import_errors,
+            max_pdf_pages: args.max_pdf_pages.max(1),
         })
     }
 }

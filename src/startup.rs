@@ -38,6 +38,7 @@ impl Application {
             max_bytes: settings.max_import_bytes,
             max_errors: settings.max_import_errors,
         };
+        let pdf_limit = http::pdfs::PdfLimit(settings.max_pdf_pages);
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(http::middleware::request_context))
@@ -46,6 +47,7 @@ impl Application {
                 .app_data(web::Data::new(BodyLimit(limit)))
                 .app_data(web::Data::new(document_limit))
                 .app_data(web::Data::new(import_limits))
+                .app_data(web::Data::new(pdf_limit))
                 .app_data(web::PayloadConfig::new(limit))
                 .app_data(web::QueryConfig::default().error_handler(http::query_error))
                 .app_data(web::PathConfig::default().error_handler(http::path_error))

@@ -24,6 +24,11 @@ const INVOICE_STATUS = {
   stale: { text: 'Out of date', tone: 'warn', mark: '!' },
   missing: { text: 'Missing', tone: 'bad', mark: '✗' },
 };
+const MONTH_STATE = {
+  open: { text: 'Open', tone: 'pending', mark: '…' },
+  ready: { text: 'Ready to close', tone: 'ok', mark: '✓' },
+  closed: { text: 'Closed', tone: 'ok', mark: '■' },
+};
 const WARNING_LABELS = {
   working_time_exceeded: 'Working time exceeded',
   assistant_under_18: 'Assistant under 18',
@@ -360,6 +365,8 @@ function renderSummary(c) {
     ['Reports missing', t.reports_missing],
     ['Invoices missing', t.invoices_missing],
     ['Invoices out of date', t.invoices_stale],
+    ['Months ready to close', t.ready],
+    ['Months closed', t.closed],
     ['Granted hours', t.granted_hours],
     ['Reported payable hours', t.reported_payable_hours],
   ];
@@ -392,6 +399,7 @@ function renderTable(c) {
     el('th', { scope: 'col', className: 'num', text: 'Reported payable hours' }),
     el('th', { scope: 'col', text: 'Time report' }),
     el('th', { scope: 'col', text: 'Invoice' }),
+    el('th', { scope: 'col', text: 'Month' }),
     el('th', { scope: 'col', text: 'Internal cut-off' }),
     el('th', { scope: 'col', text: 'Warnings' }));
   const body = el('tbody');
@@ -426,6 +434,7 @@ function renderTable(c) {
     el('td', { className: 'num', text: r.reported_payable_hours }),
     report,
     statusCell(INVOICE_STATUS, r.invoice_status, null),
+    statusCell(MONTH_STATE, r.month_state, null),
     cutoff,
     warningsCell(r.warnings)));
   }
@@ -433,7 +442,7 @@ function renderTable(c) {
     el('caption', { text: `Reports for ${fmtMonth(c.month)}: ${plural(rows.length, 'assistance user')} with a decision covering the month` }),
     el('thead', {}, head), body);
   if (rows.length === 0) {
-    body.append(el('tr', {}, el('td', { colspan: multiOrg ? 8 : 7, text: 'No assistance user has a decision covering this month.' })));
+    body.append(el('tr', {}, el('td', { colspan: multiOrg ? 9 : 8, text: 'No assistance user has a decision covering this month.' })));
   }
   $('table-wrap').replaceChildren(table);
 }

@@ -6,10 +6,13 @@ pub mod dashboard;
 pub mod documents;
 pub mod idempotency;
 pub mod invoices;
+pub mod months;
 pub mod page;
 pub mod register;
 pub mod schema;
 pub mod scope;
+pub mod signatures;
+pub mod signers;
 pub mod time_reports;
 
 pub use scope::Scope;

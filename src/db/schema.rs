@@ -247,6 +247,104 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    representatives (id) {
+        id -> Text,
+        organisation_id -> Text,
+        assistance_user_id -> Text,
+        personnummer -> Text,
+        name -> Text,
+        kind -> Text,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    signatories (id) {
+        id -> Text,
+        organisation_id -> Text,
+        personnummer -> Text,
+        name -> Text,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sign_payloads (document, document_id, version, assistant_id) {
+        document -> Text,
+        document_id -> Text,
+        version -> Integer,
+        assistant_id -> Text,
+        organisation_id -> Text,
+        text -> Text,
+        payload_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    time_report_signatures (id) {
+        id -> Text,
+        organisation_id -> Text,
+        report_id -> Text,
+        version -> Integer,
+        assistant_id -> Text,
+        role -> Text,
+        signer_personnummer -> Text,
+        signer_name -> Text,
+        signer_capacity -> Text,
+        method -> Text,
+        signed_at -> Timestamp,
+        payload_hash -> Text,
+        evidence -> Nullable<Text>,
+        recorded_at -> Timestamp,
+        recorded_by -> Text,
+    }
+}
+
+diesel::table! {
+    invoice_signatures (id) {
+        id -> Text,
+        organisation_id -> Text,
+        invoice_id -> Text,
+        version -> Integer,
+        role -> Text,
+        signer_personnummer -> Text,
+        signer_name -> Text,
+        signer_capacity -> Text,
+        method -> Text,
+        signed_at -> Timestamp,
+        payload_hash -> Text,
+        evidence -> Nullable<Text>,
+        recorded_at -> Timestamp,
+        recorded_by -> Text,
+    }
+}
+
+diesel::table! {
+    month_closures (id) {
+        id -> Text,
+        organisation_id -> Text,
+        assistance_user_id -> Text,
+        month -> Text,
+        time_report_id -> Text,
+        time_report_version -> Integer,
+        invoice_id -> Text,
+        invoice_version -> Integer,
+        closed_at -> Timestamp,
+        closed_by -> Text,
+        reopened_at -> Nullable<Timestamp>,
+        reopened_by -> Nullable<Text>,
+        reopen_reason -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(assistance_users -> organisations (organisation_id));
 diesel::joinable!(decisions -> assistance_users (assistance_user_id));
 diesel::joinable!(assistants -> organisations (organisation_id));
@@ -280,4 +378,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     invoice_versions,
     document_blobs,
     employment_documents,
+    representatives,
+    signatories,
+    sign_payloads,
+    time_report_signatures,
+    invoice_signatures,
+    month_closures,
 );

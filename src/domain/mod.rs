@@ -3,6 +3,8 @@
 
 pub mod calendar;
 pub mod deadline;
+pub mod document;
+pub mod format;
 pub mod grant;
 pub mod identity;
 pub mod invoice;
@@ -13,3 +15,4 @@ pub mod quantity;
 pub mod register;
 pub mod report;
 pub mod shift;
+pub mod signing;

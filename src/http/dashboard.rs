@@ -57,9 +57,10 @@ pub async fn compliance(
                     .ok_or_else(|| ApiError::not_found("Organisation"))?;
             }
             let invoices = crate::service::invoices::statuses(conn, &scope, month)?;
-            Ok(dashboard::compliance(
-                conn, &scope, month, today, policy, &invoices,
-            )?)
+            let mut c = dashboard::compliance(conn, &scope, month, today, policy, &invoices)?;
+            let states = crate::service::months::states(conn, &scope, month, &invoices)?;
+            dashboard::apply_month_states(&mut c, &states);
+            Ok(c)
         })
         .await?;
     if csv {
@@ -86,6 +87,7 @@ fn to_csv(c: &Compliance) -> Vec<u8> {
         "reported_payable_hours",
         "report_status",
         "invoice_status",
+        "month_state",
         "days_until_due",
         "days_until_internal_due",
     ];
@@ -103,6 +105,7 @@ fn to_csv(c: &Compliance) -> Vec<u8> {
             r.reported_payable_hours.clone(),
             status,
             r.invoice_status.clone(),
+            r.month_state.clone(),
             r.days_until_due.to_string(),
             r.days_until_internal_due.to_string(),
         ];

@@ -108,6 +108,7 @@ impl From<InvoiceError> for ApiError {
                 .with("time_report_id", time_report_id)
                 .with("time_report_version", time_report_version)
             }
+            InvoiceError::MonthClosed(month) => super::signatures::month_closed(&month.to_string()),
             InvoiceError::Db(e) => e.into(),
         }
     }

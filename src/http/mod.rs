@@ -20,8 +20,12 @@ pub mod organisations;
 pub mod page;
 pub mod pagination;
 pub mod paxml;
+pub mod pdfs;
 pub mod rates;
 pub mod records;
+pub mod representatives;
+pub mod signatories;
+pub mod signatures;
 pub mod time_reports;
 
 use std::sync::Arc;
@@ -110,7 +114,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(time_reports::routes)
             .configure(invoices::routes)
             .configure(documents::routes)
-            .configure(months::routes),
+            .configure(months::routes)
+            .configure(representatives::routes)
+            .configure(signatories::routes)
+            .configure(signatures::routes)
+            .configure(pdfs::routes),
     )
     .configure(health::routes)
     .configure(page::routes)

@@ -128,6 +128,10 @@ pub struct TimeReport {
     #[serde(flatten)]
     pub receipt: Receipt,
     pub rows: Vec<RowOutput>,
+    /// Per assistant of this version: the signatures it has and the roles
+    /// (`assistant`, `employer`) it still lacks. Signatures of other
+    /// versions do not count here.
+    pub signatures: Vec<crate::service::signing::AssistantSignatures>,
 }
 
 /// Maps a refusal to its problem: rule violations with JSON pointers.
@@ -162,6 +166,7 @@ pub fn refusal_problem(r: Refusal) -> ApiError {
         )
         .with("report_id", report_id)
         .with("current_version", current_version),
+        Refusal::MonthClosed { month } => super::signatures::month_closed(&month),
     }
 }
 
@@ -283,8 +288,10 @@ fn load(
     let v =
         store::get_version(conn, &report.id, n)?.ok_or_else(|| ApiError::not_found("Version"))?;
     let rows = store::rows_of_version(conn, &v.id)?;
+    let signed = crate::db::signatures::report_signatures(conn, &report.id, Some(v.version))?;
     Ok(TimeReport {
         receipt: receipt(&report, &v),
+        signatures: crate::service::signing::report_status(&rows, &signed),
         rows: rows.into_iter().map(RowOutput::from).collect(),
     })
 }

@@ -29,12 +29,7 @@ pub fn personnummer(twelve: &str) -> String {
 
 /// Stored kind → the Swedish word.
 pub fn kind(stored: &str) -> &str {
-    match stored {
-        "active" => "aktiv",
-        "waiting" => "väntetid",
-        "standby" => "beredskap",
-        other => other,
-    }
+    crate::domain::kind::ShiftKind::parse(stored).map_or(stored, |k| k.swedish_word())
 }
 
 fn yes_no(b: bool) -> &'static str {

@@ -138,6 +138,9 @@ pub enum ImportFailure {
     },
     /// Months that would be replaced, without `correction_reason`.
     CorrectionRequired(Vec<Conflict>),
+    /// Months of the file that are closed (each fault names the first line
+    /// of its month in the file).
+    MonthClosed(Vec<CsvError>),
     Io(io::Error),
     Db(diesel::result::Error),
 }
@@ -209,6 +212,14 @@ impl From<ImportFailure> for ApiError {
                 }
                 e
             }
+            ImportFailure::MonthClosed(faults) => ApiError::conflict(
+                "month_closed",
+                format!(
+                    "The file touches {} closed month(s); nothing was stored. Reopen the month (POST /api/v1/months/{{month}}/reopen) or leave it out of the file.",
+                    faults.len()
+                ),
+            )
+            .with_errors(faults.iter().map(CsvError::to_field_error).collect()),
             ImportFailure::Io(e) => ApiError::internal(e),
             ImportFailure::Db(e) => e.into(),
         }

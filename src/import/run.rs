@@ -114,6 +114,7 @@ impl Prepared {
         let mut receipts = Vec::new();
         let mut unchanged = Vec::new();
         let mut conflicts = Vec::new();
+        let mut closed = Vec::new();
         // Groups whose rows are now the current version in the database.
         let mut stored: Vec<usize> = Vec::new();
         let total = self.groups.len();
@@ -157,6 +158,15 @@ impl Prepared {
                     month: sub.month.clone(),
                     line: first_line,
                 }),
+                Err(SubmitError::Refused(Refusal::MonthClosed { month })) => closed.push(
+                    CsvError::new(
+                        first_line,
+                        Some(self.header.name(Column::Date)),
+                        "month_closed",
+                        format!("The month {month} is closed for this assistance user; the file changes nothing until the month is reopened."),
+                    )
+                    .at_position(self.header.position(Column::Date).unwrap_or(0)),
+                ),
                 Err(SubmitError::Db(e)) => return Err(ImportFailure::Db(e)),
             }
             if gi % 64 == 63 || gi + 1 == total {
@@ -167,7 +177,13 @@ impl Prepared {
             }
         }
         if !errors.is_empty() {
+            for e in closed {
+                errors.push(e);
+            }
             return Err(errors.finish());
+        }
+        if !closed.is_empty() {
+            return Err(ImportFailure::MonthClosed(closed));
         }
         if !conflicts.is_empty() {
             return Err(ImportFailure::CorrectionRequired(conflicts));

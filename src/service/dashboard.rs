@@ -61,6 +61,9 @@ pub struct DashboardRow {
     /// Warning counts by code on the current version, plus `over_grant`.
     #[schema(value_type = Object)]
     pub warnings: BTreeMap<String, u32>,
+    /// The month's state (`open`, `ready` or `closed`; see
+    /// `GET /months/{month}/status`).
+    pub month_state: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
@@ -73,6 +76,10 @@ pub struct Totals {
     pub invoices_missing: u32,
     pub invoices_current: u32,
     pub invoices_stale: u32,
+    /// Months `ready` to close.
+    pub ready: u32,
+    /// Months `closed`.
+    pub closed: u32,
     pub granted_hours: String,
     pub reported_payable_hours: String,
     #[serde(skip)]
@@ -255,6 +262,7 @@ pub fn compliance(
             days_until_due: days_until(today, due),
             days_until_internal_due: days_until(today, internal),
             warnings,
+            month_state: "open".into(),
         });
     }
     let finish = |t: &mut Totals| {
@@ -285,6 +293,34 @@ pub fn compliance(
         totals,
         totals_by_organisation,
     })
+}
+
+/// Fills in each row's month state and counts `ready` and `closed` in the
+/// totals (`states` from `service::months::states`).
+pub fn apply_month_states(
+    c: &mut Compliance,
+    states: &HashMap<(String, String), crate::service::months::MonthState>,
+) {
+    use crate::service::months::MonthState;
+    for r in &mut c.rows {
+        let state = states
+            .get(&(r.organisation_id.clone(), r.assistance_user_id.clone()))
+            .copied()
+            .unwrap_or(MonthState::Open);
+        r.month_state = state.as_str().to_string();
+        let org = c
+            .totals_by_organisation
+            .iter_mut()
+            .find(|t| t.organisation_id == r.organisation_id)
+            .map(|t| &mut t.totals);
+        for t in std::iter::once(&mut c.totals).chain(org) {
+            match state {
+                MonthState::Ready => t.ready += 1,
+                MonthState::Closed => t.closed += 1,
+                MonthState::Open => {}
+            }
+        }
+    }
 }
 
 /// Whether, by the end of `month`, the reported hours of the grant period

@@ -3,7 +3,11 @@
 
 pub mod balance;
 pub mod dashboard;
+pub mod documents;
 pub mod grants;
 pub mod idempotency;
 pub mod invoices;
+pub mod months;
+pub mod pdf;
+pub mod signing;
 pub mod submission;

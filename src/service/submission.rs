@@ -57,6 +57,9 @@ pub enum Refusal {
         report_id: String,
         current_version: i32,
     },
+    /// The month is closed (`service::months`): only the same rows again
+    /// are answered (as unchanged).
+    MonthClosed { month: String },
 }
 
 #[derive(Debug)]
@@ -160,12 +163,7 @@ pub fn receipt(report: &ReportRow, v: &VersionRow) -> Receipt {
         due_date: v.due_date.to_string(),
         internal_due_date: v.internal_due_date.to_string(),
         on_time: v.on_time,
-        lateness: (!v.on_time).then(|| {
-            format!(
-                "Received after FK's deadline {}. FK may refuse payment for a month reported late (FKFS 2016:4; HFD 2023).",
-                v.due_date
-            )
-        }),
+        lateness: crate::domain::deadline::lateness(v.on_time, v.due_date),
         correction_reason: v.correction_reason.clone(),
         row_count: v.row_count,
         hours: Hours {
@@ -222,6 +220,22 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
         return Err(SubmitError::Refused(Refusal::Invalid(parsed.errors)));
     };
     let existing = store::find_report(conn, org, &sub.assistance_user_id, &month.to_string())?;
+    if crate::service::months::is_closed(conn, org, &sub.assistance_user_id, &month.to_string())? {
+        // A closed month takes nothing new; the same rows again get the
+        // current receipt, as they would before the close.
+        if parsed.errors.is_empty() {
+            if let Some(report) = &existing {
+                if let Some(cur) = store::get_version(conn, &report.id, report.current_version)? {
+                    if cur.content_hash == content_hash(&parsed.rows) {
+                        return Ok(Outcome::Unchanged(receipt(report, &cur)));
+                    }
+                }
+            }
+        }
+        return Err(SubmitError::Refused(Refusal::MonthClosed {
+            month: month.to_string(),
+        }));
+    }
     let ctx = load_context(
         conn,
         org,

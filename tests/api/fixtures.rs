@@ -109,7 +109,12 @@ pub struct World {
 }
 
 pub async fn world(app: &TestApp, n: usize) -> World {
-    let org = org(app).await;
+    world_of_kind(app, "company", n).await
+}
+
+/// [`world`] for an organisation of another kind (e.g. `self_employer`).
+pub async fn world_of_kind(app: &TestApp, kind: &str, n: usize) -> World {
+    let org = org_of_kind(app, kind).await;
     let user_pnr = pnr("19700101", serial());
     let user = user(app, &org, &user_pnr).await;
     let mut assistants = Vec::new();

@@ -157,6 +157,7 @@ impl TestApp {
             max_document_bytes: 10 * 1024 * 1024,
             max_import_bytes: 256 * 1024 * 1024,
             max_import_errors: 1000,
+            max_pdf_pages: 500,
         };
         tweak(&mut settings);
         let clock = FixedClock::new(default_now());

@@ -19,5 +19,8 @@ mod invoices;
 mod logs;
 mod migrations;
 mod paxml;
+mod months;
+mod pdfs;
 mod register;
+mod signatures;
 mod time_reports;

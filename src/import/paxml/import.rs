@@ -269,6 +269,15 @@ impl Places {
                 }
                 e
             }
+            ImportFailure::MonthClosed(faults) => {
+                let located = faults
+                    .iter()
+                    .map(|f| self.fault(f, false).to_field_error())
+                    .collect();
+                let mut e = ApiError::from(ImportFailure::MonthClosed(faults));
+                e.errors = located;
+                e
+            }
             other => other.into(),
         }
     }

@@ -35,6 +35,8 @@ pub enum InvoiceError {
         time_report_id: String,
         time_report_version: i32,
     },
+    /// The month is closed (`service::months`).
+    MonthClosed(ReportMonth),
     Db(diesel::result::Error),
 }
 
@@ -84,6 +86,22 @@ pub fn submit(conn: &mut DbConn, env: &Env, s: &Submission) -> Result<Outcome, I
     let scope = Scope::Org(org.to_string());
     if reg::get_assistance_user(conn, &scope, &s.assistance_user_id)?.is_none() {
         return Err(InvoiceError::UnknownUser);
+    }
+    if crate::service::months::is_closed(conn, org, &s.assistance_user_id, &s.month.to_string())? {
+        // Only the same claim again is answered (unchanged), as before the close.
+        if let Some(inv) =
+            store::find_invoice(conn, org, &s.assistance_user_id, &s.month.to_string())?
+        {
+            if let Some(cur) = store::get_version(conn, &inv.id, inv.current_version)? {
+                let days: Vec<NaiveDate> =
+                    serde_json::from_str(&cur.hospital_days).unwrap_or_default();
+                if cur.content_hash == claim_hash(s, &days) {
+                    let status = status_of(conn, &inv, &cur)?;
+                    return Ok(Outcome::Unchanged(view(&inv, &cur, Some(status))));
+                }
+            }
+        }
+        return Err(InvoiceError::MonthClosed(s.month));
     }
     let computed = match compute(conn, org, &s.assistance_user_id, s.month) {
         Ok(c) => c,
