@@ -294,6 +294,7 @@ fn dense_rows(m: ReportMonth, assistants: &[String], total: usize, double: bool)
                     kind,
                     double: double && slot == 0,
                     hospital: false,
+                    clock_assumed: false,
                 });
             }
         }
@@ -337,6 +338,7 @@ fn ordinary_rows(m: ReportMonth, assistants: &[String]) -> Vec<RawRow> {
             kind: (kind != ShiftKind::Active).then(|| kind.as_str().to_string()),
             double: false,
             hospital: false,
+            clock_assumed: false,
         })
         .collect()
 }
@@ -385,6 +387,9 @@ fn row_rows(version_id: &str, rows: &[ParsedRow]) -> Vec<RowRow> {
             end_utc: r.shift.end_utc.naive_utc(),
             minutes: r.minutes(),
             payable: true,
+            // Benchmarks read no postids; unique within the report only.
+            postid: r.index as i32 + 1,
+            clock_assumed: false,
         })
         .collect()
 }
@@ -600,6 +605,7 @@ impl World {
                 internal_cutoff_day: 5,
                 created_at: now,
                 updated_at: now,
+                paxml_codes: redovisa::domain::paxml::PaxmlCodes::default().to_json(),
             });
             for _ in 0..size {
                 let index = w.users.len();
@@ -747,6 +753,7 @@ fn stored_history(persons: &[(String, String)], per_month: usize) -> Vec<StoredS
             kind: r.kind,
             minutes: r.minutes(),
             report_month: m.to_string(),
+            clock_assumed: false,
         }));
     }
     out

@@ -102,6 +102,7 @@ pub fn seed(
             internal_cutoff_day: 5,
             created_at: ts,
             updated_at: ts,
+            paxml_codes: crate::domain::paxml::PaxmlCodes::default().to_json(),
         };
         reg::insert_organisation(conn, &org)?;
 
@@ -270,6 +271,7 @@ fn month_rows(month: ReportMonth, staff: &[String], hours_per_day: u32, extra: u
             ),
             double: false,
             hospital: false,
+            clock_assumed: false,
         });
         if extra > 0 && day.day() == 1 {
             rows.push(RawRow {
@@ -280,6 +282,7 @@ fn month_rows(month: ReportMonth, staff: &[String], hours_per_day: u32, extra: u
                 kind: Some("active".into()),
                 double: false,
                 hospital: false,
+                clock_assumed: false,
             });
         }
     }

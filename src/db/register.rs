@@ -45,6 +45,8 @@ pub struct OrganisationRow {
     pub internal_cutoff_day: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The PAXml code table, a JSON object (`domain::paxml::PaxmlCodes`).
+    pub paxml_codes: String,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -55,6 +57,7 @@ pub struct OrganisationChanges {
     pub f_tax: Option<Option<bool>>,
     pub internal_cutoff_day: Option<i32>,
     pub updated_at: Option<NaiveDateTime>,
+    pub paxml_codes: Option<String>,
 }
 
 pub fn insert_organisation(conn: &mut DbConn, row: &OrganisationRow) -> QueryResult<()> {
@@ -110,6 +113,28 @@ pub fn cutoff_day(conn: &mut DbConn, org_id: &str) -> QueryResult<u32> {
             d as u32
         }),
     )
+}
+
+/// Hands out `n` PAXml `postid`s of an organisation: the first of `n`
+/// consecutive numbers. The counter row is updated in the caller's
+/// transaction, so a rolled-back submission (or a dry run) uses none, and
+/// two transactions never get the same numbers.
+pub fn reserve_postids(conn: &mut DbConn, org_id: &str, n: usize) -> QueryResult<i32> {
+    let n = n as i64;
+    let next: i64 = diesel::update(organisations::table.filter(organisations::id.eq(org_id)))
+        .set(organisations::next_postid.eq(organisations::next_postid + n))
+        .returning(organisations::next_postid)
+        .get_result(conn)?;
+    // `postid` is an xs:int: 2^31 − 1 rows per organisation, centuries at
+    // the largest provider's pace; refuse rather than wrap.
+    i32::try_from(next - 1)
+        .ok()
+        .and_then(|_| i32::try_from(next - n).ok())
+        .ok_or_else(|| {
+            diesel::result::Error::QueryBuilderError(
+                "the organisation's PAXml postid counter is exhausted".into(),
+            )
+        })
 }
 
 // ---- assistance users ----------------------------------------------------

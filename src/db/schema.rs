@@ -11,6 +11,8 @@ diesel::table! {
         internal_cutoff_day -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        paxml_codes -> Text,
+        next_postid -> BigInt,
     }
 }
 
@@ -163,6 +165,8 @@ diesel::table! {
         end_utc -> Timestamp,
         minutes -> BigInt,
         payable -> Bool,
+        postid -> Integer,
+        clock_assumed -> Bool,
     }
 }
 

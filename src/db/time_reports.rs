@@ -76,6 +76,11 @@ pub struct RowRow {
     pub end_utc: NaiveDateTime,
     pub minutes: i64,
     pub payable: bool,
+    /// PAXml's `postid`: a 32-bit number per row, unique in the
+    /// organisation, kept by the same row in later versions.
+    pub postid: i32,
+    /// The clock times were assumed (PAXml `datum` + `timmar`).
+    pub clock_assumed: bool,
 }
 
 pub fn find_report(
@@ -194,6 +199,7 @@ pub struct StoredShiftRow {
     pub start_utc: NaiveDateTime,
     pub end_utc: NaiveDateTime,
     pub minutes: i64,
+    pub clock_assumed: bool,
 }
 
 pub fn stored_shifts(
@@ -229,6 +235,7 @@ pub fn stored_shifts(
                 time_report_rows::start_utc,
                 time_report_rows::end_utc,
                 time_report_rows::minutes,
+                time_report_rows::clock_assumed,
             ))
             .load::<StoredShiftRow>(conn)?,
         );
@@ -298,4 +305,31 @@ pub fn user_days(
             time_report_days::double_units,
         ))
         .load(conn)
+}
+
+/// Every row of the current versions of an organisation's reports for one
+/// month (one user's, with `user`), with the report's assistance user, in
+/// the order user, start, row. One query over the month's index.
+pub fn current_rows_of_month(
+    conn: &mut DbConn,
+    org: &str,
+    month: &str,
+    user: Option<&str>,
+) -> QueryResult<Vec<(String, RowRow)>> {
+    let mut q = time_report_rows::table
+        .inner_join(time_report_versions::table.inner_join(time_reports::table))
+        .filter(time_reports::organisation_id.eq(org))
+        .filter(time_reports::month.eq(month))
+        .filter(time_reports::current_version.eq(time_report_versions::version))
+        .into_boxed();
+    if let Some(u) = user {
+        q = q.filter(time_reports::assistance_user_id.eq(u.to_string()));
+    }
+    q.order((
+        time_reports::assistance_user_id.asc(),
+        time_report_rows::start_utc.asc(),
+        time_report_rows::row_index.asc(),
+    ))
+    .select((time_reports::assistance_user_id, RowRow::as_select()))
+    .load(conn)
 }

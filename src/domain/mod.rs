@@ -10,6 +10,7 @@ pub mod identity;
 pub mod invoice;
 pub mod kind;
 pub mod month;
+pub mod paxml;
 pub mod quantity;
 pub mod register;
 pub mod report;

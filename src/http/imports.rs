@@ -18,6 +18,7 @@ use crate::db::sha256_hex;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::import::{self, export, Options, DEFAULT_MAX_BYTES, DEFAULT_MAX_ERRORS};
 use crate::service::idempotency::{self, idempotent, Reply};
+use crate::service::submission::Env;
 
 /// The idempotency scope of imports.
 const SCOPE: &str = "imports/time-reports";
@@ -146,8 +147,9 @@ async fn spool_multipart(
     })
 }
 
-/// What kind of body this is.
-fn body_kind(req: &HttpRequest) -> ApiResult<bool> {
+/// Whether the body is a multipart form (else the file itself), given the
+/// file's own media types.
+fn body_kind(req: &HttpRequest, file_types: &[&str], hint: &str) -> ApiResult<bool> {
     let mime = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -155,16 +157,72 @@ fn body_kind(req: &HttpRequest) -> ApiResult<bool> {
         .and_then(|v| v.split(';').next())
         .map(|v| v.trim().to_ascii_lowercase())
         .unwrap_or_default();
-    match mime.as_str() {
-        "multipart/form-data" => Ok(true),
-        "text/csv"
-        | "application/csv"
-        | "text/plain"
-        | "application/vnd.ms-excel"
-        | "application/octet-stream" => Ok(false),
-        _ => Err(ApiError::unsupported_media_type(
-            "Send the file as the body with `Content-Type: text/csv`, or as the part `file` of `multipart/form-data`.",
-        )),
+    if mime == "multipart/form-data" {
+        Ok(true)
+    } else if file_types.contains(&mime.as_str()) {
+        Ok(false)
+    } else {
+        Err(ApiError::unsupported_media_type(hint.to_string()))
+    }
+}
+
+/// What differs between the formats the import takes (CSV, PAXml): the
+/// rest (upload, idempotency, one transaction, dry run) is [`import_file`].
+pub(super) trait Format: Send + 'static {
+    /// The idempotency scope of this import.
+    const SCOPE: &'static str;
+    /// Media types of the file sent as the body.
+    const FILE_TYPES: &'static [&'static str];
+    /// The 415 message.
+    const HINT: &'static str;
+    /// What phase 1 learned that the answers need (where rows are).
+    type Places: Send + 'static;
+    /// Phase 1: the file read into the import's rows.
+    fn prepare(
+        conn: &mut crate::db::DbConn,
+        env: &Env,
+        file: std::fs::File,
+        max_errors: usize,
+    ) -> ApiResult<(import::Prepared, Self::Places)>;
+    /// The body of a successful answer.
+    fn body(places: &Self::Places, result: import::ImportResult) -> String;
+    /// A refusal.
+    fn failure(places: &Self::Places, f: import::ImportFailure) -> ApiError;
+}
+
+/// The CSV file (`docs/csv-format.md`).
+struct Csv;
+
+impl Format for Csv {
+    const SCOPE: &'static str = SCOPE;
+    const FILE_TYPES: &'static [&'static str] = &[
+        "text/csv",
+        "application/csv",
+        "text/plain",
+        "application/vnd.ms-excel",
+        "application/octet-stream",
+    ];
+    const HINT: &'static str = "Send the file as the body with `Content-Type: text/csv`, or as the part `file` of `multipart/form-data`.";
+    type Places = ();
+
+    fn prepare(
+        conn: &mut crate::db::DbConn,
+        env: &Env,
+        file: std::fs::File,
+        max_errors: usize,
+    ) -> ApiResult<(import::Prepared, ())> {
+        Ok((
+            import::prepare(conn, env, file, max_errors, &mut |_| {})?,
+            (),
+        ))
+    }
+
+    fn body(_: &(), result: import::ImportResult) -> String {
+        serde_json::to_string(&result).expect("result serialises")
+    }
+
+    fn failure(_: &(), f: import::ImportFailure) -> ApiError {
+        f.into()
     }
 }
 
@@ -191,13 +249,26 @@ pub async fn create(
     q: Query<ImportQuery>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
+    import_file::<Csv>(state, caller, req, q, payload).await
+}
+
+/// An import of a file of format `F`: the upload (spooled to disk, hashed),
+/// `Idempotency-Key`, then phase 1 and, in one write transaction, phase 2;
+/// a dry run rolls back.
+pub(super) async fn import_file<F: Format>(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    q: Query<ImportQuery>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
     let org = caller.writer_org()?.to_string();
     let limits = req
         .app_data::<web::Data<ImportLimits>>()
         .map(|l| *l.get_ref())
         .unwrap_or_default();
     let key = idempotency_key(&req)?;
-    let multipart = body_kind(&req)?;
+    let multipart = body_kind(&req, F::FILE_TYPES, F::HINT)?;
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -236,14 +307,18 @@ pub async fn create(
             if let Some(k) = &key {
                 // A replay returns the first result without reading the
                 // file again (the register may have changed since).
-                if let Some(reply) = idempotency::replay(conn, &org, SCOPE, k, &request_hash)? {
+                if let Some(reply) = idempotency::replay(conn, &org, F::SCOPE, k, &request_hash)? {
                     return Ok(reply);
                 }
             }
-            let prepared = import::prepare(conn, &env, spooled.file, opts.max_errors, &mut quiet)?;
+            let (prepared, places) = F::prepare(conn, &env, spooled.file, opts.max_errors)?;
             if dry_run {
-                let result = import::execute(conn, &env, prepared, &opts, &mut quiet)?;
-                return Ok(Reply::json(200, &result));
+                let result = import::execute(conn, &env, prepared, &opts, &mut quiet)
+                    .map_err(|f| F::failure(&places, f))?;
+                return Ok(Reply {
+                    status: 200,
+                    body: F::body(&places, result),
+                });
             }
             let mut keys = prepared.lock_keys(conn)?;
             keys.extend(key.as_deref().map(|k| idempotency::lock_key(&org, k)));
@@ -252,14 +327,18 @@ pub async fn create(
                 idempotent(
                     conn,
                     &org,
-                    SCOPE,
+                    F::SCOPE,
                     key.as_deref(),
                     &request_hash,
                     now,
                     |conn| {
-                        let result = prepared.run(conn, &env, &opts, &mut quiet)?;
-                        let status = if result.receipts.is_empty() { 200 } else { 201 };
-                        Ok(Reply::json(status, &result))
+                        let result = prepared
+                            .run(conn, &env, &opts, &mut quiet)
+                            .map_err(|f| F::failure(&places, f))?;
+                        Ok(Reply {
+                            status: if result.receipts.is_empty() { 200 } else { 201 },
+                            body: F::body(&places, result),
+                        })
                     },
                 )
             })

@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod organisations;
 pub mod page;
 pub mod pagination;
+pub mod paxml;
 pub mod pdfs;
 pub mod rates;
 pub mod records;
@@ -109,6 +110,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(rates::routes)
             .configure(deadlines::routes)
             .configure(imports::routes)
+            .configure(paxml::routes)
             .configure(time_reports::routes)
             .configure(invoices::routes)
             .configure(documents::routes)

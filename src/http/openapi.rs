@@ -136,6 +136,8 @@ impl Modify for BearerAuth {
         super::rates::put,
         super::deadlines::get,
         super::imports::create,
+        super::paxml::export,
+        super::paxml::import,
         super::time_reports::create,
         super::time_reports::list,
         super::time_reports::get,

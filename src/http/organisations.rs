@@ -11,6 +11,7 @@ use super::{created, new_id, nullable, utc_string, AppState, Faults};
 use crate::auth::{Caller, Role};
 use crate::db::register::{self as repo, OrganisationChanges, OrganisationRow};
 use crate::domain::deadline::DEFAULT_INTERNAL_CUTOFF_DAY;
+use crate::domain::paxml::{PaxmlCodes, PaxmlCodesPatch};
 use crate::domain::register::{
     check_cutoff_day, check_name, organisation_identity, OrganisationKind,
 };
@@ -43,6 +44,9 @@ pub struct CreateOrganisation {
     /// Day of the month after the reported month when the organisation's own
     /// cut-off falls (1–28, default 5).
     pub internal_cutoff_day: Option<i64>,
+    /// The PAXml code (*tidkod*) of each kind of time; default
+    /// `{"active": "ARB", "waiting": "JR1", "standby": "BE1"}`.
+    pub paxml_codes: Option<PaxmlCodes>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -56,6 +60,16 @@ pub struct PatchOrganisation {
     #[schema(value_type = Option<bool>)]
     pub f_tax: Option<Option<bool>>,
     pub internal_cutoff_day: Option<i64>,
+    /// Codes to change; the others are kept.
+    pub paxml_codes: Option<PaxmlCodesPatch>,
+}
+
+/// A warning about a setting that is accepted as it is.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SettingWarning {
+    pub pointer: String,
+    pub code: String,
+    pub message: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -67,12 +81,28 @@ pub struct Organisation {
     pub ivo_permit: Option<bool>,
     pub f_tax: Option<bool>,
     pub internal_cutoff_day: i32,
+    /// The PAXml code (*tidkod*) of each kind of time, for PAXml export and
+    /// import (`docs/paxml.md`).
+    pub paxml_codes: PaxmlCodes,
+    /// `code_not_in_paxml_2_0` for each code outside PAXml 2.0's list: the
+    /// export is then no longer valid against the standard's schema.
+    pub warnings: Vec<SettingWarning>,
     pub created_at: String,
     pub updated_at: String,
 }
 
 impl From<OrganisationRow> for Organisation {
     fn from(r: OrganisationRow) -> Self {
+        let paxml_codes = PaxmlCodes::from_json(&r.paxml_codes);
+        let warnings = paxml_codes
+            .warnings()
+            .into_iter()
+            .map(|w| SettingWarning {
+                pointer: format!("/paxml_codes/{}", w.kind.as_str()),
+                code: w.code.to_string(),
+                message: w.message,
+            })
+            .collect();
         Self {
             id: r.id,
             kind: r.kind,
@@ -81,6 +111,8 @@ impl From<OrganisationRow> for Organisation {
             ivo_permit: r.ivo_permit,
             f_tax: r.f_tax,
             internal_cutoff_day: r.internal_cutoff_day,
+            paxml_codes,
+            warnings,
             created_at: utc_string(r.created_at),
             updated_at: utc_string(r.updated_at),
         }
@@ -111,6 +143,7 @@ pub async fn create(
         None => Some(DEFAULT_INTERNAL_CUTOFF_DAY),
         Some(d) => faults.check("/internal_cutoff_day", check_cutoff_day(d)),
     };
+    let codes = check_codes(&b.paxml_codes.unwrap_or_default(), &mut faults);
     faults.finish()?;
     let now = state.now().naive_utc();
     let row = OrganisationRow {
@@ -123,6 +156,7 @@ pub async fn create(
         internal_cutoff_day: cutoff.unwrap_or(DEFAULT_INTERNAL_CUTOFF_DAY) as i32,
         created_at: now,
         updated_at: now,
+        paxml_codes: codes.unwrap_or_default().to_json(),
     };
     let row = state
         .db(move |conn| {
@@ -171,6 +205,18 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(Organisation::from(row)))
 }
 
+/// A code table checked, its faults at `/paxml_codes/<kind>`.
+fn check_codes(codes: &PaxmlCodes, faults: &mut Faults) -> Option<PaxmlCodes> {
+    codes
+        .checked()
+        .map_err(|errs| {
+            for (kind, v) in errs {
+                faults.rule(&format!("/paxml_codes/{}", kind.as_str()), v);
+            }
+        })
+        .ok()
+}
+
 /// Change an organisation's settings (its provider, or an admin).
 #[utoipa::path(patch, path = "/api/v1/organisations/{id}", tag = "register", request_body = PatchOrganisation,
     responses((status = 200, body = Organisation), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
@@ -193,13 +239,15 @@ pub async fn patch(
         check_cutoff_day,
     );
     faults.finish()?;
-    let changes = OrganisationChanges {
+    let mut changes = OrganisationChanges {
         name,
         ivo_permit: b.ivo_permit,
         f_tax: b.f_tax,
         internal_cutoff_day: cutoff.map(|d| d as i32),
         updated_at: Some(state.now().naive_utc()),
+        paxml_codes: None,
     };
+    let codes_patch = b.paxml_codes;
     let scope = caller.scope();
     let id = id.into_inner();
     let actor = caller.actor();
@@ -207,8 +255,17 @@ pub async fn patch(
     let row = state
         .db(move |conn| {
             conn.write_transaction(&[format!("org:{id}")], |conn| {
-                repo::get_organisation(conn, &scope, &id)?
+                let current = repo::get_organisation(conn, &scope, &id)?
                     .ok_or_else(|| ApiError::not_found("Organisation"))?;
+                if let Some(patch) = &codes_patch {
+                    // A partial table is merged with the stored one under
+                    // the `org:` lock, then checked as a whole.
+                    let mut faults = Faults::default();
+                    let codes = PaxmlCodes::from_json(&current.paxml_codes).patched(patch);
+                    let codes = check_codes(&codes, &mut faults);
+                    faults.finish()?;
+                    changes.paxml_codes = codes.map(|c| c.to_json());
+                }
                 repo::update_organisation(conn, &id, &changes)?;
                 crate::db::audit::record(
                     conn,

@@ -81,6 +81,8 @@ impl CreateTimeReport {
                     kind: r.kind,
                     double: r.double,
                     hospital: r.hospital,
+                    // Clock times are always given in JSON.
+                    clock_assumed: false,
                 })
                 .collect(),
             correction_reason: self.correction_reason,

@@ -81,33 +81,54 @@ fn read_up_to<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
+fn is_utf8<R: Read>(r: &mut R) -> io::Result<bool> {
+    Ok(scan_utf8(r)?.invalid.is_none())
+}
+
+/// What [`scan_utf8`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Utf8Scan {
+    /// The first byte that is not valid UTF-8: its offset and its line
+    /// (1-based). The scan stops there.
+    pub invalid: Option<(u64, u64)>,
+    /// Whether any byte before that is outside ASCII.
+    pub non_ascii: bool,
+}
+
 /// Streams the input through the UTF-8 validator; a sequence cut by a chunk
 /// boundary is carried over to the next chunk.
-fn is_utf8<R: Read>(r: &mut R) -> io::Result<bool> {
+pub fn scan_utf8<R: Read>(r: &mut R) -> io::Result<Utf8Scan> {
     let mut buf = vec![0u8; 64 * 1024];
     let mut carry = 0usize;
+    let mut scan = Utf8Scan::default();
+    // Offset of buf[0] in the input, and line feeds before it.
+    let (mut offset, mut newlines) = (0u64, 0u64);
     loop {
         let n = match r.read(&mut buf[carry..]) {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        if n == 0 {
-            return Ok(carry == 0);
-        }
         let filled = carry + n;
-        match std::str::from_utf8(&buf[..filled]) {
-            Ok(_) => carry = 0,
-            Err(e) => {
-                if e.error_len().is_some() {
-                    return Ok(false);
-                }
-                // Incomplete sequence at the end: at most 3 bytes.
-                let valid = e.valid_up_to();
-                buf.copy_within(valid..filled, 0);
-                carry = filled - valid;
-            }
+        let (valid, bad) = match std::str::from_utf8(&buf[..filled]) {
+            Ok(_) => (filled, false),
+            // Incomplete sequence at the end (at most 3 bytes): carried
+            // over, unless the input ends there.
+            Err(e) if e.error_len().is_none() && n > 0 => (e.valid_up_to(), false),
+            Err(e) => (e.valid_up_to(), true),
+        };
+        scan.non_ascii |= !buf[..valid].is_ascii();
+        newlines += buf[..valid].iter().filter(|&&b| b == b'\n').count() as u64;
+        if bad {
+            scan.invalid = Some((offset + valid as u64, newlines + 1));
+            return Ok(scan);
         }
+        if n == 0 {
+            return Ok(scan);
+        }
+        buf.copy_within(valid..filled, 0);
+        carry = filled - valid;
+        offset += valid as u64;
     }
 }
 

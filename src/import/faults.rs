@@ -166,26 +166,32 @@ impl ImportFailure {
     }
 }
 
+/// The 422 of a refused file (CSV or PAXml): every fault listed, and how
+/// many more there were.
+pub fn refused_file(errors: Vec<FieldError>, omitted: usize) -> ApiError {
+    let total = errors.len() + omitted;
+    let detail = if total == 1 {
+        format!(
+            "The file was not imported; nothing was stored. 1 error: {}",
+            errors.first().map_or("", |e| e.message.as_str())
+        )
+    } else if omitted > 0 {
+        format!("The file was not imported; nothing was stored. {total} errors; the first {} by line are listed.", errors.len())
+    } else {
+        format!("The file was not imported; nothing was stored. {total} errors; see `errors`.")
+    };
+    let mut e = ApiError::validation(errors).with("errors_omitted", omitted);
+    e.detail = detail;
+    e
+}
+
 impl From<ImportFailure> for ApiError {
     fn from(f: ImportFailure) -> Self {
         match f {
-            ImportFailure::Invalid { errors, omitted } => {
-                let total = errors.len() + omitted;
-                let mut e =
-                    ApiError::validation(errors.iter().map(CsvError::to_field_error).collect())
-                        .with("errors_omitted", omitted);
-                e.detail = if total == 1 {
-                    format!(
-                        "The file was not imported; nothing was stored. 1 error: {}",
-                        errors.first().map_or("", |e| e.message.as_str())
-                    )
-                } else if omitted > 0 {
-                    format!("The file was not imported; nothing was stored. {total} errors; the first {} by line are listed.", errors.len())
-                } else {
-                    format!("The file was not imported; nothing was stored. {total} errors; see `errors`.")
-                };
-                e
-            }
+            ImportFailure::Invalid { errors, omitted } => refused_file(
+                errors.iter().map(CsvError::to_field_error).collect(),
+                omitted,
+            ),
             ImportFailure::CorrectionRequired(conflicts) => {
                 let first = conflicts.first().cloned();
                 let mut e = ApiError::conflict(

@@ -20,7 +20,8 @@
 //! (faults by line and column, and why nothing was stored), `run` (phase 2),
 //! `locate` (the pipeline's issues and warnings back on the file's lines),
 //! `decode` (encodings), `header` (column names), `values` (cell values),
-//! `export` (CSV export), `cli` (`redovisa import`).
+//! `export` (CSV export), `cli` (`redovisa import`), `paxml` (PAXml 2.0
+//! in and out, through the same phases).
 
 pub mod cli;
 pub mod decode;
@@ -30,11 +31,12 @@ pub mod header;
 mod lines;
 mod locate;
 mod options;
+pub mod paxml;
 mod prepare;
 mod run;
 pub mod values;
 
-pub use faults::{Conflict, CsvError, ImportFailure};
+pub use faults::{refused_file, Conflict, CsvError, ImportFailure};
 pub use options::{Options, Progress, DEFAULT_MAX_BYTES, DEFAULT_MAX_ERRORS};
 pub use prepare::{prepare, Prepared};
 pub use run::{execute, import, ImportResult, ImportedReport};

@@ -26,6 +26,8 @@ use crate::service::submission::Env;
 /// A good row, compactly: ids are indices into [`Prepared`]'s tables.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Row {
+    /// Where the row is in the file: its line in a CSV file; in a PAXml
+    /// file, the `tidtrans`'s ordinal (see `paxml::import`).
     pub(super) line: u32,
     pub(super) assistant: u32,
     pub(super) date: NaiveDate,
@@ -34,6 +36,8 @@ pub(super) struct Row {
     pub(super) kind: ShiftKind,
     pub(super) double: bool,
     pub(super) hospital: bool,
+    /// Clock times assumed (PAXml `datum` + `timmar`).
+    pub(super) assumed: bool,
 }
 
 /// The rows of one (assistance user, month).
@@ -42,6 +46,37 @@ pub(super) struct Group {
     pub(super) user: u32,
     pub(super) month: ReportMonth,
     pub(super) rows: Vec<Row>,
+}
+
+/// Good rows grouped by (assistance user, month of the row's date), the
+/// groups in the order the file first names them.
+#[derive(Debug, Default)]
+pub(super) struct Grouping {
+    groups: Vec<Group>,
+    index: HashMap<(u32, ReportMonth), usize>,
+}
+
+impl Grouping {
+    pub(super) fn push(&mut self, user: u32, row: Row) {
+        let month = ReportMonth::of(row.date);
+        let groups = &mut self.groups;
+        let g = *self.index.entry((user, month)).or_insert_with(|| {
+            groups.push(Group {
+                user,
+                month,
+                rows: Vec::new(),
+            });
+            groups.len() - 1
+        });
+        self.groups[g].rows.push(row);
+    }
+
+    pub(super) fn into_groups(mut self) -> Vec<Group> {
+        for g in &mut self.groups {
+            g.rows.shrink_to_fit();
+        }
+        self.groups
+    }
 }
 
 /// A file read and mapped, ready to be submitted.
@@ -145,8 +180,7 @@ pub fn prepare<R: Read + Seek>(
     let mut header: Option<Header> = None;
     let mut users = Lookup::new();
     let mut assistants = Lookup::new();
-    let mut groups: Vec<Group> = Vec::new();
-    let mut group_of: HashMap<(u32, ReportMonth), usize> = HashMap::new();
+    let mut groups = Grouping::default();
     let mut rows = 0u64;
     let mut record = csv::StringRecord::new();
     loop {
@@ -294,25 +328,20 @@ pub fn prepare<R: Read + Seek>(
         else {
             continue;
         };
-        let month = ReportMonth::of(date);
-        let g = *group_of.entry((user, month)).or_insert_with(|| {
-            groups.push(Group {
-                user,
-                month,
-                rows: Vec::new(),
-            });
-            groups.len() - 1
-        });
-        groups[g].rows.push(Row {
-            line: line_no(line),
-            assistant,
-            date,
-            start,
-            end,
-            kind,
-            double,
-            hospital,
-        });
+        groups.push(
+            user,
+            Row {
+                line: line_no(line),
+                assistant,
+                date,
+                start,
+                end,
+                kind,
+                double,
+                hospital,
+                assumed: false,
+            },
+        );
     }
     progress(Progress::Reading {
         bytes: total,
@@ -330,15 +359,12 @@ pub fn prepare<R: Read + Seek>(
             "The file has a header but no rows.",
         ));
     }
-    for g in &mut groups {
-        g.rows.shrink_to_fit();
-    }
     Ok(Prepared {
         org,
         header,
         users: users.ids,
         assistants: assistants.ids,
-        groups,
+        groups: groups.into_groups(),
         errors,
         rows,
     })

@@ -67,6 +67,7 @@ impl Prepared {
                             kind: None,
                             double: false,
                             hospital: false,
+                            clock_assumed: false,
                         })
                         .collect(),
                     correction_reason: None,
@@ -91,6 +92,7 @@ impl Prepared {
                     kind: Some(r.kind.as_str().to_string()),
                     double: r.double,
                     hospital: r.hospital,
+                    clock_assumed: r.assumed,
                 })
                 .collect(),
             correction_reason,

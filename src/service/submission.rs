@@ -22,7 +22,7 @@ use crate::domain::quantity::{minutes_to_hours_string, PayableUnits};
 use crate::domain::register::WorkingTimeRule;
 use crate::domain::report::{
     check_report, content_hash, day_totals, parse_report, warning_counts, AssistantFacts, Context,
-    DecisionFacts, EmploymentFacts, Issue, RawRow, StoredShift, Target,
+    DecisionFacts, EmploymentFacts, Issue, ParsedRow, RawRow, StoredShift, Target,
 };
 use crate::domain::shift::ShiftKind;
 
@@ -342,11 +342,13 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
             working_minutes: t.working_minutes,
         })
         .collect();
+    let postids = postids(conn, org, current.as_ref(), &parsed.rows)?;
     let rows: Vec<RowRow> = parsed
         .rows
         .iter()
         .zip(&checked.payable)
-        .map(|(r, &payable)| RowRow {
+        .zip(postids)
+        .map(|((r, &payable), postid)| RowRow {
             version_id: v.id.clone(),
             row_index: r.index as i32,
             assistant_id: r.assistant_id.clone(),
@@ -360,6 +362,8 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
             end_utc: r.shift.end_utc.naive_utc(),
             minutes: r.minutes(),
             payable,
+            postid,
+            clock_assumed: r.clock_assumed,
         })
         .collect();
     store::insert_version(conn, &v, &rows, &days)?;
@@ -382,12 +386,74 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
     Ok(Outcome::Created(receipt(&report, &v)))
 }
 
+/// PAXml `postid`s for the rows of a new version, in order: a row equal to
+/// one of the previous version keeps that row's number, so a payroll system
+/// sees the same transaction again; the others get new numbers.
+fn postids(
+    conn: &mut DbConn,
+    org: &str,
+    previous: Option<&VersionRow>,
+    rows: &[ParsedRow],
+) -> diesel::QueryResult<Vec<i32>> {
+    type Key = (
+        String,
+        chrono::NaiveDate,
+        String,
+        String,
+        String,
+        bool,
+        bool,
+    );
+    let mut kept: HashMap<Key, i32> = HashMap::new();
+    if let Some(v) = previous {
+        for r in store::rows_of_version(conn, &v.id)? {
+            kept.insert(
+                (
+                    r.assistant_id,
+                    r.work_date,
+                    r.start_time,
+                    r.end_time,
+                    r.kind,
+                    r.is_double,
+                    r.hospital,
+                ),
+                r.postid,
+            );
+        }
+    }
+    let mut out: Vec<Option<i32>> = rows
+        .iter()
+        .map(|r| {
+            kept.remove(&(
+                r.assistant_id.clone(),
+                r.date,
+                r.start.to_string(),
+                r.end.to_string(),
+                r.kind.as_str().to_string(),
+                r.double,
+                r.hospital,
+            ))
+        })
+        .collect();
+    let fresh = out.iter().filter(|p| p.is_none()).count();
+    if fresh > 0 {
+        let first = reg::reserve_postids(conn, org, fresh)?;
+        for (n, p) in (first..).zip(out.iter_mut().filter(|p| p.is_none())) {
+            *p = Some(n);
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|p| p.expect("every row numbered"))
+        .collect())
+}
+
 fn load_context(
     conn: &mut DbConn,
     org: &str,
     user: &str,
     month: ReportMonth,
-    rows: &[crate::domain::report::ParsedRow],
+    rows: &[ParsedRow],
     existing: Option<&ReportRow>,
     today: chrono::NaiveDate,
 ) -> diesel::QueryResult<Context> {
@@ -472,6 +538,7 @@ fn load_context(
                 kind: ShiftKind::parse(&s.kind).unwrap_or(ShiftKind::Active),
                 minutes: s.minutes,
                 report_month: s.month,
+                clock_assumed: s.clock_assumed,
             })
             .collect()
     };

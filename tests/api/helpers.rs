@@ -88,6 +88,8 @@ pub struct Res {
     pub status: StatusCode,
     pub body: Value,
     pub text: String,
+    /// The body as sent (for bodies that are not UTF-8).
+    pub bytes: Vec<u8>,
     pub content_type: String,
     pub headers: awc::http::header::HeaderMap,
 }
@@ -252,6 +254,7 @@ impl TestApp {
             status: resp.status(),
             body: serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(text.clone())),
             text,
+            bytes: bytes.to_vec(),
             content_type,
             headers: resp.headers().clone(),
         }

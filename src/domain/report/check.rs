@@ -127,9 +127,20 @@ pub fn check_report(month: ReportMonth, rows: &[ParsedRow], ctx: &Context) -> Ch
                 "Assistance during a hospital stay is paid only for special reasons (SFB 106 kap. 24–25 §§).",
             ));
         }
+        if row.clock_assumed {
+            warnings.push(Issue::row(
+                i,
+                Some(Field::Start),
+                "clock_times_assumed",
+                format!(
+                    "Only the hours were given; the clock times {}–{} are assumed (the assistant's entries of the day laid end to end from 00:00).",
+                    row.start, row.end
+                ),
+            ));
+        }
     }
     check_double(rows, ctx, &mut errors);
-    check_overlaps(rows, ctx, &mut errors);
+    check_overlaps(rows, ctx, &mut errors, &mut warnings);
     check_day_totals(rows, ctx, &mut errors);
     check_working_time(month, rows, ctx, &mut warnings);
 

@@ -71,6 +71,8 @@ pub struct StoredShift {
     pub minutes: i64,
     /// For the same organisation: which report and month it is in.
     pub report_month: String,
+    /// Its clock times were assumed (PAXml `datum` + `timmar`).
+    pub clock_assumed: bool,
 }
 
 /// Everything the database knows that the rules need.

@@ -11,7 +11,17 @@ use crate::domain::report::parse::ParsedRow;
 
 /// No two shifts of one person may overlap: within the report, against the
 /// organisation's other reports, and against other employers' reports.
-pub(super) fn check_overlaps(rows: &[ParsedRow], ctx: &Context, errors: &mut Vec<Issue>) {
+///
+/// Assumed clock times ([`RawRow::clock_assumed`](super::RawRow)) cannot be
+/// checked against another employer's real ones: such an overlap is a
+/// warning. Everything else (within the report, the organisation's own
+/// reports) still refuses.
+pub(super) fn check_overlaps(
+    rows: &[ParsedRow],
+    ctx: &Context,
+    errors: &mut Vec<Issue>,
+    warnings: &mut Vec<Issue>,
+) {
     let mut by_person: HashMap<&str, Vec<&ParsedRow>> = HashMap::new();
     for row in rows {
         if let Some(a) = ctx.assistants.get(&row.assistant_id) {
@@ -67,8 +77,8 @@ pub(super) fn check_overlaps(rows: &[ParsedRow], ctx: &Context, errors: &mut Vec
                     .take_while(|s| s.start_utc < row.shift.end_utc)
                     .find(|s| row.shift.start_utc < s.end_utc)
                 {
-                    errors.push(if s.same_org {
-                        Issue::row(
+                    if s.same_org {
+                        errors.push(Issue::row(
                             row.index,
                             None,
                             "overlaps_stored_report",
@@ -76,15 +86,22 @@ pub(super) fn check_overlaps(rows: &[ParsedRow], ctx: &Context, errors: &mut Vec
                                 "The assistant already has a shift at this time in your report for {} ({}).",
                                 s.report_month, s.date
                             ),
-                        )
+                        ));
+                    } else if row.clock_assumed || s.clock_assumed {
+                        warnings.push(Issue::row(
+                            row.index,
+                            None,
+                            "overlaps_other_employer",
+                            "The assumed clock times overlap a shift another employer reports for the assistant; check the real times.",
+                        ));
                     } else {
-                        Issue::row(
+                        errors.push(Issue::row(
                             row.index,
                             None,
                             "overlaps_other_employer",
                             "The assistant is already reported as working at this time for another employer.",
-                        )
-                    });
+                        ));
+                    }
                 }
             }
         }

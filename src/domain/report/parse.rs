@@ -20,6 +20,10 @@ pub struct RawRow {
     pub double: bool,
     /// Assistance during a hospital stay.
     pub hospital: bool,
+    /// The clock times were not given but assumed (a PAXml file with only
+    /// `datum` + `timmar`): warned as `clock_times_assumed`, and an overlap
+    /// with another employer's shift is a warning, not a refusal.
+    pub clock_assumed: bool,
 }
 
 /// A row that parsed: real dates and times, placed on the UTC time line.
@@ -33,6 +37,7 @@ pub struct ParsedRow {
     pub kind: ShiftKind,
     pub double: bool,
     pub hospital: bool,
+    pub clock_assumed: bool,
     pub shift: ResolvedShift,
 }
 
@@ -163,6 +168,7 @@ fn parse_row(
         kind,
         double: raw.double,
         hospital: raw.hospital,
+        clock_assumed: raw.clock_assumed,
         shift,
     })
 }

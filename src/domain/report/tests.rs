@@ -15,6 +15,7 @@ fn raw(a: &str, date: &str, start: &str, end: &str, kind: &str) -> RawRow {
         kind: Some(kind.into()),
         double: false,
         hospital: false,
+        clock_assumed: false,
     }
 }
 
@@ -182,6 +183,7 @@ fn overlaps_within_and_across_reports() {
         kind: ShiftKind::Active,
         minutes: 60,
         report_month: "2026-10".into(),
+        clock_assumed: false,
     });
     let (_, out) = run(&rows[..1], &c);
     assert_eq!(codes(&out.errors), ["overlaps_other_employer"]);
@@ -189,6 +191,27 @@ fn overlaps_within_and_across_reports() {
     c.stored[0].same_org = true;
     let (_, out) = run(&rows[..1], &c);
     assert_eq!(codes(&out.errors), ["overlaps_stored_report"]);
+
+    // Assumed clock times (PAXml datum + timmar): warned as such; an
+    // overlap with another employer is a warning, with the own
+    // organisation's reports still a refusal.
+    let mut assumed = rows[0].clone();
+    assumed.clock_assumed = true;
+    let (_, out) = run(std::slice::from_ref(&assumed), &c);
+    assert_eq!(codes(&out.errors), ["overlaps_stored_report"]);
+    c.stored[0].same_org = false;
+    let (_, out) = run(std::slice::from_ref(&assumed), &c);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert_eq!(
+        codes(&out.warnings),
+        ["clock_times_assumed", "overlaps_other_employer"]
+    );
+    assert_eq!(out.totals.active_minutes, 480, "still counted");
+    // Nor do another employer's assumed times refuse real ones.
+    c.stored[0].clock_assumed = true;
+    let (_, out) = run(&rows[..1], &c);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert_eq!(codes(&out.warnings), ["overlaps_other_employer"]);
 }
 
 #[test]
@@ -244,6 +267,7 @@ fn other_employers_hours_count_but_are_not_disclosed() {
         kind: ShiftKind::Active,
         minutes: 300,
         report_month: "2026-10".into(),
+        clock_assumed: false,
     });
     let out = check_report(p.month.unwrap(), &p.rows, &c);
     assert_eq!(codes(&out.errors), ["day_over_24h"]);
@@ -355,6 +379,7 @@ fn working_time_limit() {
             kind: ShiftKind::Active,
             minutes: 720,
             report_month: String::new(),
+            clock_assumed: false,
         });
         day += Duration::days(1);
     }
