@@ -3,10 +3,15 @@
 //! Roles: `admin` manages organisations and rates and reads everything;
 //! `provider` reads and writes its own organisation's data only; `auditor`
 //! reads everything and writes nothing.
+//!
+//! The API takes bearer tokens; the pages' session cookie works too (the
+//! pages call the same API), and then a request that changes anything must
+//! carry the session's CSRF token in `X-CSRF-Token`.
 
-use std::future::{ready, Ready};
+use std::future::ready;
 
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -143,11 +148,57 @@ impl Caller {
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        // A bearer token wins; the session cookie only when there is none.
+        let has_session = req
+            .cookie(crate::http::session::SESSION_COOKIE)
+            .is_some_and(|c| !c.value().is_empty());
+        if req
+            .headers()
+            .contains_key(actix_web::http::header::AUTHORIZATION)
+            || !has_session
+        {
+            return Box::pin(ready(authenticate(req)));
+        }
+        let req = req.clone();
+        Box::pin(async move { from_session(&req).await })
     }
+}
+
+/// The caller of a request that carries the pages' session cookie.
+async fn from_session(req: &HttpRequest) -> Result<Caller, ApiError> {
+    let (session, account) = crate::http::session::signed_in(req)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("The session has expired; sign in again."))?;
+    if !req.method().is_safe() {
+        let sent = req
+            .headers()
+            .get(crate::http::session::CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !crate::service::accounts::same_secret(&session.csrf_token, sent) {
+            return Err(ApiError::new(
+                actix_web::http::StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "A request with the session cookie that changes data needs the session's `X-CSRF-Token` header.",
+            ));
+        }
+    }
+    account_caller(&account)
+}
+
+/// An account acts with its role and organisation, as a token would; the
+/// audit trail names it `account:<id>`.
+pub fn account_caller(account: &crate::db::accounts::AccountRow) -> Result<Caller, ApiError> {
+    let role: Role = serde_json::from_value(serde_json::Value::from(account.role.as_str()))
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("account with an unknown role")))?;
+    Ok(Caller {
+        sub: format!("account:{}", account.id),
+        role,
+        org: account.organisation_id.clone(),
+    })
 }
 
 fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {

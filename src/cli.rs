@@ -33,6 +33,36 @@ pub enum Command {
     Import(crate::import::cli::ImportArgs),
     /// Fill the database with a demo provider and print its token.
     SeedDemo(SeedDemoArgs),
+    /// People's accounts for the pages.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account (or, for an existing one, a new link) and print
+    /// the one-time link where the person chooses a password.
+    Invite(InviteArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InviteArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    #[command(flatten)]
+    pub accounts: crate::config::AccountArgs,
+    /// The address the person signs in with.
+    #[arg(long)]
+    pub email: String,
+    /// admin, provider or auditor.
+    #[arg(long, value_enum)]
+    pub role: Role,
+    /// Organisation id (required for provider).
+    #[arg(long)]
+    pub org: Option<String>,
+    /// The person's name as the pages show it (default: the address).
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -96,6 +126,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })
         }
         Command::SeedDemo(args) => seed_demo(args),
+        Command::User(UserCommand::Invite(args)) => invite(args),
         Command::Import(args) => crate::import::cli::run(args),
         Command::Migrate(args) => {
             let url = DatabaseUrl::parse(&args.database_url)?;
@@ -125,6 +156,72 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `redovisa user invite`: prints the same `invite_url` as `POST /users`.
+fn invite(args: InviteArgs) -> anyhow::Result<()> {
+    use crate::domain::account::{check_account_name, normalise_email};
+    use crate::service::accounts;
+    let url = DatabaseUrl::parse(&args.db.database_url)?;
+    db::run_migrations(&url)?;
+    let email =
+        normalise_email(&args.email).map_err(|v| anyhow::anyhow!("--email: {}", v.message))?;
+    let name = check_account_name(args.name.as_deref().unwrap_or(&email))
+        .map_err(|v| anyhow::anyhow!("--name: {}", v.message))?;
+    match (args.role, &args.org) {
+        (Role::Provider, None) => anyhow::bail!("--org is required for --role provider"),
+        (Role::Admin | Role::Auditor, Some(_)) => {
+            anyhow::bail!("--org is only for --role provider")
+        }
+        _ => {}
+    }
+    let role = serde_json::to_value(args.role)?
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let ttl = args.accounts.invite_ttl()?;
+    let base = args
+        .accounts
+        .public_url()
+        .unwrap_or_else(|| "http://127.0.0.1:8080".to_string());
+    let mut conn = db::Manager::new(url).connect_now()?;
+    let now = chrono::Utc::now();
+    let to_anyhow = |e: crate::error::ApiError| anyhow::anyhow!("{}", e.detail);
+    if let Some(org) = &args.org {
+        if db::register::get_organisation(&mut conn, &db::Scope::All, org)?.is_none() {
+            anyhow::bail!("no organisation has the id {org}");
+        }
+    }
+    let invited = match db::accounts::account_by_email(&mut conn, &email)? {
+        Some(existing) => {
+            if existing.role != role || existing.organisation_id != args.org {
+                anyhow::bail!(
+                    "an account with this address exists with another role or organisation"
+                );
+            }
+            accounts::reinvite(&mut conn, existing, now, ttl).map_err(to_anyhow)?
+        }
+        None => accounts::create(
+            &mut conn,
+            accounts::NewAccount {
+                email,
+                name,
+                role,
+                organisation_id: args.org.clone(),
+            },
+            now,
+            ttl,
+        )
+        .map_err(to_anyhow)?,
+    };
+    eprintln!(
+        "Account {} ({}). The link works once, until {}; give it to the person:",
+        invited.account.id,
+        invited.account.role,
+        db::utc_string(invited.expires_at.naive_utc())
+    );
+    println!("{}", accounts::invite_url(&base, &invited.token));
+    Ok(())
 }
 
 fn seed_demo(args: SeedDemoArgs) -> anyhow::Result<()> {

@@ -65,6 +65,72 @@ pub struct ServeArgs {
     /// answer is 422 `too_large`.
     #[arg(long, env = "REDOVISA_MAX_PDF_PAGES", default_value_t = DEFAULT_MAX_PDF_PAGES)]
     pub max_pdf_pages: usize,
+    #[command(flatten)]
+    pub accounts: AccountArgs,
+    /// Session cookies without `Secure`, for plain http on a local machine
+    /// only; never in production.
+    #[arg(long, env = "REDOVISA_INSECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
+    pub insecure_cookies: bool,
+    /// How long a session lasts after sign-in, in seconds.
+    #[arg(long, env = "REDOVISA_SESSION_TTL_SECONDS", default_value_t = DEFAULT_SESSION_TTL_SECONDS)]
+    pub session_ttl_seconds: i64,
+}
+
+/// Accounts, invites and sessions of the pages (issue 16).
+#[derive(Debug, Clone, Args)]
+pub struct AccountArgs {
+    /// The address people open, used in invite links
+    /// (`https://redovisa.example.se`). Unset: the address the request came
+    /// to (the API) or `http://127.0.0.1:8080` (the CLI).
+    #[arg(long, env = "REDOVISA_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// How long an invite link works, in seconds (default 7 days).
+    #[arg(long, env = "REDOVISA_INVITE_TTL_SECONDS", default_value_t = DEFAULT_INVITE_TTL_SECONDS)]
+    pub invite_ttl_seconds: i64,
+}
+
+/// An invite link works for 7 days.
+pub const DEFAULT_INVITE_TTL_SECONDS: i64 = 7 * 24 * 3600;
+/// A session lasts 8 hours from sign-in (a working day).
+pub const DEFAULT_SESSION_TTL_SECONDS: i64 = 8 * 3600;
+
+/// What the pages' sign-in needs to know.
+#[derive(Debug, Clone)]
+pub struct AccountSettings {
+    /// Session cookies without `Secure`, for plain http on one's own
+    /// machine. Never in production.
+    pub insecure_cookies: bool,
+    pub session_ttl: chrono::Duration,
+    pub invite_ttl: chrono::Duration,
+    /// Without a trailing `/`.
+    pub public_url: Option<String>,
+}
+
+impl Default for AccountSettings {
+    fn default() -> Self {
+        Self {
+            insecure_cookies: false,
+            session_ttl: chrono::Duration::seconds(DEFAULT_SESSION_TTL_SECONDS),
+            invite_ttl: chrono::Duration::seconds(DEFAULT_INVITE_TTL_SECONDS),
+            public_url: None,
+        }
+    }
+}
+
+impl AccountArgs {
+    pub fn invite_ttl(&self) -> anyhow::Result<chrono::Duration> {
+        if self.invite_ttl_seconds <= 0 {
+            anyhow::bail!("REDOVISA_INVITE_TTL_SECONDS must be positive");
+        }
+        Ok(chrono::Duration::seconds(self.invite_ttl_seconds))
+    }
+
+    pub fn public_url(&self) -> Option<String> {
+        self.public_url
+            .as_deref()
+            .map(|u| u.trim().trim_end_matches('/').to_string())
+            .filter(|u| !u.is_empty())
+    }
 }
 
 /// Default page limit of a month PDF: a mid-sized provider's month (about
@@ -89,6 +155,8 @@ pub struct Settings {
     pub max_import_errors: usize,
     /// Most pages of one month PDF.
     pub max_pdf_pages: usize,
+    /// Sign-in on the pages.
+    pub accounts: AccountSettings,
 }
 
 impl Settings {
@@ -109,6 +177,17 @@ impl Settings {
             max_import_bytes: args.max_import_bytes,
             max_import_errors: args.max_import_errors,
             max_pdf_pages: args.max_pdf_pages.max(1),
+            accounts: AccountSettings {
+                insecure_cookies: args.insecure_cookies,
+                session_ttl: {
+                    if args.session_ttl_seconds <= 0 {
+                        anyhow::bail!("REDOVISA_SESSION_TTL_SECONDS must be positive");
+                    }
+                    chrono::Duration::seconds(args.session_ttl_seconds)
+                },
+                invite_ttl: args.accounts.invite_ttl()?,
+                public_url: args.accounts.public_url(),
+            },
         })
     }
 }

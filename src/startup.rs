@@ -39,8 +39,11 @@ impl Application {
             max_errors: settings.max_import_errors,
         };
         let pdf_limit = http::pdfs::PdfLimit(settings.max_pdf_pages);
+        let accounts = settings.accounts.clone();
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(http::i18n::problems_in_language))
+                .wrap(from_fn(http::i18n::remember_language))
                 .wrap(from_fn(http::middleware::request_context))
                 .app_data(web::Data::new(state.clone()))
                 .app_data(web::Data::new(keys.clone()))
@@ -48,6 +51,7 @@ impl Application {
                 .app_data(web::Data::new(document_limit))
                 .app_data(web::Data::new(import_limits))
                 .app_data(web::Data::new(pdf_limit))
+                .app_data(web::Data::new(accounts.clone()))
                 .app_data(web::PayloadConfig::new(limit))
                 .app_data(web::QueryConfig::default().error_handler(http::query_error))
                 .app_data(web::PathConfig::default().error_handler(http::path_error))

@@ -345,6 +345,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    accounts (id) {
+        id -> Text,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        organisation_id -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    account_invites (token_hash) {
+        token_hash -> Text,
+        account_id -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        account_id -> Text,
+        csrf_token -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(assistance_users -> organisations (organisation_id));
 diesel::joinable!(decisions -> assistance_users (assistance_user_id));
 diesel::joinable!(assistants -> organisations (organisation_id));
@@ -357,6 +391,8 @@ diesel::joinable!(time_report_days -> time_report_versions (version_id));
 diesel::joinable!(time_report_days -> assistants (assistant_id));
 
 diesel::joinable!(invoice_versions -> invoices (invoice_id));
+diesel::joinable!(account_invites -> accounts (account_id));
+diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(employment_documents -> employments (employment_id));
 diesel::joinable!(employment_documents -> document_blobs (sha256));
 
@@ -384,4 +420,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     time_report_signatures,
     invoice_signatures,
     month_closures,
+    accounts,
+    account_invites,
+    sessions,
 );

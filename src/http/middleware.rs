@@ -33,7 +33,7 @@ pub async fn request_context(
         "http",
         request_id = %request_id,
         method = %req.method(),
-        path = %req.path(),
+        path = %loggable_path(req.path()),
     );
     let started = Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;
@@ -48,4 +48,13 @@ pub async fn request_context(
         )
     });
     Ok(res)
+}
+
+/// The path as logged: an invite link's token is a secret, so it is cut.
+fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/invite/") {
+        "/invite/{token}"
+    } else {
+        path
+    }
 }

@@ -1,6 +1,7 @@
 //! HTTP layer: thin handlers that parse, authorise, call the domain rules
 //! and storage, and shape responses. One module per resource family.
 
+pub mod accounts;
 pub mod assistance_users;
 pub mod assistants;
 pub mod balances;
@@ -11,6 +12,8 @@ pub mod documents;
 pub mod employments;
 pub mod extract;
 pub mod health;
+pub mod html;
+pub mod i18n;
 pub mod imports;
 pub mod invoices;
 pub mod middleware;
@@ -24,6 +27,7 @@ pub mod pdfs;
 pub mod rates;
 pub mod records;
 pub mod representatives;
+pub mod session;
 pub mod signatories;
 pub mod signatures;
 pub mod time_reports;
@@ -101,6 +105,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/api/v1")
             .configure(openapi::routes)
             .configure(organisations::routes)
+            .configure(accounts::routes)
             .configure(assistance_users::routes)
             .configure(balances::routes)
             .configure(dashboard::routes)
@@ -122,6 +127,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .configure(health::routes)
     .configure(page::routes)
+    .configure(session::routes)
     .default_service(web::to(not_found));
 }
 

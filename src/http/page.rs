@@ -24,6 +24,9 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 /// binary's page and script are never mixed with an old cached copy.
 pub const CACHE_CONTROL: &str = "no-cache";
 
+/// Pages rendered for a person (a CSRF token, names) are never stored.
+pub const CACHE_CONTROL_PRIVATE: &str = "no-store";
+
 struct Asset {
     body: &'static str,
     content_type: &'static str,

@@ -35,6 +35,7 @@ pub mod paxml;
 mod prepare;
 mod run;
 pub mod values;
+pub mod xlsx;
 
 pub use faults::{refused_file, Conflict, CsvError, ImportFailure};
 pub use options::{Options, Progress, DEFAULT_MAX_BYTES, DEFAULT_MAX_ERRORS};

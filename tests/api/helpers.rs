@@ -158,6 +158,7 @@ impl TestApp {
             max_import_bytes: 256 * 1024 * 1024,
             max_import_errors: 1000,
             max_pdf_pages: 500,
+            accounts: redovisa::config::AccountSettings::default(),
         };
         tweak(&mut settings);
         let clock = FixedClock::new(default_now());

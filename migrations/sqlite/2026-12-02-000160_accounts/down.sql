@@ -1,0 +1,3 @@
+DROP TABLE sessions;
+DROP TABLE account_invites;
+DROP TABLE accounts;

@@ -1,0 +1,294 @@
+//! `.xlsx` in and out. An uploaded workbook's first sheet is written out as
+//! the CSV the import already reads (`;`, UTF-8, one line per sheet row), so
+//! it passes through the very same phases, rules and faults as a CSV file:
+//! a fault's `line` is the sheet row and its `column` the header text, and
+//! [`cell`] names the cell (`"C4"`). The template (`Mall`) is written here
+//! too, in both formats.
+//!
+//! Excel keeps dates as serial day numbers and clock times as fractions of
+//! a day (binary floating point). They are read exactly: to the nearest
+//! second (far below a float's error, far above its noise), and a time
+//! that is not a whole minute stays visible (`07:00:30`) so that the
+//! import's own rule refuses it instead of a silent rounding.
+
+use std::io::{Cursor, Read, Seek};
+
+use calamine::{Data, Reader, Xlsx};
+use chrono::{Duration, NaiveDate};
+
+use super::header::Column;
+
+/// The media type of `.xlsx` files.
+pub const CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Whether the bytes are a zip archive, as every `.xlsx` file is (CSV
+/// never starts with `PK\x03\x04`).
+pub fn looks_like_xlsx(first_bytes: &[u8]) -> bool {
+    first_bytes.starts_with(b"PK\x03\x04")
+}
+
+/// Why a workbook could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum XlsxError {
+    #[error("The file is not a readable .xlsx workbook ({0}).")]
+    Unreadable(String),
+    #[error("The workbook has no worksheet.")]
+    NoSheet,
+}
+
+/// The first worksheet as CSV text the import reads: sheet row N is line N.
+pub fn sheet_as_csv<R: Read + Seek>(reader: R) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Xlsx::new(reader).map_err(|e| XlsxError::Unreadable(e.to_string()))?;
+    let range = workbook
+        .worksheet_range_at(0)
+        .ok_or(XlsxError::NoSheet)?
+        .map_err(|e| XlsxError::Unreadable(e.to_string()))?;
+    let mut out = Vec::new();
+    let Some((first_row, first_col)) = range.start() else {
+        return Ok(out);
+    };
+    // Rows above the used range are empty lines, columns left of it empty
+    // cells: lines and column positions stay those of the sheet.
+    for _ in 0..first_row {
+        out.extend_from_slice(b"\r\n");
+    }
+    let mut columns: Vec<Option<Column>> = Vec::new();
+    for row in range.rows() {
+        let mut fields: Vec<String> = vec![String::new(); first_col as usize];
+        for (j, cell) in row.iter().enumerate() {
+            let column = columns.get(j).copied().flatten();
+            fields.push(cell_text(cell, column));
+        }
+        // The header is the first row with text, as for CSV.
+        if columns.is_empty() && fields.iter().any(|f| !f.trim().is_empty()) {
+            columns = row
+                .iter()
+                .map(|c| Column::from_header(cell_text(c, None).trim()))
+                .collect();
+        }
+        write_record(&mut out, &fields);
+    }
+    Ok(out)
+}
+
+fn write_record(out: &mut Vec<u8>, fields: &[String]) {
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(b';');
+        }
+        if f.contains([';', '"', ',']) {
+            out.push(b'"');
+            out.extend_from_slice(f.replace('"', "\"\"").as_bytes());
+            out.push(b'"');
+        } else {
+            out.extend_from_slice(f.as_bytes());
+        }
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+/// A cell as the CSV import reads it. `column` is what the header says the
+/// cell holds, which decides how a bare number is meant.
+fn cell_text(cell: &Data, column: Option<Column>) -> String {
+    let clock = matches!(column, Some(Column::Start | Column::End));
+    match cell {
+        Data::Empty => String::new(),
+        // A line break inside a cell would shift every later line number.
+        Data::String(s) => s.replace(['\r', '\n'], " "),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        Data::Int(i) => integer_text(*i, column),
+        Data::Float(f) => number_text(*f, column, clock),
+        Data::DateTime(dt) => serial_text(dt.as_f64(), clock),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+fn integer_text(i: i64, column: Option<Column>) -> String {
+    match column {
+        // A date typed as a bare serial number.
+        Some(Column::Date) if (1..=2_958_465).contains(&i) => serial_text(i as f64, false),
+        _ => i.to_string(),
+    }
+}
+
+fn number_text(f: f64, column: Option<Column>, clock: bool) -> String {
+    if clock && (0.0..=1.0).contains(&f) {
+        return serial_text(f, true);
+    }
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        // Whole numbers (a personnummer kept as a number) without `.0`.
+        return integer_text(f as i64, column);
+    }
+    f.to_string()
+}
+
+/// A serial date-time (days since 1899-12-30, the 1900 date system) as
+/// text: a date, a clock time (`clock`, or a value below one day), or both.
+fn serial_text(serial: f64, clock: bool) -> String {
+    let seconds = (serial * 86_400.0).round() as i64;
+    let days = seconds.div_euclid(86_400);
+    let secs = seconds.rem_euclid(86_400);
+    let time = || {
+        let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+        if s == 0 {
+            format!("{h:02}:{m:02}")
+        } else {
+            format!("{h:02}:{m:02}:{s:02}")
+        }
+    };
+    if clock || days == 0 {
+        // 24:00 (one whole day) is midnight at the end of the day.
+        return if days == 1 && secs == 0 {
+            "24:00".to_string()
+        } else if days == 0 {
+            time()
+        } else {
+            format!("{serial}")
+        };
+    }
+    let Some(date) = NaiveDate::from_ymd_opt(1899, 12, 30)
+        .and_then(|d| d.checked_add_signed(Duration::days(days)))
+    else {
+        return format!("{serial}");
+    };
+    if secs == 0 {
+        date.format("%Y-%m-%d").to_string()
+    } else {
+        format!("{} {}", date.format("%Y-%m-%d"), time())
+    }
+}
+
+/// The spreadsheet name of a cell: column position (0-based) and sheet row.
+pub fn cell(position: usize, row: u64) -> String {
+    let mut letters = Vec::new();
+    let mut n = position + 1;
+    while n > 0 {
+        let r = (n - 1) % 26;
+        letters.push(b'A' + r as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{row}", String::from_utf8(letters).unwrap_or_default())
+}
+
+/// The template's header row: the Swedish names, as the export writes them.
+fn template_headers() -> Vec<&'static str> {
+    Column::ALL.iter().map(Column::swedish).collect()
+}
+
+/// The CSV template in Excel's Swedish dialect: `;`, CRLF, Windows-1252.
+pub fn template_csv() -> Vec<u8> {
+    let mut out = Vec::new();
+    write_record(
+        &mut out,
+        &template_headers()
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>(),
+    );
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(std::str::from_utf8(&out).unwrap_or(""));
+    bytes.into_owned()
+}
+
+/// The `.xlsx` template: the header row, personnummer columns formatted as
+/// text (so Excel keeps every digit), dates as `åååå-mm-dd`, clock times as
+/// `tt:mm`, and a second sheet that says how to fill it in.
+pub fn template_xlsx(instructions: &[&str]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    let text = Format::new().set_num_format("@");
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let time = Format::new().set_num_format("hh:mm");
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Tidrapport")?;
+    for (i, (column, name)) in Column::ALL.iter().zip(template_headers()).enumerate() {
+        let col = i as u16;
+        sheet.write_string_with_format(0, col, name, &bold)?;
+        let (width, format) = match column {
+            Column::AssistanceUser | Column::Assistant => (16.0, &text),
+            Column::Date => (12.0, &date),
+            Column::Start | Column::End => (8.0, &time),
+            _ => (10.0, &text),
+        };
+        sheet.set_column_width(col, width)?;
+        sheet.set_column_format(col, format)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    let help = workbook.add_worksheet();
+    help.set_name("Instruktioner")?;
+    help.set_column_width(0, 100.0)?;
+    for (i, line) in instructions.iter().enumerate() {
+        help.write_string(i as u32, 0, *line)?;
+    }
+    workbook.save_to_buffer()
+}
+
+/// Reads a workbook from memory (tests and the template's round trip).
+pub fn sheet_as_csv_from_bytes(bytes: &[u8]) -> Result<Vec<u8>, XlsxError> {
+    sheet_as_csv(Cursor::new(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serials_are_read_exactly() {
+        assert_eq!(serial_text(46296.0, false), "2026-10-01");
+        // 07:00 as Excel stores it.
+        assert_eq!(serial_text(0.291_666_666_666_666_7, true), "07:00");
+        assert_eq!(serial_text(7.0 / 24.0, true), "07:00");
+        assert_eq!(serial_text(22.0 / 24.0 + 30.0 / 1440.0, true), "22:30");
+        assert_eq!(serial_text(1.0, true), "24:00");
+        assert_eq!(serial_text(0.0, true), "00:00");
+        // Half a minute is not rounded away: the import refuses it.
+        assert_eq!(serial_text(7.0 / 24.0 + 30.0 / 86_400.0, true), "07:00:30");
+        assert_eq!(serial_text(46296.25, false), "2026-10-01 06:00");
+        // Every minute of a day survives the float.
+        for m in 0..1440 {
+            let text = serial_text(m as f64 / 1440.0, true);
+            assert_eq!(text, format!("{:02}:{:02}", m / 60, m % 60));
+        }
+    }
+
+    #[test]
+    fn cells_are_named_as_excel_names_them() {
+        assert_eq!(cell(0, 1), "A1");
+        assert_eq!(cell(2, 4), "C4");
+        assert_eq!(cell(25, 9), "Z9");
+        assert_eq!(cell(26, 2), "AA2");
+        assert_eq!(cell(27, 2), "AB2");
+    }
+
+    #[test]
+    fn the_template_reads_back_as_its_header() {
+        let bytes = template_xlsx(&["Fyll i en rad per pass."]).unwrap();
+        assert!(looks_like_xlsx(&bytes));
+        let csv = String::from_utf8(sheet_as_csv_from_bytes(&bytes).unwrap()).unwrap();
+        assert_eq!(
+            csv,
+            "brukare;assistent;datum;start;slut;typ;dubbel;sjukhus\r\n"
+        );
+        assert_eq!(
+            template_csv(),
+            b"brukare;assistent;datum;start;slut;typ;dubbel;sjukhus\r\n"
+        );
+    }
+
+    #[test]
+    fn numbers_become_the_text_people_typed() {
+        assert_eq!(
+            cell_text(&Data::Float(197001010110.0), Some(Column::Assistant)),
+            "197001010110"
+        );
+        assert_eq!(
+            cell_text(&Data::Float(46296.0), Some(Column::Date)),
+            "2026-10-01"
+        );
+        assert_eq!(cell_text(&Data::Float(0.75), Some(Column::End)), "18:00");
+        assert_eq!(cell_text(&Data::String("a\nb;c".into()), None), "a b;c");
+        assert_eq!(cell_text(&Data::Bool(true), Some(Column::Double)), "TRUE");
+    }
+}
