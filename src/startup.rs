@@ -30,6 +30,7 @@ impl Application {
             pool,
             clock,
             deadline_policy: settings.deadline_policy,
+            late_rule: settings.late_rule,
         };
         let keys = JwtKeys::from_secret(settings.jwt_secret.as_bytes());
         let limit = settings.max_body_bytes;

@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod documents;
 pub mod idempotency;
 pub mod invoices;
+pub mod late;
 pub mod months;
 pub mod page;
 pub mod register;

@@ -345,6 +345,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    late_exceptions (id) {
+        id -> Text,
+        organisation_id -> Text,
+        assistance_user_id -> Text,
+        month -> Text,
+        fk_reference -> Text,
+        decided_on -> Date,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(assistance_users -> organisations (organisation_id));
 diesel::joinable!(decisions -> assistance_users (assistance_user_id));
 diesel::joinable!(assistants -> organisations (organisation_id));
@@ -384,4 +397,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     time_report_signatures,
     invoice_signatures,
     month_closures,
+    late_exceptions,
 );

@@ -9,6 +9,7 @@ pub mod grant;
 pub mod identity;
 pub mod invoice;
 pub mod kind;
+pub mod late;
 pub mod month;
 pub mod paxml;
 pub mod quantity;

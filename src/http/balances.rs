@@ -9,7 +9,6 @@ use super::extract::Query;
 use super::AppState;
 use crate::auth::Caller;
 use crate::db::register as reg;
-use crate::domain::deadline::stockholm_date;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::service::balance::{self, Balance};
 
@@ -62,7 +61,7 @@ pub async fn get(
     }
     let scope = caller.scope();
     let id = id.into_inner();
-    let today = stockholm_date(state.now());
+    let late = state.late();
     let body = state
         .db(move |conn| {
             let user = reg::get_assistance_user(conn, &scope, &id)?
@@ -72,7 +71,7 @@ pub async fn get(
                 &user.organisation_id,
                 &user.id,
                 range,
-                today,
+                &late,
             )?)
         })
         .await?;

@@ -49,7 +49,7 @@ pub async fn compliance(
         (Scope::All, Some(org)) => Scope::Org(org.clone()),
         (s, _) => s,
     };
-    let policy = state.deadline_policy;
+    let late = state.late();
     let body = state
         .db(move |conn| {
             if let Some(org) = scope.org() {
@@ -57,7 +57,7 @@ pub async fn compliance(
                     .ok_or_else(|| ApiError::not_found("Organisation"))?;
             }
             let invoices = crate::service::invoices::statuses(conn, &scope, month)?;
-            let mut c = dashboard::compliance(conn, &scope, month, today, policy, &invoices)?;
+            let mut c = dashboard::compliance(conn, &scope, month, &late, &invoices)?;
             let states = crate::service::months::states(conn, &scope, month, &invoices)?;
             dashboard::apply_month_states(&mut c, &states);
             Ok(c)

@@ -143,11 +143,12 @@ pub async fn draft(
     let month = parse_month(&q.month, "month")?;
     let scope = caller.scope();
     let user = q.assistance_user_id.clone();
+    let ctx = state.late();
     let draft = state
         .db(move |conn| {
             let org = user_org(conn, &scope, &user)?;
             match service::compute(conn, &org, &user, month) {
-                Ok(c) => Ok(c.draft()),
+                Ok(c) => Ok(crate::service::late::draft(conn, &ctx, &c)?),
                 Err(ComputeError::NoTimeReport) => Err(time_report_missing(month)),
                 Err(e) => Err(e.into()),
             }

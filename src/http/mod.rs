@@ -13,6 +13,7 @@ pub mod extract;
 pub mod health;
 pub mod imports;
 pub mod invoices;
+pub mod late_exceptions;
 pub mod middleware;
 pub mod months;
 pub mod openapi;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub pool: DbPool,
     pub clock: Arc<dyn Clock>,
     pub deadline_policy: DeadlinePolicy,
+    /// From which month a late report is not paid (the 2027 rule).
+    pub late_rule: crate::domain::late::LateRule,
 }
 
 impl AppState {
@@ -71,6 +74,15 @@ impl AppState {
         self.clock.now()
     }
 
+    /// What the 2027 rule needs to read a month as it stands now.
+    pub fn late(&self) -> crate::service::late::LateContext {
+        crate::service::late::LateContext {
+            rule: self.late_rule,
+            policy: self.deadline_policy,
+            today: crate::domain::deadline::stockholm_date(self.now()),
+        }
+    }
+
     /// What the submission pipeline needs to know of a write by `caller`
     /// to organisation `org`: who, when, and the deadline policy.
     pub fn env(&self, caller: &Caller, org: &str) -> Env {
@@ -79,6 +91,7 @@ impl AppState {
             actor: caller.actor(),
             now: self.now(),
             policy: self.deadline_policy,
+            late: self.late_rule,
         }
     }
 }
@@ -109,6 +122,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(employments::routes)
             .configure(rates::routes)
             .configure(deadlines::routes)
+            .configure(late_exceptions::routes)
             .configure(imports::routes)
             .configure(paxml::routes)
             .configure(time_reports::routes)

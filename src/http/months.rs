@@ -131,6 +131,7 @@ async fn change(
         actor: caller.actor(),
         now: state.now(),
         policy: state.deadline_policy,
+        late: state.late_rule,
     };
     let result = state
         .db(move |conn| {

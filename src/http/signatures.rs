@@ -245,6 +245,7 @@ pub async fn sign_report(
         actor: caller.actor(),
         now: state.now(),
         policy: state.deadline_policy,
+        late: state.late_rule,
     };
     let id = id.into_inner();
     let outcome = state
@@ -292,6 +293,7 @@ pub async fn sign_invoice(
         actor: caller.actor(),
         now: state.now(),
         policy: state.deadline_policy,
+        late: state.late_rule,
     };
     let id = id.into_inner();
     let outcome = state

@@ -17,8 +17,9 @@ use crate::domain::quantity::minutes_to_hours_string;
 use crate::domain::report::RawRow;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::service::idempotency::{idempotent, lock_key, Reply};
+use crate::service::late::{self, LateContext};
 use crate::service::submission::{
-    self, lock_keys, receipt, Env, Outcome, Receipt, Refusal, Submission, SubmitError,
+    self, lock_keys, Env, Outcome, Receipt, Refusal, Submission, SubmitError,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -258,14 +259,18 @@ pub async fn list(
     if super::imports::wants_csv(&req)? {
         return super::imports::list_csv(&state, scope, month, user, late).await;
     }
+    let ctx = state.late();
     pagination::respond(
         &state,
         page,
-        move |conn, p| {
-            store::list_reports(conn, &scope, month.as_deref(), user.as_deref(), late, p)
+        move |conn, p| -> ApiResult<Vec<Receipt>> {
+            store::list_reports(conn, &scope, month.as_deref(), user.as_deref(), late, p)?
+                .into_iter()
+                .map(|(r, v)| Ok(late::receipt(conn, &ctx, &r, &v)?))
+                .collect()
         },
-        |(r, _)| r.id.clone(),
-        |(r, v)| receipt(&r, &v),
+        |r| r.id.clone(),
+        |r| r,
     )
     .await
 }
@@ -279,6 +284,7 @@ const TIME_REPORT: Record<ReportRow> = Record {
 /// Loads a version (the current one when `version` is None) with its rows.
 fn load(
     conn: &mut DbConn,
+    ctx: &LateContext,
     caller_scope: &Scope,
     id: &str,
     version: Option<i32>,
@@ -290,7 +296,7 @@ fn load(
     let rows = store::rows_of_version(conn, &v.id)?;
     let signed = crate::db::signatures::report_signatures(conn, &report.id, Some(v.version))?;
     Ok(TimeReport {
-        receipt: receipt(&report, &v),
+        receipt: late::receipt(conn, ctx, &report, &v)?,
         signatures: crate::service::signing::report_status(&rows, &signed),
         rows: rows.into_iter().map(RowOutput::from).collect(),
     })
@@ -311,7 +317,10 @@ pub async fn get(
     }
     let scope = caller.scope();
     let id = id.into_inner();
-    let report = state.db(move |conn| load(conn, &scope, &id, None)).await?;
+    let ctx = state.late();
+    let report = state
+        .db(move |conn| load(conn, &ctx, &scope, &id, None))
+        .await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
@@ -323,12 +332,11 @@ pub async fn versions(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    let ctx = state.late();
     let list = TIME_REPORT
-        .with(&state, caller.scope(), id, |conn, report| {
-            Ok(store::list_versions(conn, &report.id)?
-                .iter()
-                .map(|v| receipt(&report, v))
-                .collect::<Vec<_>>())
+        .with(&state, caller.scope(), id, move |conn, report| {
+            let versions = store::list_versions(conn, &report.id)?;
+            Ok(late::receipts_of_report(conn, &ctx, &report, &versions)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(list))
@@ -344,8 +352,9 @@ pub async fn version(
 ) -> ApiResult<HttpResponse> {
     let scope = caller.scope();
     let (id, n) = path.into_inner();
+    let ctx = state.late();
     let report = state
-        .db(move |conn| load(conn, &scope, &id, Some(n)))
+        .db(move |conn| load(conn, &ctx, &scope, &id, Some(n)))
         .await?;
     Ok(HttpResponse::Ok().json(report))
 }

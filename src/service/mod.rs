@@ -7,6 +7,8 @@ pub mod documents;
 pub mod grants;
 pub mod idempotency;
 pub mod invoices;
+pub mod late;
+pub mod late_exceptions;
 pub mod months;
 pub mod pdf;
 pub mod signing;

@@ -17,6 +17,7 @@ use crate::domain::deadline::{
     fk_due_date, internal_due_date, is_on_time, stockholm_date, DeadlinePolicy,
 };
 use crate::domain::identity::PersonalNumber;
+use crate::domain::late::LateRule;
 use crate::domain::month::ReportMonth;
 use crate::domain::quantity::{minutes_to_hours_string, PayableUnits};
 use crate::domain::register::WorkingTimeRule;
@@ -25,6 +26,7 @@ use crate::domain::report::{
     DecisionFacts, EmploymentFacts, Issue, ParsedRow, RawRow, StoredShift, Target,
 };
 use crate::domain::shift::ShiftKind;
+use crate::service::late::{self, LateContext};
 
 /// One month's report for one assistance user.
 #[derive(Debug, Clone)]
@@ -42,6 +44,19 @@ pub struct Env {
     pub actor: String,
     pub now: DateTime<Utc>,
     pub policy: DeadlinePolicy,
+    /// From which month a late report is not paid (the 2027 rule).
+    pub late: LateRule,
+}
+
+impl Env {
+    /// What the 2027 rule needs to read a month as it stands now.
+    pub fn late_context(&self) -> LateContext {
+        LateContext {
+            rule: self.late,
+            policy: self.policy,
+            today: stockholm_date(self.now),
+        }
+    }
 }
 
 /// Why a report was refused (nothing was stored).
@@ -105,14 +120,30 @@ pub struct Hours {
     /// Converted hours excluded from `payable` (assistant not registered
     /// with FK on the day).
     pub not_payable: String,
+    /// The month's payable hours as FK is expected to pay them, as it stands
+    /// when read: for a month under the 2027 rule, the lower of the last
+    /// on-time version's and the current version's, 0 when none arrived on
+    /// time or the invoice is late; else the current version's `payable`
+    /// (see docs/deadlines.md).
+    pub expected_payable: String,
 }
 
-/// A warning stored with the version.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema, PartialEq, Eq)]
+/// A warning stored with the version, or (`late_not_payable`,
+/// `rate_missing`) worked out when the receipt is read.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, ToSchema, PartialEq, Eq)]
 pub struct Warning {
     pub pointer: String,
     pub code: String,
     pub message: String,
+    /// `late_not_payable`: the version's payable hours that are not expected
+    /// to be paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<String>,
+    /// `late_not_payable`: what those hours are worth at each day's rate;
+    /// null (with a `rate_missing` warning) when the year has no rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub amount_sek: Option<Option<String>>,
 }
 
 /// What the submitter gets back: the proof of what was received, when.
@@ -172,6 +203,8 @@ pub fn receipt(report: &ReportRow, v: &VersionRow) -> Receipt {
             standby: minutes_to_hours_string(v.standby_minutes),
             payable: PayableUnits(v.payable_units).to_hours_string(),
             not_payable: PayableUnits(v.not_payable_units).to_hours_string(),
+            // As stored; `service::late::receipt` fills in the month's figure.
+            expected_payable: PayableUnits(v.payable_units).to_hours_string(),
         },
         content_hash: v.content_hash.clone(),
         warnings,
@@ -227,7 +260,12 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
             if let Some(report) = &existing {
                 if let Some(cur) = store::get_version(conn, &report.id, report.current_version)? {
                     if cur.content_hash == content_hash(&parsed.rows) {
-                        return Ok(Outcome::Unchanged(receipt(report, &cur)));
+                        return Ok(Outcome::Unchanged(late::receipt(
+                            conn,
+                            &env.late_context(),
+                            report,
+                            &cur,
+                        )?));
                     }
                 }
             }
@@ -262,7 +300,12 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
     };
     if let (Some(report), Some(cur)) = (&existing, &current) {
         if cur.content_hash == hash {
-            return Ok(Outcome::Unchanged(receipt(report, cur)));
+            return Ok(Outcome::Unchanged(late::receipt(
+                conn,
+                &env.late_context(),
+                report,
+                cur,
+            )?));
         }
         if sub
             .correction_reason
@@ -303,6 +346,7 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
             pointer: pointer(w),
             code: w.code.to_string(),
             message: w.message.clone(),
+            ..Warning::default()
         })
         .collect();
     let v = VersionRow {
@@ -383,7 +427,12 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
     )?;
     let mut report = report;
     report.current_version = version;
-    Ok(Outcome::Created(receipt(&report, &v)))
+    Ok(Outcome::Created(late::receipt(
+        conn,
+        &env.late_context(),
+        &report,
+        &v,
+    )?))
 }
 
 /// PAXml `postid`s for the rows of a new version, in order: a row equal to

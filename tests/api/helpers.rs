@@ -153,6 +153,7 @@ impl TestApp {
             max_body_bytes: 8 * 1024 * 1024,
             pool_size: 4,
             deadline_policy: DeadlinePolicy { weekday_rule: true },
+            late_rule: Default::default(),
             workers: Some(1),
             max_document_bytes: 10 * 1024 * 1024,
             max_import_bytes: 256 * 1024 * 1024,

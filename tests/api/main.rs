@@ -16,6 +16,7 @@ mod dashboard;
 mod demo;
 mod documents;
 mod invoices;
+mod late;
 mod logs;
 mod migrations;
 mod months;

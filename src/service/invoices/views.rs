@@ -107,6 +107,20 @@ pub struct Draft {
     pub hospital_days: Vec<NaiveDate>,
     pub grant_periods: Vec<GrantPeriodUse>,
     pub warnings: Vec<Notice>,
+    /// The month's payable hours as FK is expected to pay them under the
+    /// 2027 rule (see docs/deadlines.md); `payable_hours` stays the claim.
+    pub expected_payable_hours: String,
+    /// What the claim holds beyond `expected_payable_hours`.
+    pub late_not_payable: LateNotPayable,
+}
+
+/// Payable hours of the claim that are not expected to be paid because the
+/// report or invoice arrived late, and their worth.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct LateNotPayable {
+    pub hours: String,
+    /// Null when a year of the month has no rate.
+    pub amount_sek: Option<String>,
 }
 
 /// A self-employer's actual costs, SEK with two decimals.
