@@ -173,6 +173,9 @@ impl Modify for BearerAuth {
         super::pdfs::report_pdf,
         super::pdfs::invoice_pdf,
         super::pdfs::month_pdf,
+        super::api_keys::create,
+        super::api_keys::list,
+        super::api_keys::revoke,
     ),
     modifiers(&BearerAuth)
 )]
