@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod change_notices;
 pub mod dashboard;
 pub mod documents;
 pub mod idempotency;

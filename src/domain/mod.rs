@@ -2,7 +2,9 @@
 //! testable on its own against the domain brief (`../shared/domain.md`).
 
 pub mod api_key;
+pub mod birthdays;
 pub mod calendar;
+pub mod change_notice;
 pub mod deadline;
 pub mod document;
 pub mod format;

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod assistance_users;
 pub mod assistants;
 pub mod balances;
+pub mod change_notices;
 pub mod dashboard;
 pub mod deadlines;
 pub mod decisions;
@@ -120,7 +121,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(signatories::routes)
             .configure(signatures::routes)
             .configure(pdfs::routes)
-            .configure(api_keys::routes),
+            .configure(api_keys::routes)
+            .configure(change_notices::routes),
     )
     .configure(health::routes)
     .configure(page::routes)

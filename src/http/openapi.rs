@@ -176,6 +176,10 @@ impl Modify for BearerAuth {
         super::api_keys::create,
         super::api_keys::list,
         super::api_keys::revoke,
+        super::change_notices::create,
+        super::change_notices::list,
+        super::change_notices::get,
+        super::change_notices::patch,
     ),
     modifiers(&BearerAuth)
 )]

@@ -11,6 +11,7 @@ mod api_keys;
 mod auth;
 mod balances;
 mod browser;
+mod change_notices;
 mod concurrency;
 mod csv;
 mod dashboard;
