@@ -1,6 +1,7 @@
 //! HTTP layer: thin handlers that parse, authorise, call the domain rules
 //! and storage, and shape responses. One module per resource family.
 
+pub mod agreements;
 pub mod assistance_users;
 pub mod assistants;
 pub mod balances;
@@ -120,7 +121,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(signatories::routes)
             .configure(signatures::routes)
             .configure(pdfs::routes)
-            .configure(change_notices::routes),
+            .configure(change_notices::routes)
+            .configure(agreements::routes),
     )
     .configure(health::routes)
     .configure(page::routes)

@@ -262,12 +262,28 @@ pub async fn list(
         &state,
         page,
         move |conn, p| {
-            store::list_reports(conn, &scope, month.as_deref(), user.as_deref(), late, p)
+            let rows =
+                store::list_reports(conn, &scope, month.as_deref(), user.as_deref(), late, p)?;
+            rows.into_iter()
+                .map(|(r, v)| current_receipt(conn, &r, &v))
+                .collect::<diesel::QueryResult<Vec<Receipt>>>()
         },
-        |(r, _)| r.id.clone(),
-        |(r, v)| receipt(&r, &v),
+        |r| r.id.clone(),
+        |r| r,
     )
     .await
+}
+
+/// A stored version's receipt with the month's agreement warning as the
+/// agreements stand now.
+fn current_receipt(
+    conn: &mut DbConn,
+    report: &ReportRow,
+    v: &crate::db::time_reports::VersionRow,
+) -> diesel::QueryResult<Receipt> {
+    let mut r = receipt(report, v);
+    crate::service::agreements::add_to_receipt(conn, &report.organisation_id, &mut r)?;
+    Ok(r)
 }
 
 /// Time reports as handlers read them by id.
@@ -290,7 +306,7 @@ fn load(
     let rows = store::rows_of_version(conn, &v.id)?;
     let signed = crate::db::signatures::report_signatures(conn, &report.id, Some(v.version))?;
     Ok(TimeReport {
-        receipt: receipt(&report, &v),
+        receipt: current_receipt(conn, &report, &v)?,
         signatures: crate::service::signing::report_status(&rows, &signed),
         rows: rows.into_iter().map(RowOutput::from).collect(),
     })
@@ -327,8 +343,8 @@ pub async fn versions(
         .with(&state, caller.scope(), id, |conn, report| {
             Ok(store::list_versions(conn, &report.id)?
                 .iter()
-                .map(|v| receipt(&report, v))
-                .collect::<Vec<_>>())
+                .map(|v| current_receipt(conn, &report, v))
+                .collect::<diesel::QueryResult<Vec<_>>>()?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(list))

@@ -7,6 +7,7 @@ mod fixtures;
 #[allow(dead_code)]
 mod helpers;
 
+mod agreements;
 mod auth;
 mod balances;
 mod browser;
