@@ -2,6 +2,7 @@
 //! embedded migrations, and the queries (one module per aggregate).
 
 pub mod agreements;
+pub mod api_keys;
 pub mod audit;
 pub mod change_notices;
 pub mod dashboard;

@@ -2,6 +2,7 @@
 //! testable on its own against the domain brief (`../shared/domain.md`).
 
 pub mod agreement;
+pub mod api_key;
 pub mod birthdays;
 pub mod calendar;
 pub mod change_notice;

@@ -2,6 +2,7 @@
 //! and storage, and shape responses. One module per resource family.
 
 pub mod agreements;
+pub mod api_keys;
 pub mod assistance_users;
 pub mod assistants;
 pub mod balances;
@@ -121,6 +122,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(signatories::routes)
             .configure(signatures::routes)
             .configure(pdfs::routes)
+            .configure(api_keys::routes)
             .configure(change_notices::routes)
             .configure(agreements::routes),
     )
@@ -182,6 +184,13 @@ pub fn stored_reply(reply: Reply) -> HttpResponse {
 /// 201 with a JSON body.
 pub fn created<T: serde::Serialize>(body: &T) -> HttpResponse {
     HttpResponse::Created().json(body)
+}
+
+/// 201 with a JSON body and the `Location` of what was created.
+pub fn created_at<T: serde::Serialize>(location: &str, body: &T) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .json(body)
 }
 
 /// Validation helper: collects faults, then fails with all of them.

@@ -8,6 +8,7 @@ mod fixtures;
 mod helpers;
 
 mod agreements;
+mod api_keys;
 mod auth;
 mod balances;
 mod browser;
