@@ -389,6 +389,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    agreements (id) {
+        id -> Text,
+        organisation_id -> Text,
+        assistance_user_id -> Text,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        payee -> Text,
+        sent_to_fk_on -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(assistance_users -> organisations (organisation_id));
 diesel::joinable!(decisions -> assistance_users (assistance_user_id));
 diesel::joinable!(assistants -> organisations (organisation_id));
@@ -431,4 +445,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     late_exceptions,
     api_keys,
     change_notices,
+    agreements,
 );

@@ -60,6 +60,13 @@ pub async fn compliance(
             let mut c = dashboard::compliance(conn, &scope, month, &late, &invoices)?;
             let states = crate::service::months::states(conn, &scope, month, &invoices)?;
             dashboard::apply_month_states(&mut c, &states);
+            let users: Vec<(String, String)> = c
+                .rows
+                .iter()
+                .map(|r| (r.organisation_id.clone(), r.assistance_user_id.clone()))
+                .collect();
+            let covers = crate::service::agreements::covers_in_month(conn, &scope, month, &users)?;
+            dashboard::apply_agreements(&mut c, &covers);
             let notices = crate::db::change_notices::unreported_counts(conn, &scope, today)?;
             dashboard::apply_change_notices(&mut c, &notices);
             Ok(c)
@@ -94,6 +101,7 @@ fn to_csv(c: &Compliance) -> Vec<u8> {
         "days_until_internal_due",
         "change_notices_open",
         "change_notices_overdue",
+        "agreement",
     ];
     header.extend(COUNTED_WARNINGS);
     w.write_record(&header).expect("in-memory write");
@@ -114,6 +122,7 @@ fn to_csv(c: &Compliance) -> Vec<u8> {
             r.days_until_internal_due.to_string(),
             r.change_notices_open.to_string(),
             r.change_notices_overdue.to_string(),
+            r.agreement.clone(),
         ];
         rec.extend(
             COUNTED_WARNINGS

@@ -148,7 +148,17 @@ pub async fn draft(
         .db(move |conn| {
             let org = user_org(conn, &scope, &user)?;
             match service::compute(conn, &org, &user, month) {
-                Ok(c) => Ok(crate::service::late::draft(conn, &ctx, &c)?),
+                Ok(c) => {
+                    let mut d = crate::service::late::draft(conn, &ctx, &c)?;
+                    crate::service::agreements::add_to_notices(
+                        conn,
+                        &org,
+                        &user,
+                        &d.month,
+                        &mut d.warnings,
+                    )?;
+                    Ok(d)
+                }
                 Err(ComputeError::NoTimeReport) => Err(time_report_missing(month)),
                 Err(e) => Err(e.into()),
             }
@@ -215,7 +225,10 @@ pub async fn list(
             let mut out = Vec::with_capacity(rows.len());
             for (inv, v) in rows {
                 let status = service::status_of(conn, &inv, &v)?;
-                out.push((inv.id.clone(), service::view(&inv, &v, Some(status))));
+                out.push((
+                    inv.id.clone(),
+                    service::view_now(conn, &inv, &v, Some(status))?,
+                ));
             }
             Ok::<_, diesel::result::Error>(out)
         },
@@ -238,7 +251,7 @@ pub async fn get(
             let v = store::get_version(conn, &inv.id, inv.current_version)?
                 .ok_or_else(|| ApiError::not_found("Invoice"))?;
             let status = service::status_of(conn, &inv, &v)?;
-            Ok(service::view(&inv, &v, Some(status)))
+            Ok(service::view_now(conn, &inv, &v, Some(status))?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -261,7 +274,7 @@ pub async fn versions(
                 } else {
                     None
                 };
-                out.push(service::view(&inv, &v, status));
+                out.push(service::view_now(conn, &inv, &v, status)?);
             }
             Ok(out)
         })

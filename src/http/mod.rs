@@ -1,6 +1,7 @@
 //! HTTP layer: thin handlers that parse, authorise, call the domain rules
 //! and storage, and shape responses. One module per resource family.
 
+pub mod agreements;
 pub mod api_keys;
 pub mod assistance_users;
 pub mod assistants;
@@ -136,7 +137,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(signatures::routes)
             .configure(pdfs::routes)
             .configure(api_keys::routes)
-            .configure(change_notices::routes),
+            .configure(change_notices::routes)
+            .configure(agreements::routes),
     )
     .configure(health::routes)
     .configure(page::routes)

@@ -183,6 +183,10 @@ impl Modify for BearerAuth {
         super::change_notices::list,
         super::change_notices::get,
         super::change_notices::patch,
+        super::agreements::create,
+        super::agreements::list,
+        super::agreements::get,
+        super::agreements::patch,
     ),
     modifiers(&BearerAuth)
 )]

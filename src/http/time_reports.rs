@@ -266,13 +266,26 @@ pub async fn list(
         move |conn, p| -> ApiResult<Vec<Receipt>> {
             store::list_reports(conn, &scope, month.as_deref(), user.as_deref(), late, p)?
                 .into_iter()
-                .map(|(r, v)| Ok(late::receipt(conn, &ctx, &r, &v)?))
+                .map(|(r, v)| Ok(current_receipt(conn, &ctx, &r, &v)?))
                 .collect()
         },
         |r| r.id.clone(),
         |r| r,
     )
     .await
+}
+
+/// A stored version's receipt with the month's agreement warning as the
+/// agreements stand now.
+fn current_receipt(
+    conn: &mut DbConn,
+    ctx: &LateContext,
+    report: &ReportRow,
+    v: &crate::db::time_reports::VersionRow,
+) -> diesel::QueryResult<Receipt> {
+    let mut r = late::receipt(conn, ctx, report, v)?;
+    crate::service::agreements::add_to_receipt(conn, &report.organisation_id, &mut r)?;
+    Ok(r)
 }
 
 /// Time reports as handlers read them by id.
@@ -296,7 +309,7 @@ fn load(
     let rows = store::rows_of_version(conn, &v.id)?;
     let signed = crate::db::signatures::report_signatures(conn, &report.id, Some(v.version))?;
     Ok(TimeReport {
-        receipt: late::receipt(conn, ctx, &report, &v)?,
+        receipt: current_receipt(conn, ctx, &report, &v)?,
         signatures: crate::service::signing::report_status(&rows, &signed),
         rows: rows.into_iter().map(RowOutput::from).collect(),
     })
@@ -336,7 +349,11 @@ pub async fn versions(
     let list = TIME_REPORT
         .with(&state, caller.scope(), id, move |conn, report| {
             let versions = store::list_versions(conn, &report.id)?;
-            Ok(late::receipts_of_report(conn, &ctx, &report, &versions)?)
+            let mut list = late::receipts_of_report(conn, &ctx, &report, &versions)?;
+            for r in &mut list {
+                crate::service::agreements::add_to_receipt(conn, &report.organisation_id, r)?;
+            }
+            Ok(list)
         })
         .await?;
     Ok(HttpResponse::Ok().json(list))

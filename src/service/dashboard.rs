@@ -24,13 +24,15 @@ use crate::service::grants::grants_of;
 use crate::service::late::{self, LateContext, Standing};
 
 /// Warning codes the dashboard always counts (0 when none).
-pub const COUNTED_WARNINGS: [&str; 6] = [
+pub const COUNTED_WARNINGS: [&str; 8] = [
     "working_time_exceeded",
     "assistant_under_18",
     "assistant_outside_eea",
     "hospital_stay",
     "over_grant",
     "assistant_not_registered_with_fk",
+    "no_agreement",
+    "agreement_not_sent_to_fk",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -75,6 +77,11 @@ pub struct DashboardRow {
     pub change_notices_open: u32,
     /// The user's change notices not reported to FK by their due date.
     pub change_notices_overdue: u32,
+    /// What the agreements with the user (FK form 3079) say about the
+    /// month: `sent_to_fk`, `not_sent_to_fk`, `missing`, or `not_required`
+    /// (a self-employer). The last two but one also count as the warnings
+    /// `agreement_not_sent_to_fk` and `no_agreement`.
+    pub agreement: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
@@ -368,6 +375,7 @@ pub fn compliance(
             month_state: "open".into(),
             change_notices_open: 0,
             change_notices_overdue: 0,
+            agreement: "not_required".into(),
         });
     }
     let finish = |t: &mut Totals| {
@@ -429,6 +437,31 @@ pub fn apply_month_states(
                 MonthState::Closed => t.closed += 1,
                 MonthState::Open => {}
             }
+        }
+    }
+}
+
+/// Fills in each row's agreement column and its warning
+/// (`service::agreements::covers_in_month`; rows of self-employers are not
+/// in `covers` and stay `not_required`).
+pub fn apply_agreements(
+    c: &mut Compliance,
+    covers: &HashMap<(String, String), crate::domain::agreement::Cover>,
+) {
+    use crate::domain::agreement::Cover;
+    for r in &mut c.rows {
+        let key = (r.organisation_id.clone(), r.assistance_user_id.clone());
+        let Some(cover) = covers.get(&key) else {
+            continue;
+        };
+        let (column, warning) = match cover {
+            Cover::Sent { .. } => ("sent_to_fk", None),
+            Cover::NotSentToFk { .. } => ("not_sent_to_fk", Some("agreement_not_sent_to_fk")),
+            Cover::Missing => ("missing", Some("no_agreement")),
+        };
+        r.agreement = column.into();
+        if let Some(w) = warning {
+            *r.warnings.entry(w.into()).or_default() += 1;
         }
     }
 }

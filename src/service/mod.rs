@@ -1,6 +1,7 @@
 //! Application services: the use cases that tie domain rules to storage,
 //! shared by the HTTP API, the CSV import and the CLI.
 
+pub mod agreements;
 pub mod balance;
 pub mod dashboard;
 pub mod documents;

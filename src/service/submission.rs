@@ -240,8 +240,16 @@ pub fn lock_keys(
 
 /// Validates and stores one submission. Call inside a write transaction
 /// (see [`DbConn::write_transaction`]) holding [`lock_keys`]; on `Err` the
-/// caller's transaction rolls back.
+/// caller's transaction rolls back. The receipt carries the agreement
+/// warning of the month as it stands (`service::agreements`).
 pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome, SubmitError> {
+    let mut outcome = store_or_refuse(conn, env, sub)?;
+    let (Outcome::Created(receipt) | Outcome::Unchanged(receipt)) = &mut outcome;
+    crate::service::agreements::add_to_receipt(conn, &env.org_id, receipt)?;
+    Ok(outcome)
+}
+
+fn store_or_refuse(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome, SubmitError> {
     let org = env.org_id.as_str();
     let scope = Scope::Org(org.to_string());
     if reg::get_assistance_user(conn, &scope, &sub.assistance_user_id)?.is_none() {

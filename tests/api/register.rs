@@ -614,6 +614,8 @@ async fn openapi_covers_every_route(app: TestApp) {
         "/api/v1/months/{month}/pdf",
         "/api/v1/change-notices",
         "/api/v1/change-notices/{id}",
+        "/api/v1/agreements",
+        "/api/v1/agreements/{id}",
         "/api/v1/openapi.json",
         "/api/v1/organisations",
         "/api/v1/organisations/{id}",

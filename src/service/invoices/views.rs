@@ -82,7 +82,8 @@ impl From<&GrantUse> for GrantPeriodUse {
 /// A flag on a draft or an invoice (nothing refused).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct Notice {
-    /// `over_grant`, `no_decision` or `assistant_not_registered_with_fk`.
+    /// `over_grant`, `no_decision`, `assistant_not_registered_with_fk`,
+    /// `no_agreement` or `agreement_not_sent_to_fk`.
     pub code: String,
     pub message: String,
 }
@@ -202,6 +203,25 @@ pub struct InvoiceView {
     pub status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stale_reasons: Option<Vec<StaleReason>>,
+}
+
+/// [`view`] with the month's agreement warning as the agreements stand now
+/// (`service::agreements`; not stored with the version).
+pub fn view_now(
+    conn: &mut crate::db::DbConn,
+    inv: &InvoiceRow,
+    v: &InvoiceVersionRow,
+    status: Option<Status>,
+) -> diesel::QueryResult<InvoiceView> {
+    let mut out = view(inv, v, status);
+    crate::service::agreements::add_to_notices(
+        conn,
+        &inv.organisation_id,
+        &inv.assistance_user_id,
+        &inv.month,
+        &mut out.warnings,
+    )?;
+    Ok(out)
 }
 
 /// The view of a stored version; `status` only for the current version.
