@@ -19,6 +19,7 @@ mod invoices;
 mod logs;
 mod migrations;
 mod months;
+mod openapi;
 mod paxml;
 mod pdfs;
 mod register;
