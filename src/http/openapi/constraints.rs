@@ -179,7 +179,7 @@ fn constrain_properties(schema: &mut RefOr<Schema>, properties: &[&str], rule: R
 }
 
 fn constrain_parameter(param: &mut Parameter, name: &str, rule: Rule) -> usize {
-    match (&param.name == name, param.schema.as_mut()) {
+    match (param.name == name, param.schema.as_mut()) {
         (true, Some(RefOr::T(Schema::Object(value)))) => constrain(value, rule),
         _ => 0,
     }
