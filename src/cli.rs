@@ -33,6 +33,8 @@ pub enum Command {
     Import(crate::import::cli::ImportArgs),
     /// Fill the database with a demo provider and print its token.
     SeedDemo(SeedDemoArgs),
+    /// Print the OpenAPI document (as `GET /api/v1/openapi.json` serves it).
+    Openapi,
 }
 
 #[derive(Debug, clap::Args)]
@@ -96,6 +98,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })
         }
         Command::SeedDemo(args) => seed_demo(args),
+        Command::Openapi => {
+            print!("{}", crate::http::openapi::pretty_json());
+            Ok(())
+        }
         Command::Import(args) => crate::import::cli::run(args),
         Command::Migrate(args) => {
             let url = DatabaseUrl::parse(&args.database_url)?;

@@ -28,7 +28,7 @@ pub struct BalanceQuery {
 const MAX_MONTHS: i32 = 60;
 
 /// Granted vs reported hours per month and grant period, with projection.
-#[utoipa::path(get, path = "/api/v1/assistance-users/{id}/balance", tag = "balances", params(BalanceQuery),
+#[utoipa::path(get, path = "/api/v1/assistance-users/{id}/balance", operation_id = "getBalance", tag = "balances", params(BalanceQuery),
     responses((status = 200, body = Balance), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn get(

@@ -30,7 +30,7 @@ pub struct ComplianceQuery {
 }
 
 /// The compliance dashboard for a month.
-#[utoipa::path(get, path = "/api/v1/dashboard/compliance", tag = "dashboard", params(ComplianceQuery),
+#[utoipa::path(get, path = "/api/v1/dashboard/compliance", operation_id = "getComplianceDashboard", tag = "dashboard", params(ComplianceQuery),
     responses((status = 200, body = Compliance, description = "JSON, or CSV with `Accept: text/csv`"), (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn compliance(
@@ -145,7 +145,7 @@ pub struct WorkingTimeQuery {
 /// Working-time breaches of one organisation's assistants: the average
 /// working hours per week over each employment's reference period, across all
 /// employers, above its limit.
-#[utoipa::path(get, path = "/api/v1/dashboard/working-time", tag = "dashboard", params(WorkingTimeQuery),
+#[utoipa::path(get, path = "/api/v1/dashboard/working-time", operation_id = "getWorkingTimeDashboard", tag = "dashboard", params(WorkingTimeQuery),
     responses((status = 200, body = WorkingTime), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn working_time(

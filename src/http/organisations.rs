@@ -120,7 +120,7 @@ impl From<OrganisationRow> for Organisation {
 }
 
 /// Create an organisation (admin).
-#[utoipa::path(post, path = "/api/v1/organisations", tag = "register", request_body = CreateOrganisation,
+#[utoipa::path(post, path = "/api/v1/organisations", operation_id = "createOrganisation", tag = "register", request_body = CreateOrganisation,
     responses((status = 201, body = Organisation), (status = 409, body = crate::error::Problem, description = "Identity number already registered"),
               (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create(
@@ -174,7 +174,7 @@ pub async fn create(
 }
 
 /// List organisations (a provider sees its own).
-#[utoipa::path(get, path = "/api/v1/organisations", tag = "register", params(PageParams),
+#[utoipa::path(get, path = "/api/v1/organisations", operation_id = "listOrganisations", tag = "register", params(PageParams),
     responses((status = 200, body = Paginated<Organisation>)), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -194,7 +194,7 @@ pub async fn list(
 }
 
 /// Read an organisation.
-#[utoipa::path(get, path = "/api/v1/organisations/{id}", tag = "register",
+#[utoipa::path(get, path = "/api/v1/organisations/{id}", operation_id = "getOrganisation", tag = "register",
     responses((status = 200, body = Organisation), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -218,7 +218,7 @@ fn check_codes(codes: &PaxmlCodes, faults: &mut Faults) -> Option<PaxmlCodes> {
 }
 
 /// Change an organisation's settings (its provider, or an admin).
-#[utoipa::path(patch, path = "/api/v1/organisations/{id}", tag = "register", request_body = PatchOrganisation,
+#[utoipa::path(patch, path = "/api/v1/organisations/{id}", operation_id = "updateOrganisation", tag = "register", request_body = PatchOrganisation,
     responses((status = 200, body = Organisation), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn patch(

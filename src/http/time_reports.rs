@@ -182,7 +182,7 @@ impl From<SubmitError> for ApiError {
 
 /// Submit a month's time report. 201 with a receipt for a new version; 200
 /// with the current receipt when the rows equal the current version.
-#[utoipa::path(post, path = "/api/v1/time-reports", tag = "time reports", request_body = CreateTimeReport,
+#[utoipa::path(post, path = "/api/v1/time-reports", operation_id = "createTimeReport", tag = "time reports", request_body = CreateTimeReport,
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays return the first reply")),
     responses((status = 201, body = Receipt), (status = 200, body = Receipt, description = "Identical to the current version; nothing stored"),
               (status = 409, body = crate::error::Problem, description = "A report exists; `correction_reason` needed"),
@@ -243,7 +243,7 @@ pub struct TimeReportQuery {
 }
 
 /// List reports (current versions, without rows).
-#[utoipa::path(get, path = "/api/v1/time-reports", tag = "time reports",
+#[utoipa::path(get, path = "/api/v1/time-reports", operation_id = "listTimeReports", tag = "time reports",
     params(TimeReportQuery, ("format" = Option<String>, Query, description = "`csv` (or `Accept: text/csv`): every row of every report the filters select, in the import format (docs/csv-format.md)")),
     responses((status = 200, content((Paginated<Receipt> = "application/json"), (String = "text/csv")))), security(("bearer" = [])))]
 pub async fn list(
@@ -316,7 +316,7 @@ fn load(
 }
 
 /// The current version with its rows.
-#[utoipa::path(get, path = "/api/v1/time-reports/{id}", tag = "time reports",
+#[utoipa::path(get, path = "/api/v1/time-reports/{id}", operation_id = "getTimeReport", tag = "time reports",
     params(("format" = Option<String>, Query, description = "`csv` (or `Accept: text/csv`): the rows in the import format (docs/csv-format.md)")),
     responses((status = 200, content((TimeReport = "application/json"), (String = "text/csv"))), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get(
@@ -338,7 +338,7 @@ pub async fn get(
 }
 
 /// Every version's receipt, oldest first.
-#[utoipa::path(get, path = "/api/v1/time-reports/{id}/versions", tag = "time reports",
+#[utoipa::path(get, path = "/api/v1/time-reports/{id}/versions", operation_id = "listTimeReportVersions", tag = "time reports",
     responses((status = 200, body = Vec<Receipt>), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn versions(
     state: web::Data<AppState>,
@@ -360,7 +360,7 @@ pub async fn versions(
 }
 
 /// One version, unchanged since it was received.
-#[utoipa::path(get, path = "/api/v1/time-reports/{id}/versions/{version}", tag = "time reports",
+#[utoipa::path(get, path = "/api/v1/time-reports/{id}/versions/{version}", operation_id = "getTimeReportVersion", tag = "time reports",
     responses((status = 200, body = TimeReport), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn version(
     state: web::Data<AppState>,
@@ -387,7 +387,7 @@ pub struct AuditEntry {
 }
 
 /// Who submitted and corrected the report, when, with what hash and reason.
-#[utoipa::path(get, path = "/api/v1/time-reports/{id}/audit", tag = "time reports",
+#[utoipa::path(get, path = "/api/v1/time-reports/{id}/audit", operation_id = "getTimeReportAudit", tag = "time reports",
     responses((status = 200, body = Vec<AuditEntry>), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn audit(
     state: web::Data<AppState>,

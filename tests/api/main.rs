@@ -23,6 +23,7 @@ mod late;
 mod logs;
 mod migrations;
 mod months;
+mod openapi;
 mod paxml;
 mod pdfs;
 mod register;

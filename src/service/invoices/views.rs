@@ -155,11 +155,14 @@ pub struct StaleReason {
     /// The invoice field that differs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
+    /// The invoiced value: a decimal string, an object or an array, as the
+    /// field at `pointer` is.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Value, required = false)]
     pub invoiced: Option<Value>,
+    /// The value computed now, of the same shape as `invoiced`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Value, required = false)]
     pub computed: Option<Value>,
 }
 
