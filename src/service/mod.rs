@@ -4,10 +4,12 @@
 pub mod balance;
 pub mod dashboard;
 pub mod documents;
+pub mod facts;
 pub mod grants;
 pub mod idempotency;
 pub mod invoices;
 pub mod months;
 pub mod pdf;
+pub mod preload;
 pub mod signing;
 pub mod submission;
