@@ -10,6 +10,7 @@ mod helpers;
 mod auth;
 mod balances;
 mod browser;
+mod change_notices;
 mod concurrency;
 mod csv;
 mod dashboard;
