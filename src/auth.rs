@@ -1,25 +1,68 @@
-//! JWT bearer authentication (HS256) and the caller's rights.
+//! Bearer authentication and the caller's rights. A bearer value is either
+//! an HS256 JWT (bootstrapping, single sign-on) or an API key `rdv_…`
+//! (`domain::api_key`, looked up in storage on every request so that a
+//! revocation holds at once on every instance).
 //!
 //! Roles: `admin` manages organisations and rates and reads everything;
-//! `provider` reads and writes its own organisation's data only; `auditor`
-//! reads everything and writes nothing.
-
-use std::future::{ready, Ready};
+//! `provider` reads and writes its own organisation's data only;
+//! `provider_read` reads its own organisation's data and writes nothing;
+//! `auditor` reads everything and writes nothing. The read-only roles are
+//! enforced here, once, by method: the extractor refuses them any request
+//! that is not GET, HEAD or OPTIONS, whatever the handler.
 
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::db::api_keys;
 pub use crate::db::Scope;
+use crate::domain::api_key::{self, Presented, Unusable};
 use crate::error::ApiError;
+use crate::http::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
     Provider,
+    /// A provider's read-only credential (e.g. a reporting integration).
+    ProviderRead,
     Auditor,
+}
+
+impl Role {
+    /// The role's name on the wire and in storage (`provider_read`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Provider => "provider",
+            Role::ProviderRead => "provider_read",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        [
+            Role::Admin,
+            Role::Provider,
+            Role::ProviderRead,
+            Role::Auditor,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+
+    /// Roles that read and never write.
+    pub fn read_only(self) -> bool {
+        matches!(self, Role::ProviderRead | Role::Auditor)
+    }
+
+    /// Roles that belong to one organisation (the `org` claim).
+    pub fn needs_org(self) -> bool {
+        matches!(self, Role::Provider | Role::ProviderRead)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -83,7 +126,7 @@ impl JwtKeys {
         if claims.sub.trim().is_empty() {
             return Err(ApiError::unauthorized("Invalid bearer token: empty `sub`."));
         }
-        if claims.role == Role::Provider && claims.org.as_deref().is_none_or(str::is_empty) {
+        if claims.role.needs_org() && claims.org.as_deref().is_none_or(str::is_empty) {
             return Err(ApiError::unauthorized(
                 "Invalid bearer token: a provider token needs the `org` claim.",
             ));
@@ -95,15 +138,18 @@ impl JwtKeys {
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// The token's `sub`, or `api_key:<id>` for an API key.
     pub sub: String,
     pub role: Role,
     pub org: Option<String>,
+    /// The API key the request was made with, if any.
+    pub api_key_id: Option<String>,
 }
 
 impl Caller {
     pub fn scope(&self) -> Scope {
-        match (self.role, &self.org) {
-            (Role::Provider, Some(org)) => Scope::Org(org.clone()),
+        match (self.role.needs_org(), &self.org) {
+            (true, Some(org)) => Scope::Org(org.clone()),
             _ => Scope::All,
         }
     }
@@ -113,7 +159,7 @@ impl Caller {
     pub fn writer_org(&self) -> Result<&str, ApiError> {
         match self.role {
             Role::Provider => Ok(self.org.as_deref().unwrap_or_default()),
-            Role::Auditor => Err(ApiError::forbidden("Auditors have read-only access.")),
+            Role::Auditor | Role::ProviderRead => Err(read_only(self.role)),
             Role::Admin => Err(ApiError::forbidden(
                 "Organisation data is written with a provider token for that organisation.",
             )),
@@ -123,37 +169,49 @@ impl Caller {
     pub fn require_admin(&self) -> Result<(), ApiError> {
         match self.role {
             Role::Admin => Ok(()),
-            Role::Auditor => Err(ApiError::forbidden("Auditors have read-only access.")),
+            Role::Auditor | Role::ProviderRead => Err(read_only(self.role)),
             Role::Provider => Err(ApiError::forbidden("This needs an admin token.")),
         }
     }
 
-    /// The actor recorded in the audit trail.
+    /// The actor recorded in the audit trail: `<role>:<sub>`, so a change
+    /// made with an API key reads `provider:api_key:<key id>`.
     pub fn actor(&self) -> String {
-        format!(
-            "{}:{}",
-            serde_json::to_value(self.role)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default(),
-            self.sub
-        )
+        format!("{}:{}", self.role.as_str(), self.sub)
     }
+
+    /// The one gate of the read-only roles: any method but GET, HEAD and
+    /// OPTIONS is refused before a handler runs.
+    fn may_use(&self, method: &actix_web::http::Method) -> Result<(), ApiError> {
+        if self.role.read_only() && !method.is_safe() {
+            return Err(read_only(self.role));
+        }
+        Ok(())
+    }
+}
+
+fn read_only(role: Role) -> ApiError {
+    ApiError::forbidden(format!(
+        "The role `{}` has read-only access.",
+        role.as_str()
+    ))
 }
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let req = req.clone();
+        Box::pin(async move {
+            let caller = authenticate(&req).await?;
+            caller.may_use(req.method())?;
+            Ok(caller)
+        })
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
-    let keys = req
-        .app_data::<web::Data<JwtKeys>>()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("JwtKeys missing from app data")))?;
+async fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
     let header = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
@@ -169,11 +227,63 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
         .ok_or_else(|| {
             ApiError::unauthorized("The Authorization header must be `Bearer <token>`.")
         })?;
+    if Presented::looks_like_key(token) {
+        return key_caller(req, token).await;
+    }
+    let keys = req
+        .app_data::<web::Data<JwtKeys>>()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("JwtKeys missing from app data")))?;
     let claims = keys.verify(token)?;
     Ok(Caller {
         sub: claims.sub,
         role: claims.role,
         org: claims.org,
+        api_key_id: None,
+    })
+}
+
+/// The caller an API key stands for: found by its prefix, its hash compared
+/// in constant time, refused once revoked or expired.
+async fn key_caller(req: &HttpRequest, token: &str) -> Result<Caller, ApiError> {
+    let invalid = || ApiError::unauthorized("Invalid API key.");
+    let presented = Presented::parse(token).ok_or_else(invalid)?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState missing from app data")))?;
+    let prefix = presented.prefix.to_string();
+    let row = state
+        .db(move |conn| Ok(api_keys::by_prefix(conn, &prefix)?))
+        .await?
+        .filter(|row| presented.matches(&row.secret_hash))
+        .ok_or_else(invalid)?;
+    let now = state.now().naive_utc();
+    api_key::usable(row.revoked_at, row.expires_at, now).map_err(|u| {
+        ApiError::unauthorized(match u {
+            Unusable::Revoked => "This API key has been revoked.",
+            Unusable::Expired => "This API key has expired.",
+        })
+    })?;
+    if api_key::last_used_is_stale(row.last_used_at, now) {
+        // Written at most once a minute per key, after the request is
+        // answered: a busy integration's reads stay reads.
+        let (id, since) = (row.id.clone(), now - api_key::LAST_USED_GRANULARITY);
+        actix_web::rt::spawn(async move {
+            let touched = state
+                .db(move |conn| Ok(api_keys::touch(conn, &id, now, since)?))
+                .await;
+            if let Err(e) = touched {
+                tracing::warn!(error = %e.detail, "could not record an API key's last use");
+            }
+        });
+    }
+    let role = Role::parse(&row.role)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("API key with unknown role")))?;
+    Ok(Caller {
+        sub: format!("api_key:{}", row.id),
+        role,
+        org: row.organisation_id,
+        api_key_id: Some(row.id),
     })
 }
 

@@ -103,8 +103,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Token(args) => {
             let url = DatabaseUrl::parse(&args.db.database_url)?;
-            if args.role == Role::Provider && args.org.is_none() {
-                anyhow::bail!("--org is required for --role provider");
+            if args.role.needs_org() && args.org.is_none() {
+                anyhow::bail!("--org is required for --role provider and provider-read");
             }
             if args.ttl <= 0 {
                 anyhow::bail!("--ttl must be positive");

@@ -1,6 +1,7 @@
 //! Storage: one connection type over SQLite and PostgreSQL, the pool,
 //! embedded migrations, and the queries (one module per aggregate).
 
+pub mod api_keys;
 pub mod audit;
 pub mod change_notices;
 pub mod dashboard;

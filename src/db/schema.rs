@@ -346,6 +346,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        organisation_id -> Nullable<Text>,
+        name -> Text,
+        role -> Text,
+        prefix -> Text,
+        secret_hash -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     change_notices (id) {
         id -> Text,
         organisation_id -> Text,
@@ -399,5 +415,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     time_report_signatures,
     invoice_signatures,
     month_closures,
+    api_keys,
     change_notices,
 );

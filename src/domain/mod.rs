@@ -1,6 +1,7 @@
 //! Domain rules: plain types and functions, no HTTP and no database, each
 //! testable on its own against the domain brief (`../shared/domain.md`).
 
+pub mod api_key;
 pub mod birthdays;
 pub mod calendar;
 pub mod change_notice;

@@ -1,6 +1,7 @@
 //! HTTP layer: thin handlers that parse, authorise, call the domain rules
 //! and storage, and shape responses. One module per resource family.
 
+pub mod api_keys;
 pub mod assistance_users;
 pub mod assistants;
 pub mod balances;
@@ -120,6 +121,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(signatories::routes)
             .configure(signatures::routes)
             .configure(pdfs::routes)
+            .configure(api_keys::routes)
             .configure(change_notices::routes),
     )
     .configure(health::routes)
@@ -180,6 +182,13 @@ pub fn stored_reply(reply: Reply) -> HttpResponse {
 /// 201 with a JSON body.
 pub fn created<T: serde::Serialize>(body: &T) -> HttpResponse {
     HttpResponse::Created().json(body)
+}
+
+/// 201 with a JSON body and the `Location` of what was created.
+pub fn created_at<T: serde::Serialize>(location: &str, body: &T) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .json(body)
 }
 
 /// Validation helper: collects faults, then fails with all of them.

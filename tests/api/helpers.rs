@@ -327,6 +327,11 @@ impl TestApp {
             .await
     }
 
+    pub async fn delete(&self, path: &str, token: &str) -> Res {
+        self.send(self.authed(self.client.delete(self.url(path)), token), None)
+            .await
+    }
+
     pub async fn put(&self, path: &str, token: &str, body: &Value) -> Res {
         let req = self
             .authed(self.client.put(self.url(path)), token)

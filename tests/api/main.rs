@@ -7,6 +7,7 @@ mod fixtures;
 #[allow(dead_code)]
 mod helpers;
 
+mod api_keys;
 mod auth;
 mod balances;
 mod browser;
