@@ -1263,6 +1263,9 @@ fn machine() -> String {
     format!("{cores} cores, {mem} RAM, {cpu}")
 }
 
+#[path = "redovisa/csv.rs"]
+mod csv;
+
 fn main() {
     let cfg = Config::from_args();
     let started = Instant::now();
@@ -1284,6 +1287,9 @@ fn main() {
         }
         if cfg.wants("dashboard") {
             bench_dashboard(&cfg, backend, &mut lines, &mut notes);
+        }
+        if cfg.wants("csv") {
+            csv::bench_csv(&cfg, backend, &mut lines, &mut notes);
         }
     }
     println!(

@@ -6,6 +6,7 @@ use utoipa::IntoParams;
 
 use super::deadlines::parse_month;
 use super::extract::Query;
+use super::pagination::{PageParams, MAX_LIMIT};
 use super::AppState;
 use crate::auth::{Caller, Scope};
 use crate::db::register as reg;
@@ -24,6 +25,10 @@ pub struct ComplianceQuery {
     pub month: Option<String>,
     /// Admins and auditors: one organisation (default: all).
     pub organisation_id: Option<String>,
+    /// Rows per page, 1–500 (default 500). JSON only: CSV has every row.
+    pub limit: Option<i64>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
     /// `csv` for a spreadsheet (same as `Accept: text/csv`), or `json`.
     #[allow(dead_code)] // read from the raw query by `imports::wants_csv`
     pub format: Option<String>,
@@ -40,6 +45,7 @@ pub async fn compliance(
     q: Query<ComplianceQuery>,
 ) -> ApiResult<HttpResponse> {
     let csv = super::imports::wants_csv(&req)?;
+    let page = PageParams::of(Some(q.limit.unwrap_or(MAX_LIMIT)), &q.cursor)?;
     let today = stockholm_date(state.now());
     let month = match q.month.as_deref() {
         Some(m) => parse_month(m, "month")?,
@@ -81,6 +87,8 @@ pub async fn compliance(
             ))
             .body(to_csv(&body)));
     }
+    let mut body = body;
+    dashboard::page_rows(&mut body, &page);
     Ok(HttpResponse::Ok().json(body))
 }
 

@@ -11,6 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::dashboard as q;
+use crate::db::page::Page;
 use crate::db::register::{self as reg, DecisionRow};
 use crate::db::DbConn;
 use crate::db::Scope;
@@ -172,8 +173,13 @@ pub struct Compliance {
     /// The organisation's internal cut-off (default day for several organisations).
     pub internal_due_date: NaiveDate,
     pub days_until_due: i64,
+    /// One page of rows, in (organisation, assistance user) order.
     pub rows: Vec<DashboardRow>,
+    /// The cursor of the next page of rows (`null` on the last).
+    pub next_cursor: Option<String>,
+    /// Over every row of the view, not only this page.
     pub totals: Totals,
+    /// Over every row of the view, not only this page.
     pub totals_by_organisation: Vec<OrganisationTotals>,
 }
 
@@ -408,9 +414,36 @@ pub fn compliance(
         internal_due_date: internal_due_date(month, internal_cutoff, policy),
         days_until_due: days_until(today, due),
         rows,
+        next_cursor: None,
         totals,
         totals_by_organisation,
     })
+}
+
+/// A row's place in the view: `{organisation_id}:{assistance_user_id}`.
+fn row_cursor(r: &DashboardRow) -> String {
+    format!("{}:{}", r.organisation_id, r.assistance_user_id)
+}
+
+/// Keeps one page of the rows: `page.limit` rows after the cursor, in
+/// (organisation, assistance user) order, and the cursor of the next page.
+/// The totals, computed over every row, stay as they are.
+pub fn page_rows(c: &mut Compliance, page: &Page) {
+    let after = page
+        .after
+        .as_deref()
+        .map(|a| a.split_once(':').unwrap_or((a, "")));
+    let mut rest = std::mem::take(&mut c.rows).into_iter().filter(|r| {
+        after.is_none_or(|(org, user)| {
+            (r.organisation_id.as_str(), r.assistance_user_id.as_str()) > (org, user)
+        })
+    });
+    c.rows = rest.by_ref().take(page.limit as usize).collect();
+    c.next_cursor = if rest.next().is_some() {
+        c.rows.last().map(row_cursor)
+    } else {
+        None
+    };
 }
 
 /// Fills in each row's month state and counts `ready` and `closed` in the
