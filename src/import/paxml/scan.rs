@@ -222,24 +222,6 @@ pub fn scan<R: Read + Seek>(
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::same_organisation;
-
-    #[test]
-    fn foretagorgnr_in_any_common_form() {
-        for w in ["556036-0019", "5560360019", "165560360019", "16556036-0019"] {
-            assert!(same_organisation(w, "556036-0019"), "{w}");
-        }
-        assert!(!same_organisation("556036-0027", "556036-0019"));
-        assert!(!same_organisation("", "556036-0019"));
-        // Sole traders and self-employers: the owner's personnummer.
-        assert!(same_organisation("19800101-0019", "198001010019"));
-        assert!(same_organisation("800101-0019", "198001010019"));
-        assert!(!same_organisation("X5560360019", "556036-0019"));
-    }
-}
-
 /// A control character in any value of a `tidtrans` refuses that value (the
 /// rule of every text field), before the record is mapped.
 fn control_faults(t: &TidTrans) -> Vec<XmlFault> {
@@ -272,4 +254,22 @@ fn control_faults(t: &TidTrans) -> Vec<XmlFault> {
         .into_iter()
         .filter_map(|(name, v)| Some(fault(v.as_ref()?)?.child(name)));
     attrs.chain(kids).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_organisation;
+
+    #[test]
+    fn foretagorgnr_in_any_common_form() {
+        for w in ["556036-0019", "5560360019", "165560360019", "16556036-0019"] {
+            assert!(same_organisation(w, "556036-0019"), "{w}");
+        }
+        assert!(!same_organisation("556036-0027", "556036-0019"));
+        assert!(!same_organisation("", "556036-0019"));
+        // Sole traders and self-employers: the owner's personnummer.
+        assert!(same_organisation("19800101-0019", "198001010019"));
+        assert!(same_organisation("800101-0019", "198001010019"));
+        assert!(!same_organisation("X5560360019", "556036-0019"));
+    }
 }
