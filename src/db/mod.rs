@@ -2,6 +2,7 @@
 //! embedded migrations, and the queries (one module per aggregate).
 
 pub mod audit;
+pub mod change_notices;
 pub mod dashboard;
 pub mod documents;
 pub mod idempotency;

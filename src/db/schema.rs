@@ -345,6 +345,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    change_notices (id) {
+        id -> Text,
+        organisation_id -> Text,
+        assistance_user_id -> Text,
+        kind -> Text,
+        occurred_on -> Date,
+        due_date -> Date,
+        reported_to_fk_on -> Nullable<Date>,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(assistance_users -> organisations (organisation_id));
 diesel::joinable!(decisions -> assistance_users (assistance_user_id));
 diesel::joinable!(assistants -> organisations (organisation_id));
@@ -384,4 +399,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     time_report_signatures,
     invoice_signatures,
     month_closures,
+    change_notices,
 );

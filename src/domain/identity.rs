@@ -193,6 +193,19 @@ impl PersonalNumber {
         }
         u32::try_from(age).unwrap_or(0)
     }
+
+    /// The day this person turns `age` (from which [`age_on`](Self::age_on)
+    /// says `age`). Someone born on 29 February turns a year older on 1 March
+    /// in a year that has no 29 February, as in `age_on`: the day after 28
+    /// February, when the year since the birthday has been completed
+    /// (`docs/change-notices.md`, "Birthdays").
+    pub fn turns_on(&self, age: u32) -> NaiveDate {
+        let born = self.birth_date;
+        let year = born.year().saturating_add(age as i32);
+        NaiveDate::from_ymd_opt(year, born.month(), born.day())
+            .or_else(|| NaiveDate::from_ymd_opt(year, 3, 1))
+            .unwrap_or(NaiveDate::MAX)
+    }
 }
 
 impl fmt::Display for PersonalNumber {
@@ -571,6 +584,13 @@ mod tests {
         assert_eq!(leapling.age_on(date(2023, 2, 28)), 22);
         assert_eq!(leapling.age_on(date(2023, 3, 1)), 23);
         assert_eq!(leapling.age_on(date(2024, 2, 29)), 24);
+        // Turning 18 in 2018 (no 29 February) is on 1 March, the day age_on
+        // first says 18; in a leap year it is the 29th.
+        assert_eq!(leapling.turns_on(18), date(2018, 3, 1));
+        assert_eq!(leapling.age_on(date(2018, 3, 1)), 18);
+        assert_eq!(leapling.age_on(date(2018, 2, 28)), 17);
+        assert_eq!(leapling.turns_on(24), date(2024, 2, 29));
+        assert_eq!(leapling.turns_on(66), date(2066, 3, 1));
 
         // Samordningsnummer ages from the real birth date.
         let p = pn("701063-2391").unwrap();

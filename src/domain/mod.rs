@@ -1,7 +1,9 @@
 //! Domain rules: plain types and functions, no HTTP and no database, each
 //! testable on its own against the domain brief (`../shared/domain.md`).
 
+pub mod birthdays;
 pub mod calendar;
+pub mod change_notice;
 pub mod deadline;
 pub mod document;
 pub mod format;

@@ -1,6 +1,7 @@
 //! `/assistance-users`: people granted assistance (*brukare*).
 
 use actix_web::{web, HttpResponse};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -10,6 +11,8 @@ use super::records::Record;
 use super::{created, new_id, utc_string, AppState, Faults};
 use crate::auth::Caller;
 use crate::db::register::{self as repo, AssistanceUserRow};
+use crate::domain::birthdays::{birthdays, stored_number};
+use crate::domain::deadline::stockholm_date;
 use crate::domain::identity::PersonalNumber;
 use crate::domain::register::check_name;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -42,16 +45,28 @@ pub struct AssistanceUser {
     pub personnummer: String,
     pub name: String,
     pub created_at: String,
+    /// The 18th birthday, from the personnummer: from that day the user
+    /// signs their own documents and a guardian's signature stops counting.
+    /// Null when the user is already 18.
+    pub turns_18_on: Option<NaiveDate>,
+    /// The 66th birthday (past or not). Someone born on 29 February has
+    /// these birthdays on 1 March (docs/change-notices.md).
+    #[schema(value_type = NaiveDate)]
+    pub turns_66_on: Option<NaiveDate>,
 }
 
-impl From<AssistanceUserRow> for AssistanceUser {
-    fn from(r: AssistanceUserRow) -> Self {
+impl AssistanceUser {
+    /// The user as of `today` (Europe/Stockholm), which decides `turns_18_on`.
+    fn of(r: AssistanceUserRow, today: NaiveDate) -> Self {
+        let b = stored_number(&r.personnummer).map(|p| birthdays(&p, today));
         Self {
             id: r.id,
             organisation_id: r.organisation_id,
             personnummer: r.personnummer,
             name: r.name,
             created_at: utc_string(r.created_at),
+            turns_18_on: b.and_then(|b| b.turns_18_on),
+            turns_66_on: b.map(|b| b.turns_66_on),
         }
     }
 }
@@ -98,6 +113,7 @@ pub async fn create(
     );
     let name = faults.check("/name", check_name(&body.0.name));
     faults.finish()?;
+    let today = stockholm_date(state.now());
     let row = AssistanceUserRow {
         id: new_id(),
         organisation_id: org,
@@ -112,7 +128,7 @@ pub async fn create(
         })
         .await?;
     tracing::info!(assistance_user_id = %row.id, "assistance user created");
-    Ok(created(&AssistanceUser::from(row)))
+    Ok(created(&AssistanceUser::of(row, today)))
 }
 
 /// A unique violation as a 409 naming the duplicate kind, never its value.
@@ -137,12 +153,13 @@ pub async fn list(
     let page = PageParams::of(q.limit, &q.cursor)?;
     let pnr = personnummer_filter(q.personnummer.as_deref())?;
     let scope = caller.scope();
+    let today = stockholm_date(state.now());
     pagination::respond(
         &state,
         page,
         move |conn, p| repo::list_assistance_users(conn, &scope, pnr.as_deref(), p),
         |r| r.id.clone(),
-        AssistanceUser::from,
+        move |r| AssistanceUser::of(r, today),
     )
     .await
 }
@@ -155,6 +172,7 @@ pub async fn get(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    let today = stockholm_date(state.now());
     let row = ASSISTANCE_USER.get(&state, caller.scope(), id).await?;
-    Ok(HttpResponse::Ok().json(AssistanceUser::from(row)))
+    Ok(HttpResponse::Ok().json(AssistanceUser::of(row, today)))
 }

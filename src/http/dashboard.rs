@@ -60,6 +60,8 @@ pub async fn compliance(
             let mut c = dashboard::compliance(conn, &scope, month, today, policy, &invoices)?;
             let states = crate::service::months::states(conn, &scope, month, &invoices)?;
             dashboard::apply_month_states(&mut c, &states);
+            let notices = crate::db::change_notices::unreported_counts(conn, &scope, today)?;
+            dashboard::apply_change_notices(&mut c, &notices);
             Ok(c)
         })
         .await?;
@@ -90,6 +92,8 @@ fn to_csv(c: &Compliance) -> Vec<u8> {
         "month_state",
         "days_until_due",
         "days_until_internal_due",
+        "change_notices_open",
+        "change_notices_overdue",
     ];
     header.extend(COUNTED_WARNINGS);
     w.write_record(&header).expect("in-memory write");
@@ -108,6 +112,8 @@ fn to_csv(c: &Compliance) -> Vec<u8> {
             r.month_state.clone(),
             r.days_until_due.to_string(),
             r.days_until_internal_due.to_string(),
+            r.change_notices_open.to_string(),
+            r.change_notices_overdue.to_string(),
         ];
         rec.extend(
             COUNTED_WARNINGS

@@ -4,6 +4,7 @@
 pub mod assistance_users;
 pub mod assistants;
 pub mod balances;
+pub mod change_notices;
 pub mod dashboard;
 pub mod deadlines;
 pub mod decisions;
@@ -118,7 +119,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(representatives::routes)
             .configure(signatories::routes)
             .configure(signatures::routes)
-            .configure(pdfs::routes),
+            .configure(pdfs::routes)
+            .configure(change_notices::routes),
     )
     .configure(health::routes)
     .configure(page::routes)

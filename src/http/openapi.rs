@@ -173,6 +173,10 @@ impl Modify for BearerAuth {
         super::pdfs::report_pdf,
         super::pdfs::invoice_pdf,
         super::pdfs::month_pdf,
+        super::change_notices::create,
+        super::change_notices::list,
+        super::change_notices::get,
+        super::change_notices::patch,
     ),
     modifiers(&BearerAuth)
 )]

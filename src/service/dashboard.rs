@@ -64,6 +64,11 @@ pub struct DashboardRow {
     /// The month's state (`open`, `ready` or `closed`; see
     /// `GET /months/{month}/status`).
     pub month_state: String,
+    /// The user's change notices not yet reported to FK whose due date has
+    /// not passed (today, whatever the month).
+    pub change_notices_open: u32,
+    /// The user's change notices not reported to FK by their due date.
+    pub change_notices_overdue: u32,
 }
 
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
@@ -80,6 +85,11 @@ pub struct Totals {
     pub ready: u32,
     /// Months `closed`.
     pub closed: u32,
+    /// Change notices not yet reported whose due date has not passed
+    /// (every user in scope, as of today).
+    pub change_notices_open: u32,
+    /// Change notices not reported by their due date.
+    pub change_notices_overdue: u32,
     pub granted_hours: String,
     pub reported_payable_hours: String,
     #[serde(skip)]
@@ -263,6 +273,8 @@ pub fn compliance(
             days_until_internal_due: days_until(today, internal),
             warnings,
             month_state: "open".into(),
+            change_notices_open: 0,
+            change_notices_overdue: 0,
         });
     }
     let finish = |t: &mut Totals| {
@@ -319,6 +331,33 @@ pub fn apply_month_states(
                 MonthState::Closed => t.closed += 1,
                 MonthState::Open => {}
             }
+        }
+    }
+}
+
+/// Counts the unreported change notices (`db::change_notices::unreported_counts`:
+/// organisation, user, open, overdue) in the rows and the totals. Every
+/// notice in scope counts in the totals, also a user's without a row.
+pub fn apply_change_notices(c: &mut Compliance, counts: &[(String, String, u32, u32)]) {
+    let rows: HashMap<(String, String), usize> = c
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ((r.organisation_id.clone(), r.assistance_user_id.clone()), i))
+        .collect();
+    for (org, user, open, overdue) in counts {
+        if let Some(&i) = rows.get(&(org.clone(), user.clone())) {
+            c.rows[i].change_notices_open += open;
+            c.rows[i].change_notices_overdue += overdue;
+        }
+        let per_org = c
+            .totals_by_organisation
+            .iter_mut()
+            .find(|t| &t.organisation_id == org)
+            .map(|t| &mut t.totals);
+        for t in std::iter::once(&mut c.totals).chain(per_org) {
+            t.change_notices_open += open;
+            t.change_notices_overdue += overdue;
         }
     }
 }

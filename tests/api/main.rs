@@ -11,6 +11,7 @@ mod auth;
 mod balances;
 mod binary;
 mod browser;
+mod change_notices;
 mod concurrency;
 mod csv;
 mod dashboard;
