@@ -10,6 +10,10 @@
 //! enforced here, once, by method: the extractor refuses them any request
 //! that is not GET, HEAD or OPTIONS, whatever the handler.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -86,10 +90,12 @@ pub struct JwtKeys {
 impl JwtKeys {
     pub fn from_secret(secret: &[u8]) -> Self {
         // Only HS256 is accepted: `alg: none` and every other algorithm fail
-        // validation. No leeway: an expired token is expired.
+        // validation. No leeway: an expired token is expired, and a token
+        // whose `nbf` (not before) lies in the future is not valid yet.
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.validate_exp = true;
+        validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "sub"]);
         Self {
             encoding: EncodingKey::from_secret(secret),
@@ -113,6 +119,7 @@ impl JwtKeys {
                 use jsonwebtoken::errors::ErrorKind;
                 let why = match e.kind() {
                     ErrorKind::ExpiredSignature => "the token has expired",
+                    ErrorKind::ImmatureSignature => "the token is not valid yet (`nbf`)",
                     ErrorKind::InvalidSignature => "the token signature is invalid",
                     ErrorKind::InvalidAlgorithm => "the token must be signed with HS256",
                     ErrorKind::MissingRequiredClaim(_) | ErrorKind::Json(_) => {
@@ -206,8 +213,75 @@ impl FromRequest for Caller {
         Box::pin(async move {
             let caller = authenticate(&req).await?;
             caller.may_use(req.method())?;
+            let state = req.app_data::<web::Data<AppState>>().cloned();
+            let known = req.app_data::<web::Data<KnownOrganisations>>().cloned();
+            if let (Role::Provider | Role::ProviderRead, Some(org), Some(state), Some(known)) =
+                (caller.role, caller.org.as_deref(), state, known)
+            {
+                if !known.exists(&state, org).await? {
+                    return Err(ApiError::unauthorized(
+                        "Invalid bearer token: the token's organisation (`org`) is not registered.",
+                    ));
+                }
+            }
             Ok(caller)
         })
+    }
+}
+
+/// Which organisations a provider token may name: those registered. A
+/// signed token for an organisation that does not exist is refused (401)
+/// rather than shown empty lists. Organisations are never deleted, so a
+/// registered one is remembered for good; an unknown one only for
+/// [`KnownOrganisations::NEGATIVE_TTL`], so that a provider can use its
+/// token moments after the organisation is created.
+#[derive(Default)]
+pub struct KnownOrganisations {
+    registered: Mutex<HashSet<String>>,
+    unknown: Mutex<HashMap<String, Instant>>,
+}
+
+impl KnownOrganisations {
+    /// How long "no such organisation" is believed without asking again.
+    pub const NEGATIVE_TTL: Duration = Duration::from_secs(5);
+    /// Bound on either cache; past it the cache starts over.
+    const MAX_ENTRIES: usize = 100_000;
+
+    async fn exists(&self, state: &AppState, org: &str) -> Result<bool, ApiError> {
+        if self.registered.lock().expect("cache lock").contains(org) {
+            return Ok(true);
+        }
+        if let Some(at) = self.unknown.lock().expect("cache lock").get(org) {
+            if at.elapsed() < Self::NEGATIVE_TTL {
+                return Ok(false);
+            }
+        }
+        let id = org.to_string();
+        let found = state
+            .db(move |conn| {
+                Ok(crate::db::register::get_organisation(
+                    conn,
+                    &Scope::All,
+                    &id,
+                )?)
+            })
+            .await?
+            .is_some();
+        if found {
+            let mut registered = self.registered.lock().expect("cache lock");
+            if registered.len() >= Self::MAX_ENTRIES {
+                registered.clear();
+            }
+            registered.insert(org.to_string());
+            self.unknown.lock().expect("cache lock").remove(org);
+        } else {
+            let mut unknown = self.unknown.lock().expect("cache lock");
+            if unknown.len() >= Self::MAX_ENTRIES {
+                unknown.retain(|_, at| at.elapsed() < Self::NEGATIVE_TTL);
+            }
+            unknown.insert(org.to_string(), Instant::now());
+        }
+        Ok(found)
     }
 }
 
@@ -317,6 +391,25 @@ mod tests {
         let k = keys();
         let t = k.issue(&claims(-2)).unwrap();
         assert_eq!(k.verify(&t).unwrap_err().status.as_u16(), 401);
+    }
+
+    #[test]
+    fn not_before_in_the_future_is_refused() {
+        let k = keys();
+        let now = chrono::Utc::now().timestamp();
+        let with_nbf = |nbf: i64| {
+            let mut c = serde_json::to_value(claims(600)).unwrap();
+            c["nbf"] = nbf.into();
+            jsonwebtoken::encode(
+                &Header::new(Algorithm::HS256),
+                &c,
+                &EncodingKey::from_secret(b"test-secret-test-secret-test-secret"),
+            )
+            .unwrap()
+        };
+        let err = k.verify(&with_nbf(now + 30)).unwrap_err();
+        assert_eq!(err.status.as_u16(), 401);
+        assert!(k.verify(&with_nbf(now - 1)).is_ok());
     }
 
     #[test]

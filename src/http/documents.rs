@@ -17,6 +17,7 @@ use crate::auth::{Caller, Scope};
 use crate::db::documents::{self as store, BlobRow, DocumentRow};
 use crate::db::register as reg;
 use crate::db::sha256_hex;
+use crate::domain::text;
 use crate::error::{ApiError, ApiResult, FieldError};
 
 /// Documents as handlers read and change them by id.
@@ -268,10 +269,15 @@ async fn read_multipart(
                     .content_type()
                     .map(|m| m.essence_str().to_ascii_lowercase())
                     .filter(|m| m != "application/octet-stream");
-                up.filename = field
-                    .content_disposition()
-                    .and_then(|cd| cd.get_filename())
-                    .and_then(clean_filename);
+                let filename = field.content_disposition().and_then(|cd| cd.get_filename());
+                if let Some(c) = filename.and_then(text::first_forbidden) {
+                    return Err(ApiError::invalid_characters(vec![FieldError::field(
+                        "file",
+                        text::INVALID_CHARACTER,
+                        text::message(c),
+                    )]));
+                }
+                up.filename = filename.and_then(clean_filename);
                 up.bytes = read_limited(field, limit, malformed_multipart).await?;
             }
             other => {
