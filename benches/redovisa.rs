@@ -46,6 +46,7 @@ use redovisa::domain::report::{
 use redovisa::domain::shift::ShiftKind;
 use redovisa::http::time_reports::{CreateTimeReport, RowInput};
 use redovisa::service::dashboard::{compliance, InvoiceStatuses};
+use redovisa::service::late::LateContext;
 use redovisa::service::submission::{lock_keys, submit, Env, Outcome, Submission};
 
 // ---- configuration ---------------------------------------------------------
@@ -884,6 +885,7 @@ fn bench_submit(
         actor: "bench".into(),
         now: bench_now(),
         policy: DeadlinePolicy::default(),
+        late: Default::default(),
     };
     let mut pc = pipeline_db.conn();
     let mut ic = insert_db.conn();
@@ -1163,15 +1165,12 @@ fn bench_dashboard(cfg: &Config, backend: Backend, out: &mut Vec<Line>, notes: &
     ];
     for (name, scope, in_scope) in scopes {
         let c: &mut DbConn = &mut conn;
-        let result = compliance(
-            c,
-            &scope,
-            m,
-            bench_today(),
-            DeadlinePolicy::default(),
-            &invoices,
-        )
-        .expect("compliance");
+        let late = LateContext {
+            rule: Default::default(),
+            policy: DeadlinePolicy::default(),
+            today: bench_today(),
+        };
+        let result = compliance(c, &scope, m, &late, &invoices).expect("compliance");
         assert_eq!(
             result.rows.len(),
             in_scope,
@@ -1184,15 +1183,7 @@ fn bench_dashboard(cfg: &Config, backend: Backend, out: &mut Vec<Line>, notes: &
             c,
             iterations,
             |c| {
-                let r = compliance(
-                    c,
-                    &scope,
-                    m,
-                    bench_today(),
-                    DeadlinePolicy::default(),
-                    &invoices,
-                )
-                .expect("compliance");
+                let r = compliance(c, &scope, m, &late, &invoices).expect("compliance");
                 black_box(r);
             },
             |c| {
@@ -1272,6 +1263,9 @@ fn machine() -> String {
     format!("{cores} cores, {mem} RAM, {cpu}")
 }
 
+#[path = "redovisa/csv.rs"]
+mod csv;
+
 fn main() {
     let cfg = Config::from_args();
     let started = Instant::now();
@@ -1293,6 +1287,9 @@ fn main() {
         }
         if cfg.wants("dashboard") {
             bench_dashboard(&cfg, backend, &mut lines, &mut notes);
+        }
+        if cfg.wants("csv") {
+            csv::bench_csv(&cfg, backend, &mut lines, &mut notes);
         }
     }
     println!(

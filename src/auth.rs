@@ -1,14 +1,22 @@
-//! JWT bearer authentication (HS256) and the caller's rights.
+//! Bearer authentication and the caller's rights. A bearer value is either
+//! an HS256 JWT (bootstrapping, single sign-on) or an API key `rdv_…`
+//! (`domain::api_key`, looked up in storage on every request so that a
+//! revocation holds at once on every instance).
 //!
 //! Roles: `admin` manages organisations and rates and reads everything;
-//! `provider` reads and writes its own organisation's data only; `auditor`
-//! reads everything and writes nothing.
+//! `provider` reads and writes its own organisation's data only;
+//! `provider_read` reads its own organisation's data and writes nothing;
+//! `auditor` reads everything and writes nothing. The read-only roles are
+//! enforced here, once, by method: the extractor refuses them any request
+//! that is not GET, HEAD or OPTIONS, whatever the handler.
 //!
-//! The API takes bearer tokens; the pages' session cookie works too (the
-//! pages call the same API), and then a request that changes anything must
-//! carry the session's CSRF token in `X-CSRF-Token`.
+//! The API takes bearer credentials; the pages' session cookie works too
+//! (the pages call the same API), and then a request that changes anything
+//! must carry the session's CSRF token in `X-CSRF-Token`.
 
-use std::future::ready;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
@@ -16,15 +24,53 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::db::api_keys;
 pub use crate::db::Scope;
+use crate::domain::api_key::{self, Presented, Unusable};
 use crate::error::ApiError;
+use crate::http::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
     Provider,
+    /// A provider's read-only credential (e.g. a reporting integration).
+    ProviderRead,
     Auditor,
+}
+
+impl Role {
+    /// The role's name on the wire and in storage (`provider_read`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Provider => "provider",
+            Role::ProviderRead => "provider_read",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        [
+            Role::Admin,
+            Role::Provider,
+            Role::ProviderRead,
+            Role::Auditor,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+
+    /// Roles that read and never write.
+    pub fn read_only(self) -> bool {
+        matches!(self, Role::ProviderRead | Role::Auditor)
+    }
+
+    /// Roles that belong to one organisation (the `org` claim).
+    pub fn needs_org(self) -> bool {
+        matches!(self, Role::Provider | Role::ProviderRead)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -48,10 +94,12 @@ pub struct JwtKeys {
 impl JwtKeys {
     pub fn from_secret(secret: &[u8]) -> Self {
         // Only HS256 is accepted: `alg: none` and every other algorithm fail
-        // validation. No leeway: an expired token is expired.
+        // validation. No leeway: an expired token is expired, and a token
+        // whose `nbf` (not before) lies in the future is not valid yet.
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.validate_exp = true;
+        validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "sub"]);
         Self {
             encoding: EncodingKey::from_secret(secret),
@@ -75,6 +123,7 @@ impl JwtKeys {
                 use jsonwebtoken::errors::ErrorKind;
                 let why = match e.kind() {
                     ErrorKind::ExpiredSignature => "the token has expired",
+                    ErrorKind::ImmatureSignature => "the token is not valid yet (`nbf`)",
                     ErrorKind::InvalidSignature => "the token signature is invalid",
                     ErrorKind::InvalidAlgorithm => "the token must be signed with HS256",
                     ErrorKind::MissingRequiredClaim(_) | ErrorKind::Json(_) => {
@@ -88,7 +137,7 @@ impl JwtKeys {
         if claims.sub.trim().is_empty() {
             return Err(ApiError::unauthorized("Invalid bearer token: empty `sub`."));
         }
-        if claims.role == Role::Provider && claims.org.as_deref().is_none_or(str::is_empty) {
+        if claims.role.needs_org() && claims.org.as_deref().is_none_or(str::is_empty) {
             return Err(ApiError::unauthorized(
                 "Invalid bearer token: a provider token needs the `org` claim.",
             ));
@@ -100,15 +149,18 @@ impl JwtKeys {
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// The token's `sub`, or `api_key:<id>` for an API key.
     pub sub: String,
     pub role: Role,
     pub org: Option<String>,
+    /// The API key the request was made with, if any.
+    pub api_key_id: Option<String>,
 }
 
 impl Caller {
     pub fn scope(&self) -> Scope {
-        match (self.role, &self.org) {
-            (Role::Provider, Some(org)) => Scope::Org(org.clone()),
+        match (self.role.needs_org(), &self.org) {
+            (true, Some(org)) => Scope::Org(org.clone()),
             _ => Scope::All,
         }
     }
@@ -118,7 +170,7 @@ impl Caller {
     pub fn writer_org(&self) -> Result<&str, ApiError> {
         match self.role {
             Role::Provider => Ok(self.org.as_deref().unwrap_or_default()),
-            Role::Auditor => Err(ApiError::forbidden("Auditors have read-only access.")),
+            Role::Auditor | Role::ProviderRead => Err(read_only(self.role)),
             Role::Admin => Err(ApiError::forbidden(
                 "Organisation data is written with a provider token for that organisation.",
             )),
@@ -128,22 +180,32 @@ impl Caller {
     pub fn require_admin(&self) -> Result<(), ApiError> {
         match self.role {
             Role::Admin => Ok(()),
-            Role::Auditor => Err(ApiError::forbidden("Auditors have read-only access.")),
+            Role::Auditor | Role::ProviderRead => Err(read_only(self.role)),
             Role::Provider => Err(ApiError::forbidden("This needs an admin token.")),
         }
     }
 
-    /// The actor recorded in the audit trail.
+    /// The actor recorded in the audit trail: `<role>:<sub>`, so a change
+    /// made with an API key reads `provider:api_key:<key id>`.
     pub fn actor(&self) -> String {
-        format!(
-            "{}:{}",
-            serde_json::to_value(self.role)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default(),
-            self.sub
-        )
+        format!("{}:{}", self.role.as_str(), self.sub)
     }
+
+    /// The one gate of the read-only roles: any method but GET, HEAD and
+    /// OPTIONS is refused before a handler runs.
+    fn may_use(&self, method: &actix_web::http::Method) -> Result<(), ApiError> {
+        if self.role.read_only() && !method.is_safe() {
+            return Err(read_only(self.role));
+        }
+        Ok(())
+    }
+}
+
+fn read_only(role: Role) -> ApiError {
+    ApiError::forbidden(format!(
+        "The role `{}` has read-only access.",
+        role.as_str()
+    ))
 }
 
 impl FromRequest for Caller {
@@ -151,19 +213,91 @@ impl FromRequest for Caller {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        // A bearer token wins; the session cookie only when there is none.
+        // A bearer credential wins; the session cookie only when there is none.
         let has_session = req
             .cookie(crate::http::session::SESSION_COOKIE)
             .is_some_and(|c| !c.value().is_empty());
-        if req
+        let bearer = req
             .headers()
             .contains_key(actix_web::http::header::AUTHORIZATION)
-            || !has_session
-        {
-            return Box::pin(ready(authenticate(req)));
-        }
+            || !has_session;
         let req = req.clone();
-        Box::pin(async move { from_session(&req).await })
+        Box::pin(async move {
+            let caller = if bearer {
+                authenticate(&req).await?
+            } else {
+                from_session(&req).await?
+            };
+            caller.may_use(req.method())?;
+            let state = req.app_data::<web::Data<AppState>>().cloned();
+            let known = req.app_data::<web::Data<KnownOrganisations>>().cloned();
+            if let (Role::Provider | Role::ProviderRead, Some(org), Some(state), Some(known)) =
+                (caller.role, caller.org.as_deref(), state, known)
+            {
+                if !known.exists(&state, org).await? {
+                    return Err(ApiError::unauthorized(
+                        "Invalid bearer token: the token's organisation (`org`) is not registered.",
+                    ));
+                }
+            }
+            Ok(caller)
+        })
+    }
+}
+
+/// Which organisations a provider token may name: those registered. A
+/// signed token for an organisation that does not exist is refused (401)
+/// rather than shown empty lists. Organisations are never deleted, so a
+/// registered one is remembered for good; an unknown one only for
+/// [`KnownOrganisations::NEGATIVE_TTL`], so that a provider can use its
+/// token moments after the organisation is created.
+#[derive(Default)]
+pub struct KnownOrganisations {
+    registered: Mutex<HashSet<String>>,
+    unknown: Mutex<HashMap<String, Instant>>,
+}
+
+impl KnownOrganisations {
+    /// How long "no such organisation" is believed without asking again.
+    pub const NEGATIVE_TTL: Duration = Duration::from_secs(5);
+    /// Bound on either cache; past it the cache starts over.
+    const MAX_ENTRIES: usize = 100_000;
+
+    async fn exists(&self, state: &AppState, org: &str) -> Result<bool, ApiError> {
+        if self.registered.lock().expect("cache lock").contains(org) {
+            return Ok(true);
+        }
+        if let Some(at) = self.unknown.lock().expect("cache lock").get(org) {
+            if at.elapsed() < Self::NEGATIVE_TTL {
+                return Ok(false);
+            }
+        }
+        let id = org.to_string();
+        let found = state
+            .db(move |conn| {
+                Ok(crate::db::register::get_organisation(
+                    conn,
+                    &Scope::All,
+                    &id,
+                )?)
+            })
+            .await?
+            .is_some();
+        if found {
+            let mut registered = self.registered.lock().expect("cache lock");
+            if registered.len() >= Self::MAX_ENTRIES {
+                registered.clear();
+            }
+            registered.insert(org.to_string());
+            self.unknown.lock().expect("cache lock").remove(org);
+        } else {
+            let mut unknown = self.unknown.lock().expect("cache lock");
+            if unknown.len() >= Self::MAX_ENTRIES {
+                unknown.retain(|_, at| at.elapsed() < Self::NEGATIVE_TTL);
+            }
+            unknown.insert(org.to_string(), Instant::now());
+        }
+        Ok(found)
     }
 }
 
@@ -198,13 +332,11 @@ pub fn account_caller(account: &crate::db::accounts::AccountRow) -> Result<Calle
         sub: format!("account:{}", account.id),
         role,
         org: account.organisation_id.clone(),
+        api_key_id: None,
     })
 }
 
-fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
-    let keys = req
-        .app_data::<web::Data<JwtKeys>>()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("JwtKeys missing from app data")))?;
+async fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
     let header = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
@@ -220,11 +352,63 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
         .ok_or_else(|| {
             ApiError::unauthorized("The Authorization header must be `Bearer <token>`.")
         })?;
+    if Presented::looks_like_key(token) {
+        return key_caller(req, token).await;
+    }
+    let keys = req
+        .app_data::<web::Data<JwtKeys>>()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("JwtKeys missing from app data")))?;
     let claims = keys.verify(token)?;
     Ok(Caller {
         sub: claims.sub,
         role: claims.role,
         org: claims.org,
+        api_key_id: None,
+    })
+}
+
+/// The caller an API key stands for: found by its prefix, its hash compared
+/// in constant time, refused once revoked or expired.
+async fn key_caller(req: &HttpRequest, token: &str) -> Result<Caller, ApiError> {
+    let invalid = || ApiError::unauthorized("Invalid API key.");
+    let presented = Presented::parse(token).ok_or_else(invalid)?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState missing from app data")))?;
+    let prefix = presented.prefix.to_string();
+    let row = state
+        .db(move |conn| Ok(api_keys::by_prefix(conn, &prefix)?))
+        .await?
+        .filter(|row| presented.matches(&row.secret_hash))
+        .ok_or_else(invalid)?;
+    let now = state.now().naive_utc();
+    api_key::usable(row.revoked_at, row.expires_at, now).map_err(|u| {
+        ApiError::unauthorized(match u {
+            Unusable::Revoked => "This API key has been revoked.",
+            Unusable::Expired => "This API key has expired.",
+        })
+    })?;
+    if api_key::last_used_is_stale(row.last_used_at, now) {
+        // Written at most once a minute per key, after the request is
+        // answered: a busy integration's reads stay reads.
+        let (id, since) = (row.id.clone(), now - api_key::LAST_USED_GRANULARITY);
+        actix_web::rt::spawn(async move {
+            let touched = state
+                .db(move |conn| Ok(api_keys::touch(conn, &id, now, since)?))
+                .await;
+            if let Err(e) = touched {
+                tracing::warn!(error = %e.detail, "could not record an API key's last use");
+            }
+        });
+    }
+    let role = Role::parse(&row.role)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("API key with unknown role")))?;
+    Ok(Caller {
+        sub: format!("api_key:{}", row.id),
+        role,
+        org: row.organisation_id,
+        api_key_id: Some(row.id),
     })
 }
 
@@ -258,6 +442,25 @@ mod tests {
         let k = keys();
         let t = k.issue(&claims(-2)).unwrap();
         assert_eq!(k.verify(&t).unwrap_err().status.as_u16(), 401);
+    }
+
+    #[test]
+    fn not_before_in_the_future_is_refused() {
+        let k = keys();
+        let now = chrono::Utc::now().timestamp();
+        let with_nbf = |nbf: i64| {
+            let mut c = serde_json::to_value(claims(600)).unwrap();
+            c["nbf"] = nbf.into();
+            jsonwebtoken::encode(
+                &Header::new(Algorithm::HS256),
+                &c,
+                &EncodingKey::from_secret(b"test-secret-test-secret-test-secret"),
+            )
+            .unwrap()
+        };
+        let err = k.verify(&with_nbf(now + 30)).unwrap_err();
+        assert_eq!(err.status.as_u16(), 401);
+        assert!(k.verify(&with_nbf(now - 1)).is_ok());
     }
 
     #[test]

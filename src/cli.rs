@@ -33,6 +33,8 @@ pub enum Command {
     Import(crate::import::cli::ImportArgs),
     /// Fill the database with a demo provider and print its token.
     SeedDemo(SeedDemoArgs),
+    /// Print the OpenAPI document (as `GET /api/v1/openapi.json` serves it).
+    Openapi,
     /// People's accounts for the pages.
     #[command(subcommand)]
     User(UserCommand),
@@ -127,6 +129,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::SeedDemo(args) => seed_demo(args),
         Command::User(UserCommand::Invite(args)) => invite(args),
+        Command::Openapi => {
+            print!("{}", crate::http::openapi::pretty_json());
+            Ok(())
+        }
         Command::Import(args) => crate::import::cli::run(args),
         Command::Migrate(args) => {
             let url = DatabaseUrl::parse(&args.database_url)?;
@@ -134,8 +140,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Token(args) => {
             let url = DatabaseUrl::parse(&args.db.database_url)?;
-            if args.role == Role::Provider && args.org.is_none() {
-                anyhow::bail!("--org is required for --role provider");
+            if args.role.needs_org() && args.org.is_none() {
+                anyhow::bail!("--org is required for --role provider and provider-read");
             }
             if args.ttl <= 0 {
                 anyhow::bail!("--ttl must be positive");

@@ -8,6 +8,8 @@ use clap::Args;
 
 use crate::db::{Backend, DatabaseUrl};
 use crate::domain::deadline::DeadlinePolicy;
+use crate::domain::late::{LateRule, DEFAULT_UNPAID_FROM};
+use crate::domain::month::ReportMonth;
 
 /// Largest employment document when nothing is configured: 10 MiB.
 pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
@@ -49,6 +51,8 @@ pub struct ServeArgs {
     /// Move deadlines off weekends and holidays (lag 1930:173); our reading.
     #[arg(long, env = "REDOVISA_DEADLINE_WEEKDAY_RULE", default_value_t = true, action = clap::ArgAction::Set)]
     pub deadline_weekday_rule: bool,
+    #[command(flatten)]
+    pub late: LateArgs,
     /// Largest accepted employment document (PDF, PNG, JPEG), in bytes.
     #[arg(long, env = "REDOVISA_MAX_DOCUMENT_BYTES", default_value_t = DEFAULT_MAX_DOCUMENT_BYTES)]
     pub max_document_bytes: usize,
@@ -133,6 +137,28 @@ impl AccountArgs {
     }
 }
 
+/// The 2027 rule: from which month a report that arrives after FK's
+/// deadline is not paid (see `docs/deadlines.md`).
+#[derive(Debug, Clone, Args)]
+pub struct LateArgs {
+    /// First month (YYYY-MM) for which a late report is expected not to be
+    /// paid; earlier months are only flagged late.
+    #[arg(long, env = "REDOVISA_LATE_REPORTS_UNPAID_FROM", default_value = DEFAULT_UNPAID_FROM, value_parser = parse_month)]
+    pub late_reports_unpaid_from: ReportMonth,
+}
+
+impl LateArgs {
+    pub fn rule(&self) -> LateRule {
+        LateRule {
+            unpaid_from: self.late_reports_unpaid_from,
+        }
+    }
+}
+
+fn parse_month(s: &str) -> Result<ReportMonth, String> {
+    ReportMonth::parse(s.trim()).map_err(|_| format!("`{s}` is not a month (YYYY-MM)"))
+}
+
 /// Default page limit of a month PDF: a mid-sized provider's month (about
 /// 40 users with 5 assistants each) fits; memory stays a few MiB.
 pub const DEFAULT_MAX_PDF_PAGES: usize = 500;
@@ -146,6 +172,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub pool_size: u32,
     pub deadline_policy: DeadlinePolicy,
+    /// From which month a late report is not paid.
+    pub late_rule: LateRule,
     /// Largest accepted employment document, in bytes (default 10 MiB).
     pub max_document_bytes: usize,
     pub workers: Option<usize>,
@@ -172,6 +200,7 @@ impl Settings {
             deadline_policy: DeadlinePolicy {
                 weekday_rule: args.deadline_weekday_rule,
             },
+            late_rule: args.late.rule(),
             workers: args.workers,
             max_document_bytes: args.max_document_bytes,
             max_import_bytes: args.max_import_bytes,

@@ -153,6 +153,17 @@ impl ApiError {
         e.errors = errors;
         e
     }
+    /// 422 `invalid_character`: text with a control character, every place
+    /// of one in `errors` (each with the code `invalid_character`).
+    pub fn invalid_characters(errors: Vec<FieldError>) -> Self {
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_character",
+            "Text may not hold control characters other than tab, CR and LF; see `errors`.",
+        );
+        e.errors = errors;
+        e
+    }
     pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::{middleware::from_fn, web, App, HttpServer};
 
-use crate::auth::JwtKeys;
+use crate::auth::{JwtKeys, KnownOrganisations};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db;
@@ -30,6 +30,7 @@ impl Application {
             pool,
             clock,
             deadline_policy: settings.deadline_policy,
+            late_rule: settings.late_rule,
         };
         let keys = JwtKeys::from_secret(settings.jwt_secret.as_bytes());
         let limit = settings.max_body_bytes;
@@ -40,6 +41,8 @@ impl Application {
         };
         let pdf_limit = http::pdfs::PdfLimit(settings.max_pdf_pages);
         let accounts = settings.accounts.clone();
+        // One cache for every worker, so a negative answer is shared.
+        let known_orgs = web::Data::new(KnownOrganisations::default());
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(http::i18n::problems_in_language))
@@ -47,6 +50,7 @@ impl Application {
                 .wrap(from_fn(http::middleware::request_context))
                 .app_data(web::Data::new(state.clone()))
                 .app_data(web::Data::new(keys.clone()))
+                .app_data(known_orgs.clone())
                 .app_data(web::Data::new(BodyLimit(limit)))
                 .app_data(web::Data::new(document_limit))
                 .app_data(web::Data::new(import_limits))

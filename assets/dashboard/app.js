@@ -283,6 +283,13 @@ async function load() {
     const query = state.month ? `?month=${state.month}` : '';
     const compliance = await api(`/dashboard/compliance${query}`);
     if (seq !== state.loadSeq) return;
+    // Rows come in pages of 500; the totals already cover every page.
+    for (let cursor = compliance.next_cursor; cursor;) {
+      const more = await api(`/dashboard/compliance?month=${compliance.month}&cursor=${encodeURIComponent(cursor)}`);
+      if (seq !== state.loadSeq) return;
+      compliance.rows.push(...more.rows);
+      cursor = more.next_cursor;
+    }
     state.month = compliance.month;
     $('month-input').value = compliance.month;
     writeFragment();

@@ -2,12 +2,15 @@
 //! embedded migrations, and the queries (one module per aggregate).
 
 pub mod accounts;
+pub mod agreements;
+pub mod api_keys;
 pub mod audit;
 pub mod change_notices;
 pub mod dashboard;
 pub mod documents;
 pub mod idempotency;
 pub mod invoices;
+pub mod late;
 pub mod months;
 pub mod page;
 pub mod register;
@@ -239,34 +242,54 @@ impl DbConn {
                     diesel::sql_query("UPDATE write_lock SET n = n + 1 WHERE id = 1")
                         .execute(conn)?;
                 }
-                Backend::Postgres => {
-                    // PostgreSQL's lock table is small (about 64 locks per
-                    // connection). A transaction with many keys (a big CSV
-                    // import) takes one exclusive lock over everything instead;
-                    // every other write holds that lock shared, so the two
-                    // never interleave.
-                    if keys.len() > MAX_KEYED_LOCKS {
-                        diesel::sql_query(format!(
-                            "SELECT pg_advisory_xact_lock({GLOBAL_WRITE_LOCK})"
-                        ))
-                        .execute(conn)?;
-                    } else {
-                        diesel::sql_query(format!(
-                            "SELECT pg_advisory_xact_lock_shared({GLOBAL_WRITE_LOCK})"
-                        ))
-                        .execute(conn)?;
-                        let mut ids: Vec<i64> = keys.iter().map(|k| lock_id(k)).collect();
-                        ids.sort_unstable();
-                        ids.dedup();
-                        for id in ids {
-                            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({id})"))
-                                .execute(conn)?;
-                        }
-                    }
-                }
+                Backend::Postgres => conn.batch_execute(&pg_write_preamble(keys))?,
             }
             f(conn)
         })
+    }
+}
+
+/// What a PostgreSQL write transaction runs first, as one round trip.
+///
+/// Plans: diesel prepares its statements, and after five executions
+/// PostgreSQL may switch to a generic plan, costed with the statistics of
+/// that moment; one made while the tables were small (the first import into
+/// a fresh database) goes on scanning whole tables once they are large.
+/// Custom plans, made for each execution's values, stay right.
+///
+/// Locks: PostgreSQL's lock table is small (about 64 locks per connection).
+/// A transaction with many keys (a big import) takes one exclusive lock over
+/// everything instead; every other write holds that lock shared, so the two
+/// never interleave.
+fn pg_write_preamble(keys: &[String]) -> String {
+    let mut sql = String::from("SET LOCAL plan_cache_mode = force_custom_plan;");
+    if keys.len() > MAX_KEYED_LOCKS {
+        sql.push_str(&format!(
+            " SELECT pg_advisory_xact_lock({GLOBAL_WRITE_LOCK});"
+        ));
+    } else {
+        sql.push_str(&format!(
+            " SELECT pg_advisory_xact_lock_shared({GLOBAL_WRITE_LOCK});"
+        ));
+        let mut ids: Vec<i64> = keys.iter().map(|k| lock_id(k)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            sql.push_str(&format!(" SELECT pg_advisory_xact_lock({id});"));
+        }
+    }
+    sql
+}
+
+/// After a large import: fresh statistics, so that the planners see the
+/// tables as they now are (PostgreSQL's autovacuum would get there later;
+/// SQLite's `PRAGMA optimize` analyses only what needs it).
+pub fn refresh_statistics(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    match conn.backend() {
+        Backend::Sqlite => conn.batch_execute("PRAGMA optimize"),
+        Backend::Postgres => conn.batch_execute(
+            "ANALYZE time_reports, time_report_versions, time_report_rows, time_report_days",
+        ),
     }
 }
 

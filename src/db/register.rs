@@ -137,6 +137,16 @@ pub fn reserve_postids(conn: &mut DbConn, org_id: &str, n: usize) -> QueryResult
         })
 }
 
+/// Gives back the unused part of a reservation made in this transaction
+/// ([`reserve_postids`] holds the organisation's row until it ends): the
+/// counter is left where reserving row by row would have left it.
+pub fn set_next_postid(conn: &mut DbConn, org_id: &str, next: i64) -> QueryResult<()> {
+    diesel::update(organisations::table.filter(organisations::id.eq(org_id)))
+        .set(organisations::next_postid.eq(next))
+        .execute(conn)
+        .map(drop)
+}
+
 // ---- assistance users ----------------------------------------------------
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -170,6 +180,26 @@ pub fn get_assistance_user(
     .select(AssistanceUserRow::as_select())
     .first(conn)
     .optional()
+}
+
+/// The organisation's assistance users among `ids`, by primary key.
+pub fn get_assistance_users(
+    conn: &mut DbConn,
+    org_id: &str,
+    ids: &[String],
+) -> QueryResult<Vec<AssistanceUserRow>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        out.extend(
+            assistance_users::table
+                .filter(assistance_users::id.eq_any(chunk))
+                .select(AssistanceUserRow::as_select())
+                .load::<AssistanceUserRow>(conn)?
+                .into_iter()
+                .filter(|u| u.organisation_id == org_id),
+        );
+    }
+    Ok(out)
 }
 
 pub fn find_assistance_user_by_number(
@@ -279,6 +309,28 @@ pub fn all_decisions_for_user(
         .load(conn)
 }
 
+/// Every decision of these users in the organisation, oldest first per user
+/// (as [`decisions_for_user`] orders them).
+pub fn decisions_of_users(
+    conn: &mut DbConn,
+    org_id: &str,
+    users: &[String],
+) -> QueryResult<Vec<DecisionRow>> {
+    let mut out = Vec::new();
+    for chunk in users.chunks(500) {
+        out.extend(
+            decisions::table
+                .filter(decisions::assistance_user_id.eq_any(chunk))
+                .order((decisions::valid_from.asc(), decisions::id.asc()))
+                .select(DecisionRow::as_select())
+                .load::<DecisionRow>(conn)?
+                .into_iter()
+                .filter(|d| d.organisation_id == org_id),
+        );
+    }
+    Ok(out)
+}
+
 /// Decisions of a user that overlap `[from, to]`.
 pub fn decisions_for_user(
     conn: &mut DbConn,
@@ -287,8 +339,9 @@ pub fn decisions_for_user(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<DecisionRow>> {
-    decisions::table
-        .filter(decisions::organisation_id.eq(org_id))
+    // By the user's index only (an organisation term would let the planner
+    // walk the provider's decisions); the organisation is checked here.
+    Ok(decisions::table
         .filter(decisions::assistance_user_id.eq(assistance_user_id))
         .filter(decisions::valid_from.le(to))
         .filter(
@@ -298,7 +351,10 @@ pub fn decisions_for_user(
         )
         .order((decisions::valid_from.asc(), decisions::id.asc()))
         .select(DecisionRow::as_select())
-        .load(conn)
+        .load::<DecisionRow>(conn)?
+        .into_iter()
+        .filter(|d| d.organisation_id == org_id)
+        .collect())
 }
 
 // ---- assistants ----------------------------------------------------------
@@ -359,14 +415,18 @@ pub fn get_assistants(
     ids: &[String],
 ) -> QueryResult<Vec<AssistantRow>> {
     let mut out = Vec::with_capacity(ids.len());
+    // By primary key only: with the organisation in the WHERE clause the
+    // planners walk the `(organisation_id, personnummer)` index, that is
+    // every assistant of the provider. The organisation is checked here.
     // Chunked to stay under bind-parameter limits.
     for chunk in ids.chunks(500) {
         out.extend(
             assistants::table
-                .filter(assistants::organisation_id.eq(org_id))
                 .filter(assistants::id.eq_any(chunk))
                 .select(AssistantRow::as_select())
-                .load(conn)?,
+                .load::<AssistantRow>(conn)?
+                .into_iter()
+                .filter(|a| a.organisation_id == org_id),
         );
     }
     Ok(out)

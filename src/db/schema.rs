@@ -380,6 +380,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    late_exceptions (id) {
+        id -> Text,
+        organisation_id -> Text,
+        assistance_user_id -> Text,
+        month -> Text,
+        fk_reference -> Text,
+        decided_on -> Date,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        organisation_id -> Nullable<Text>,
+        name -> Text,
+        role -> Text,
+        prefix -> Text,
+        secret_hash -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     change_notices (id) {
         id -> Text,
         organisation_id -> Text,
@@ -389,6 +418,20 @@ diesel::table! {
         due_date -> Date,
         reported_to_fk_on -> Nullable<Date>,
         note -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agreements (id) {
+        id -> Text,
+        organisation_id -> Text,
+        assistance_user_id -> Text,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        payee -> Text,
+        sent_to_fk_on -> Nullable<Date>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }
@@ -438,5 +481,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     account_invites,
     sessions,
+    late_exceptions,
+    api_keys,
     change_notices,
+    agreements,
 );

@@ -98,6 +98,30 @@ pub fn find_report(
         .optional()
 }
 
+/// The organisation's reports of these users in these months, and the
+/// current version of each (one query per 500 users).
+pub fn reports_of_users(
+    conn: &mut DbConn,
+    org: &str,
+    users: &[String],
+    months: &[String],
+) -> QueryResult<Vec<(ReportRow, VersionRow)>> {
+    let mut out = Vec::new();
+    for chunk in users.chunks(500) {
+        out.extend(
+            time_reports::table
+                .inner_join(time_report_versions::table)
+                .filter(time_reports::organisation_id.eq(org))
+                .filter(time_reports::assistance_user_id.eq_any(chunk))
+                .filter(time_reports::month.eq_any(months))
+                .filter(time_reports::current_version.eq(time_report_versions::version))
+                .select((ReportRow::as_select(), VersionRow::as_select()))
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 pub fn get_report(conn: &mut DbConn, scope: &Scope, id: &str) -> QueryResult<Option<ReportRow>> {
     let mut q = time_reports::table
         .filter(time_reports::id.eq(id))
@@ -187,6 +211,106 @@ pub fn insert_version(
     Ok(())
 }
 
+/// `COPY … FROM STDIN (FORMAT csv)` of report rows and day totals on
+/// PostgreSQL: one statement for any number of rows. Every value written is
+/// an id, a number, a date, an instant, a clock time or a kind code, none of
+/// which can hold a comma, a quote or a line break.
+pub fn copy_rows_and_days(
+    conn: &mut diesel::PgConnection,
+    rows: &[RowRow],
+    days: &[DayRow],
+) -> QueryResult<()> {
+    use time_report_days as d;
+    use time_report_rows as r;
+    fn b(v: bool) -> char {
+        if v {
+            't'
+        } else {
+            'f'
+        }
+    }
+    let fail = |e: std::io::Error| diesel::result::Error::SerializationError(Box::new(e));
+    if !rows.is_empty() {
+        let target = (
+            r::version_id,
+            r::row_index,
+            r::assistant_id,
+            r::work_date,
+            r::start_time,
+            r::end_time,
+            r::kind,
+            r::is_double,
+            r::hospital,
+            r::start_utc,
+            r::end_utc,
+            r::minutes,
+            r::payable,
+            r::postid,
+            r::clock_assumed,
+        );
+        diesel::copy_from(r::table)
+            .from_raw_data(target, |w| {
+                for x in rows {
+                    writeln!(
+                        w,
+                        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                        x.version_id,
+                        x.row_index,
+                        x.assistant_id,
+                        x.work_date,
+                        x.start_time,
+                        x.end_time,
+                        x.kind,
+                        b(x.is_double),
+                        b(x.hospital),
+                        x.start_utc,
+                        x.end_utc,
+                        x.minutes,
+                        b(x.payable),
+                        x.postid,
+                        b(x.clock_assumed),
+                    )
+                    .map_err(fail)?;
+                }
+                QueryResult::Ok(())
+            })
+            .with_format(diesel::pg::CopyFormat::Csv)
+            .execute(conn)?;
+    }
+    if !days.is_empty() {
+        let target = (
+            d::version_id,
+            d::assistant_id,
+            d::work_date,
+            d::payable_units,
+            d::not_payable_units,
+            d::double_units,
+            d::working_minutes,
+        );
+        diesel::copy_from(d::table)
+            .from_raw_data(target, |w| {
+                for x in days {
+                    writeln!(
+                        w,
+                        "{},{},{},{},{},{},{}",
+                        x.version_id,
+                        x.assistant_id,
+                        x.work_date,
+                        x.payable_units,
+                        x.not_payable_units,
+                        x.double_units,
+                        x.working_minutes,
+                    )
+                    .map_err(fail)?;
+                }
+                QueryResult::Ok(())
+            })
+            .with_format(diesel::pg::CopyFormat::Csv)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// A stored shift of one of the given people (by personnummer), from the
 /// current version of any report other than `exclude_report`.
 #[derive(Debug, Clone, Queryable)]
@@ -200,6 +324,8 @@ pub struct StoredShiftRow {
     pub end_utc: NaiveDateTime,
     pub minutes: i64,
     pub clock_assumed: bool,
+    /// The report it is in.
+    pub report_id: String,
 }
 
 pub fn stored_shifts(
@@ -236,6 +362,7 @@ pub fn stored_shifts(
                 time_report_rows::end_utc,
                 time_report_rows::minutes,
                 time_report_rows::clock_assumed,
+                time_reports::id,
             ))
             .load::<StoredShiftRow>(conn)?,
         );

@@ -116,6 +116,12 @@ pub struct PersonalNumber {
 }
 
 impl PersonalNumber {
+    /// The notations [`PersonalNumber::parse`] reads (`YYYYMMDD-NNNC`,
+    /// `YYYYMMDDNNNC`, `YYMMDD-NNNC`, `YYMMDD+NNNC`, `YYMMDDNNNC`), as an
+    /// ECMA-262 pattern for the OpenAPI document. The date and the check
+    /// digit are checked on top of it.
+    pub const PATTERN: &'static str = "^([0-9]{8}-?[0-9]{4}|[0-9]{6}[-+]?[0-9]{4})$";
+
     /// Parses a *personnummer* or *samordningsnummer*, inferring the century
     /// of the 10-digit form relative to `today`.
     ///
@@ -312,6 +318,27 @@ impl<'de> Deserialize<'de> for OrganisationNumber {
 mod tests {
     use super::*;
     use IdentityError::*;
+
+    #[test]
+    fn pattern_agrees_with_the_format_check() {
+        let re = regex::Regex::new(PersonalNumber::PATTERN).unwrap();
+        for s in [
+            "19450312-1206",
+            "194503121206",
+            "450312-1206",
+            "450312+1206",
+            "4503121206",
+            "19450312+1206",
+            "1945031-21206",
+            "45031212",
+            "19450312 1206",
+            "45O312-1206",
+            "",
+        ] {
+            let format_ok = !matches!(PersonalNumber::parse(s), Err(Format));
+            assert_eq!(re.is_match(s), format_ok, "{s}");
+        }
+    }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

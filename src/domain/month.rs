@@ -32,6 +32,10 @@ pub struct MonthParseError;
 const PARSE_YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
 
 impl ReportMonth {
+    /// What [`ReportMonth::parse`] accepts, as an ECMA-262 pattern for the
+    /// OpenAPI document.
+    pub const PATTERN: &'static str = "^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])$";
+
     /// `None` unless `month` is 1–12 and the whole month lies in chrono's
     /// supported date range.
     pub fn new(year: i32, month: u32) -> Option<Self> {
@@ -181,6 +185,17 @@ impl<'de> Deserialize<'de> for ReportMonth {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pattern_agrees_with_parse() {
+        let re = regex::Regex::new(ReportMonth::PATTERN).unwrap();
+        for s in [
+            "2026-10", "1900-01", "9999-12", "1899-12", "2026-13", "2026-00", "2026-1", "26-10",
+            " 2026-10", "2026-10 ", "20261", "+2026-10",
+        ] {
+            assert_eq!(re.is_match(s), ReportMonth::parse(s).is_ok(), "{s}");
+        }
+    }
 
     fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

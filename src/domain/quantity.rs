@@ -189,6 +189,10 @@ impl DecimalError {
 /// no exponent, no `+`, no whitespace, no comma, no `".5"` or `"5."`, at
 /// most two decimals. A leading `-` is accepted only when
 /// `allow_negative`; otherwise it is [`DecimalError::OutOfRange`].
+/// The non-negative decimals [`parse_hundredths`] accepts (`"332.6"`,
+/// `"98"`), as an ECMA-262 pattern for the OpenAPI document.
+pub const DECIMAL_PATTERN: &str = "^[0-9]+(\\.[0-9]{1,2})?$";
+
 pub fn parse_hundredths(s: &str, allow_negative: bool) -> Result<i64, DecimalError> {
     let (negative, body) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -279,6 +283,17 @@ pub fn amount_for(units: PayableUnits, ore_per_hour: Ore) -> Ore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_pattern_agrees_with_parse() {
+        let re = regex::Regex::new(DECIMAL_PATTERN).unwrap();
+        for s in [
+            "332.6", "332.60", "332", "0.25", "0", "-1", "1.234", ".5", "5.", "1e3", "+1", "1,5",
+            " 1", "",
+        ] {
+            assert_eq!(re.is_match(s), parse_hundredths(s, false).is_ok(), "{s}");
+        }
+    }
 
     #[test]
     fn units_per_kind() {

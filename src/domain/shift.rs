@@ -29,6 +29,10 @@ pub struct ClockTime {
 }
 
 impl ClockTime {
+    /// What [`ClockTime::parse`] accepts, as an ECMA-262 pattern for the
+    /// OpenAPI document.
+    pub const PATTERN: &'static str = "^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)(:00)?$";
+
     /// 00:00.
     pub const MIDNIGHT: ClockTime = ClockTime { minutes: 0 };
     /// 24:00, midnight at the end of the day.
@@ -234,6 +238,17 @@ pub fn resolve_shift(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pattern_agrees_with_parse() {
+        let re = regex::Regex::new(ClockTime::PATTERN).unwrap();
+        for s in [
+            "07:00", "7:00", "07:00:00", "23:59", "24:00", "24:00:00", "24:01", "25:00", "12:60",
+            "12:5", "12:00:01", "", "1200", " 07:00", "007:00", "-1:00",
+        ] {
+            assert_eq!(re.is_match(s), ClockTime::parse(s).is_ok(), "{s}");
+        }
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

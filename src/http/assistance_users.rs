@@ -96,7 +96,7 @@ pub fn personnummer_filter(p: Option<&str>) -> ApiResult<Option<String>> {
 }
 
 /// Register an assistance user.
-#[utoipa::path(post, path = "/api/v1/assistance-users", tag = "register", request_body = CreateAssistanceUser,
+#[utoipa::path(post, path = "/api/v1/assistance-users", operation_id = "createAssistanceUser", tag = "register", request_body = CreateAssistanceUser,
     responses((status = 201, body = AssistanceUser), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn create(
@@ -143,7 +143,7 @@ pub fn duplicate(e: diesel::result::Error, message: &'static str) -> ApiError {
 }
 
 /// List assistance users.
-#[utoipa::path(get, path = "/api/v1/assistance-users", tag = "register", params(ListQuery),
+#[utoipa::path(get, path = "/api/v1/assistance-users", operation_id = "listAssistanceUsers", tag = "register", params(ListQuery),
     responses((status = 200, body = Paginated<AssistanceUser>)), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -165,7 +165,7 @@ pub async fn list(
 }
 
 /// Read an assistance user.
-#[utoipa::path(get, path = "/api/v1/assistance-users/{id}", tag = "register",
+#[utoipa::path(get, path = "/api/v1/assistance-users/{id}", operation_id = "getAssistanceUser", tag = "register",
     responses((status = 200, body = AssistanceUser), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get(
     state: web::Data<AppState>,

@@ -71,7 +71,7 @@ impl From<AssistantRow> for Assistant {
 }
 
 /// Register an assistant.
-#[utoipa::path(post, path = "/api/v1/assistants", tag = "register", request_body = CreateAssistant,
+#[utoipa::path(post, path = "/api/v1/assistants", operation_id = "createAssistant", tag = "register", request_body = CreateAssistant,
     responses((status = 201, body = Assistant), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn create(
@@ -115,7 +115,7 @@ pub async fn create(
 }
 
 /// List assistants.
-#[utoipa::path(get, path = "/api/v1/assistants", tag = "register", params(ListQuery),
+#[utoipa::path(get, path = "/api/v1/assistants", operation_id = "listAssistants", tag = "register", params(ListQuery),
     responses((status = 200, body = Paginated<Assistant>)), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -136,7 +136,7 @@ pub async fn list(
 }
 
 /// Read an assistant.
-#[utoipa::path(get, path = "/api/v1/assistants/{id}", tag = "register",
+#[utoipa::path(get, path = "/api/v1/assistants/{id}", operation_id = "getAssistant", tag = "register",
     responses((status = 200, body = Assistant), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -148,7 +148,7 @@ pub async fn get(
 }
 
 /// Change an assistant's name or EEA residence.
-#[utoipa::path(patch, path = "/api/v1/assistants/{id}", tag = "register", request_body = PatchAssistant,
+#[utoipa::path(patch, path = "/api/v1/assistants/{id}", operation_id = "updateAssistant", tag = "register", request_body = PatchAssistant,
     responses((status = 200, body = Assistant), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn patch(

@@ -9,7 +9,6 @@ use super::extract::Query;
 use super::AppState;
 use crate::auth::Caller;
 use crate::db::register as reg;
-use crate::domain::deadline::stockholm_date;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::service::balance::{self, Balance};
 
@@ -29,7 +28,7 @@ pub struct BalanceQuery {
 const MAX_MONTHS: i32 = 60;
 
 /// Granted vs reported hours per month and grant period, with projection.
-#[utoipa::path(get, path = "/api/v1/assistance-users/{id}/balance", tag = "balances", params(BalanceQuery),
+#[utoipa::path(get, path = "/api/v1/assistance-users/{id}/balance", operation_id = "getBalance", tag = "balances", params(BalanceQuery),
     responses((status = 200, body = Balance), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn get(
@@ -62,7 +61,7 @@ pub async fn get(
     }
     let scope = caller.scope();
     let id = id.into_inner();
-    let today = stockholm_date(state.now());
+    let late = state.late();
     let body = state
         .db(move |conn| {
             let user = reg::get_assistance_user(conn, &scope, &id)?
@@ -72,7 +71,7 @@ pub async fn get(
                 &user.organisation_id,
                 &user.id,
                 range,
-                today,
+                &late,
             )?)
         })
         .await?;

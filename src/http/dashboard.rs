@@ -6,6 +6,7 @@ use utoipa::IntoParams;
 
 use super::deadlines::parse_month;
 use super::extract::Query;
+use super::pagination::{PageParams, MAX_LIMIT};
 use super::AppState;
 use crate::auth::{Caller, Scope};
 use crate::db::register as reg;
@@ -24,13 +25,17 @@ pub struct ComplianceQuery {
     pub month: Option<String>,
     /// Admins and auditors: one organisation (default: all).
     pub organisation_id: Option<String>,
+    /// Rows per page, 1–500 (default 500). JSON only: CSV has every row.
+    pub limit: Option<i64>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
     /// `csv` for a spreadsheet (same as `Accept: text/csv`), or `json`.
     #[allow(dead_code)] // read from the raw query by `imports::wants_csv`
     pub format: Option<String>,
 }
 
 /// The compliance dashboard for a month.
-#[utoipa::path(get, path = "/api/v1/dashboard/compliance", tag = "dashboard", params(ComplianceQuery),
+#[utoipa::path(get, path = "/api/v1/dashboard/compliance", operation_id = "getComplianceDashboard", tag = "dashboard", params(ComplianceQuery),
     responses((status = 200, body = Compliance, description = "JSON, or CSV with `Accept: text/csv`"), (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn compliance(
@@ -40,6 +45,7 @@ pub async fn compliance(
     q: Query<ComplianceQuery>,
 ) -> ApiResult<HttpResponse> {
     let csv = super::imports::wants_csv(&req)?;
+    let page = PageParams::of(Some(q.limit.unwrap_or(MAX_LIMIT)), &q.cursor)?;
     let today = stockholm_date(state.now());
     let month = match q.month.as_deref() {
         Some(m) => parse_month(m, "month")?,
@@ -49,7 +55,7 @@ pub async fn compliance(
         (Scope::All, Some(org)) => Scope::Org(org.clone()),
         (s, _) => s,
     };
-    let policy = state.deadline_policy;
+    let late = state.late();
     let body = state
         .db(move |conn| {
             if let Some(org) = scope.org() {
@@ -57,9 +63,16 @@ pub async fn compliance(
                     .ok_or_else(|| ApiError::not_found("Organisation"))?;
             }
             let invoices = crate::service::invoices::statuses(conn, &scope, month)?;
-            let mut c = dashboard::compliance(conn, &scope, month, today, policy, &invoices)?;
+            let mut c = dashboard::compliance(conn, &scope, month, &late, &invoices)?;
             let states = crate::service::months::states(conn, &scope, month, &invoices)?;
             dashboard::apply_month_states(&mut c, &states);
+            let users: Vec<(String, String)> = c
+                .rows
+                .iter()
+                .map(|r| (r.organisation_id.clone(), r.assistance_user_id.clone()))
+                .collect();
+            let covers = crate::service::agreements::covers_in_month(conn, &scope, month, &users)?;
+            dashboard::apply_agreements(&mut c, &covers);
             let notices = crate::db::change_notices::unreported_counts(conn, &scope, today)?;
             dashboard::apply_change_notices(&mut c, &notices);
             Ok(c)
@@ -74,6 +87,8 @@ pub async fn compliance(
             ))
             .body(to_csv(&body)));
     }
+    let mut body = body;
+    dashboard::page_rows(&mut body, &page);
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -94,6 +109,7 @@ fn to_csv(c: &Compliance) -> Vec<u8> {
         "days_until_internal_due",
         "change_notices_open",
         "change_notices_overdue",
+        "agreement",
     ];
     header.extend(COUNTED_WARNINGS);
     w.write_record(&header).expect("in-memory write");
@@ -114,6 +130,7 @@ fn to_csv(c: &Compliance) -> Vec<u8> {
             r.days_until_internal_due.to_string(),
             r.change_notices_open.to_string(),
             r.change_notices_overdue.to_string(),
+            r.agreement.clone(),
         ];
         rec.extend(
             COUNTED_WARNINGS
@@ -136,7 +153,7 @@ pub struct WorkingTimeQuery {
 /// Working-time breaches of one organisation's assistants: the average
 /// working hours per week over each employment's reference period, across all
 /// employers, above its limit.
-#[utoipa::path(get, path = "/api/v1/dashboard/working-time", tag = "dashboard", params(WorkingTimeQuery),
+#[utoipa::path(get, path = "/api/v1/dashboard/working-time", operation_id = "getWorkingTimeDashboard", tag = "dashboard", params(WorkingTimeQuery),
     responses((status = 200, body = WorkingTime), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn working_time(

@@ -63,7 +63,7 @@ pub fn optional_month(s: Option<&str>) -> ApiResult<Option<String>> {
 }
 
 /// The deadlines for a month's report.
-#[utoipa::path(get, path = "/api/v1/deadlines/{month}", tag = "deadlines", params(("month" = String, Path, description = "YYYY-MM"), DeadlineQuery),
+#[utoipa::path(get, path = "/api/v1/deadlines/{month}", operation_id = "getDeadline", tag = "deadlines", params(("month" = String, Path, description = "YYYY-MM"), DeadlineQuery),
     responses((status = 200, body = Deadline), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get(
     state: web::Data<AppState>,

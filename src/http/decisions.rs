@@ -174,7 +174,7 @@ fn validate(conn: &mut DbConn, row: &DecisionRow, mut faults: Faults) -> ApiResu
 }
 
 /// Record a decision.
-#[utoipa::path(post, path = "/api/v1/decisions", tag = "register", request_body = CreateDecision,
+#[utoipa::path(post, path = "/api/v1/decisions", operation_id = "createDecision", tag = "register", request_body = CreateDecision,
     responses((status = 201, body = Decision), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create(
     state: web::Data<AppState>,
@@ -230,7 +230,7 @@ pub struct DecisionQuery {
 }
 
 /// List decisions.
-#[utoipa::path(get, path = "/api/v1/decisions", tag = "register", params(DecisionQuery),
+#[utoipa::path(get, path = "/api/v1/decisions", operation_id = "listDecisions", tag = "register", params(DecisionQuery),
     responses((status = 200, body = Paginated<Decision>)), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -251,7 +251,7 @@ pub async fn list(
 }
 
 /// Read a decision.
-#[utoipa::path(get, path = "/api/v1/decisions/{id}", tag = "register",
+#[utoipa::path(get, path = "/api/v1/decisions/{id}", operation_id = "getDecision", tag = "register",
     responses((status = 200, body = Decision), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -263,7 +263,7 @@ pub async fn get(
 }
 
 /// Change a decision (e.g. an end date, or new hours after a review).
-#[utoipa::path(patch, path = "/api/v1/decisions/{id}", tag = "register", request_body = PatchDecision,
+#[utoipa::path(patch, path = "/api/v1/decisions/{id}", operation_id = "updateDecision", tag = "register", request_body = PatchDecision,
     responses((status = 200, body = Decision), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn patch(

@@ -17,6 +17,7 @@ use crate::auth::{Caller, Scope};
 use crate::db::documents::{self as store, BlobRow, DocumentRow};
 use crate::db::register as reg;
 use crate::db::sha256_hex;
+use crate::domain::text;
 use crate::error::{ApiError, ApiResult, FieldError};
 
 /// Documents as handlers read and change them by id.
@@ -268,10 +269,15 @@ async fn read_multipart(
                     .content_type()
                     .map(|m| m.essence_str().to_ascii_lowercase())
                     .filter(|m| m != "application/octet-stream");
-                up.filename = field
-                    .content_disposition()
-                    .and_then(|cd| cd.get_filename())
-                    .and_then(clean_filename);
+                let filename = field.content_disposition().and_then(|cd| cd.get_filename());
+                if let Some(c) = filename.and_then(text::first_forbidden) {
+                    return Err(ApiError::invalid_characters(vec![FieldError::field(
+                        "file",
+                        text::INVALID_CHARACTER,
+                        text::message(c),
+                    )]));
+                }
+                up.filename = filename.and_then(clean_filename);
                 up.bytes = read_limited(field, limit, malformed_multipart).await?;
             }
             other => {
@@ -305,7 +311,7 @@ pub struct UploadQuery {
 /// `kind` and `file`, or the file as the body with its `Content-Type` and
 /// `?kind=`. 201 with the metadata; 200 with the earlier record when the same
 /// file was already uploaded as the same kind for this employment.
-#[utoipa::path(post, path = "/api/v1/employments/{id}/documents", tag = "documents", params(UploadQuery),
+#[utoipa::path(post, path = "/api/v1/employments/{id}/documents", operation_id = "uploadEmploymentDocument", tag = "documents", params(UploadQuery),
     request_body(description = "PDF, PNG or JPEG as the body (with `?kind=`), or multipart/form-data with the fields `kind` and `file`",
         content(("application/pdf"), ("image/png"), ("image/jpeg"), ("multipart/form-data"))),
     responses((status = 201, body = Document), (status = 200, body = Document, description = "Already uploaded"),
@@ -483,7 +489,7 @@ pub struct ListQuery {
 }
 
 /// An employment's documents (metadata).
-#[utoipa::path(get, path = "/api/v1/employments/{id}/documents", tag = "documents", params(ListQuery),
+#[utoipa::path(get, path = "/api/v1/employments/{id}/documents", operation_id = "listEmploymentDocuments", tag = "documents", params(ListQuery),
     responses((status = 200, body = Paginated<Document>), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -515,7 +521,7 @@ pub async fn list(
 }
 
 /// A document's metadata.
-#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "documents",
+#[utoipa::path(get, path = "/api/v1/documents/{id}", operation_id = "getDocument", tag = "documents",
     responses((status = 200, body = Document), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -549,7 +555,7 @@ fn ascii_filename(name: &str) -> String {
 
 /// The document's bytes with their content type; `ETag` is the quoted
 /// SHA-256, and a matching `If-None-Match` gets 304 without the bytes.
-#[utoipa::path(get, path = "/api/v1/documents/{id}/content", tag = "documents",
+#[utoipa::path(get, path = "/api/v1/documents/{id}/content", operation_id = "getDocumentContent", tag = "documents",
     params(("If-None-Match" = Option<String>, Header, description = "The ETag from an earlier response")),
     responses((status = 200, description = "The bytes", content(("application/pdf"), ("image/png"), ("image/jpeg"))),
               (status = 304, description = "Not modified"), (status = 404, body = crate::error::Problem)),

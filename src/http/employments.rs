@@ -193,7 +193,7 @@ fn validate(conn: &mut DbConn, row: &EmploymentRow, mut faults: Faults) -> ApiRe
 }
 
 /// Record an employment.
-#[utoipa::path(post, path = "/api/v1/employments", tag = "register", request_body = CreateEmployment,
+#[utoipa::path(post, path = "/api/v1/employments", operation_id = "createEmployment", tag = "register", request_body = CreateEmployment,
     responses((status = 201, body = Employment), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn create(
     state: web::Data<AppState>,
@@ -252,7 +252,7 @@ pub struct EmploymentQuery {
 }
 
 /// List employments.
-#[utoipa::path(get, path = "/api/v1/employments", tag = "register", params(EmploymentQuery),
+#[utoipa::path(get, path = "/api/v1/employments", operation_id = "listEmployments", tag = "register", params(EmploymentQuery),
     responses((status = 200, body = Paginated<Employment>)), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -273,7 +273,7 @@ pub async fn list(
 }
 
 /// Read an employment.
-#[utoipa::path(get, path = "/api/v1/employments/{id}", tag = "register",
+#[utoipa::path(get, path = "/api/v1/employments/{id}", operation_id = "getEmployment", tag = "register",
     responses((status = 200, body = Employment), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -285,7 +285,7 @@ pub async fn get(
 }
 
 /// Change an employment: an end date or the FK registration date arrives later.
-#[utoipa::path(patch, path = "/api/v1/employments/{id}", tag = "register", request_body = PatchEmployment,
+#[utoipa::path(patch, path = "/api/v1/employments/{id}", operation_id = "updateEmployment", tag = "register", request_body = PatchEmployment,
     responses((status = 200, body = Employment), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn patch(

@@ -6,6 +6,7 @@ use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
+use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 
 /// A JSON body deserialised with the path of any error kept.
@@ -70,8 +71,18 @@ fn payload_error(e: actix_web::Error, limit: usize) -> ApiError {
     }
 }
 
-/// Deserialises JSON; syntax errors are 400, data errors 422 with a pointer.
+/// Deserialises JSON; syntax errors are 400, data errors 422 with a pointer,
+/// control characters in any string 422 `invalid_character` at each one.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if may_hold_control(bytes) {
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) {
+            let mut faults = Vec::new();
+            control_faults(&value, &mut String::new(), &mut faults);
+            if !faults.is_empty() {
+                return Err(ApiError::invalid_characters(faults));
+            }
+        }
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let pointer = pointer_of(err.path());
@@ -88,6 +99,58 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             ),
         }
     })
+}
+
+/// A cheap scan that rules out control characters in most bodies, so only
+/// the rare suspect is parsed twice. In valid JSON a control character in a
+/// string is an escape `\u00XX`/`\u007F`..`\u009F`, or the raw UTF-8 of
+/// DEL or C1 (raw C0 bytes are a syntax error). False alarms are harmless.
+fn may_hold_control(bytes: &[u8]) -> bool {
+    bytes.windows(6).any(|w| {
+        w[0] == b'\\'
+            && w[1] == b'u'
+            && w[2] == b'0'
+            && w[3] == b'0'
+            && matches!(w[4], b'0' | b'1' | b'7' | b'8' | b'9')
+    }) || bytes.contains(&0x7f)
+        || bytes
+            .windows(2)
+            .any(|w| w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]))
+}
+
+/// Every string (and object key) of `value` with a forbidden character, as
+/// a fault at its JSON pointer.
+fn control_faults(value: &serde_json::Value, at: &mut String, out: &mut Vec<FieldError>) {
+    use serde_json::Value;
+    let fault = |at: &str, c: char| FieldError::at(at, text::INVALID_CHARACTER, text::message(c));
+    match value {
+        Value::String(s) => {
+            if let Some(c) = text::first_forbidden(s) {
+                out.push(fault(at, c));
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{i}"));
+                control_faults(item, at, out);
+                at.truncate(len);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                if let Some(c) = text::first_forbidden(key) {
+                    out.push(fault(at, c));
+                }
+                control_faults(item, at, out);
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// `rows[3].end` → `/rows/3/end` (RFC 6901 escaping).
@@ -173,6 +236,19 @@ impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
 }
 
 pub fn parse_query<T: DeserializeOwned>(qs: &str) -> Result<T, ApiError> {
+    let faults: Vec<FieldError> = form_urlencoded_parse(qs)
+        .flat_map(|(k, v)| {
+            let c = text::first_forbidden(&k).or_else(|| text::first_forbidden(&v))?;
+            Some(FieldError::field(
+                k.into_owned(),
+                text::INVALID_CHARACTER,
+                text::message(c),
+            ))
+        })
+        .collect();
+    if !faults.is_empty() {
+        return Err(ApiError::invalid_characters(faults));
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(qs));
     serde_path_to_error::deserialize(de).map_err(|err| {
         let field = err

@@ -12,13 +12,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The process is up.
-#[utoipa::path(get, path = "/health", tag = "operations", responses((status = 200, description = "Process up")))]
+#[utoipa::path(get, path = "/health", operation_id = "getHealth", tag = "operations", responses((status = 200, description = "Process up")))]
 pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
 /// The database answers.
-#[utoipa::path(get, path = "/ready", tag = "operations", responses(
+#[utoipa::path(get, path = "/ready", operation_id = "getReadiness", tag = "operations", responses(
     (status = 200, description = "Database reachable"),
     (status = 503, description = "Database not reachable", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn ready(state: web::Data<AppState>) -> ApiResult<HttpResponse> {

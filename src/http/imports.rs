@@ -230,7 +230,7 @@ impl Format for Csv {
 /// user and month in the file, all through the same rules as
 /// `POST /time-reports`, in one transaction: every row is good and all are
 /// stored, or nothing is.
-#[utoipa::path(post, path = "/api/v1/imports/time-reports", tag = "imports",
+#[utoipa::path(post, path = "/api/v1/imports/time-reports", operation_id = "importTimeReports", tag = "imports",
     params(ImportQuery, ("Idempotency-Key" = Option<String>, Header, description = "A repeat with the same file and parameters returns the first result (not for dry runs)")),
     request_body(description = "The CSV file (docs/csv-format.md), as the body or as the part `file` of a form",
         content((String = "text/csv"), (String = "multipart/form-data"))),

@@ -130,7 +130,7 @@ fn user_org(conn: &mut DbConn, scope: &Scope, user: &str) -> ApiResult<String> {
 
 /// The invoice the current time report gives for a month: hours per kind,
 /// payable hours, rate and amount, split into lines where the rate changes.
-#[utoipa::path(get, path = "/api/v1/invoices/draft", tag = "invoices", params(DraftQuery),
+#[utoipa::path(get, path = "/api/v1/invoices/draft", operation_id = "getInvoiceDraft", tag = "invoices", params(DraftQuery),
     responses((status = 200, body = Draft),
               (status = 404, body = crate::error::Problem, description = "No such assistance user (in your organisation)"),
               (status = 422, body = crate::error::Problem, description = "`rate_missing` (naming the year) or `time_report_missing`")),
@@ -143,11 +143,22 @@ pub async fn draft(
     let month = parse_month(&q.month, "month")?;
     let scope = caller.scope();
     let user = q.assistance_user_id.clone();
+    let ctx = state.late();
     let draft = state
         .db(move |conn| {
             let org = user_org(conn, &scope, &user)?;
             match service::compute(conn, &org, &user, month) {
-                Ok(c) => Ok(c.draft()),
+                Ok(c) => {
+                    let mut d = crate::service::late::draft(conn, &ctx, &c)?;
+                    crate::service::agreements::add_to_notices(
+                        conn,
+                        &org,
+                        &user,
+                        &d.month,
+                        &mut d.warnings,
+                    )?;
+                    Ok(d)
+                }
                 Err(ComputeError::NoTimeReport) => Err(time_report_missing(month)),
                 Err(e) => Err(e.into()),
             }
@@ -159,7 +170,7 @@ pub async fn draft(
 /// Submit the month's invoice. Accepted only when it equals what the current
 /// time report gives (a self-employer may claim actual costs below the
 /// amount); 201 for a new version, 200 when equal to the current version.
-#[utoipa::path(post, path = "/api/v1/invoices", tag = "invoices", request_body = InvoiceInput,
+#[utoipa::path(post, path = "/api/v1/invoices", operation_id = "createInvoice", tag = "invoices", request_body = InvoiceInput,
     responses((status = 201, body = InvoiceView), (status = 200, body = InvoiceView, description = "Identical to the current version; nothing stored"),
               (status = 422, body = crate::error::Problem, description = "`invoice_mismatch` with `errors: [{pointer, code: mismatch, claimed, computed}]`, `rate_missing`, `time_report_missing` or `validation_failed`")),
     security(("bearer" = [])))]
@@ -195,7 +206,7 @@ pub struct InvoiceQuery {
 }
 
 /// List invoices (current versions, each with its status).
-#[utoipa::path(get, path = "/api/v1/invoices", tag = "invoices", params(InvoiceQuery),
+#[utoipa::path(get, path = "/api/v1/invoices", operation_id = "listInvoices", tag = "invoices", params(InvoiceQuery),
     responses((status = 200, body = Paginated<InvoiceView>)), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -214,7 +225,10 @@ pub async fn list(
             let mut out = Vec::with_capacity(rows.len());
             for (inv, v) in rows {
                 let status = service::status_of(conn, &inv, &v)?;
-                out.push((inv.id.clone(), service::view(&inv, &v, Some(status))));
+                out.push((
+                    inv.id.clone(),
+                    service::view_now(conn, &inv, &v, Some(status))?,
+                ));
             }
             Ok::<_, diesel::result::Error>(out)
         },
@@ -225,7 +239,7 @@ pub async fn list(
 }
 
 /// The current version of an invoice, with its status.
-#[utoipa::path(get, path = "/api/v1/invoices/{id}", tag = "invoices",
+#[utoipa::path(get, path = "/api/v1/invoices/{id}", operation_id = "getInvoice", tag = "invoices",
     responses((status = 200, body = InvoiceView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -237,14 +251,14 @@ pub async fn get(
             let v = store::get_version(conn, &inv.id, inv.current_version)?
                 .ok_or_else(|| ApiError::not_found("Invoice"))?;
             let status = service::status_of(conn, &inv, &v)?;
-            Ok(service::view(&inv, &v, Some(status)))
+            Ok(service::view_now(conn, &inv, &v, Some(status))?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
 /// Every version of an invoice, oldest first; only the current one has a status.
-#[utoipa::path(get, path = "/api/v1/invoices/{id}/versions", tag = "invoices",
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/versions", operation_id = "listInvoiceVersions", tag = "invoices",
     responses((status = 200, body = Vec<InvoiceView>), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn versions(
     state: web::Data<AppState>,
@@ -260,7 +274,7 @@ pub async fn versions(
                 } else {
                     None
                 };
-                out.push(service::view(&inv, &v, status));
+                out.push(service::view_now(conn, &inv, &v, status)?);
             }
             Ok(out)
         })

@@ -2,6 +2,8 @@
 //! and storage, and shape responses. One module per resource family.
 
 pub mod accounts;
+pub mod agreements;
+pub mod api_keys;
 pub mod assistance_users;
 pub mod assistants;
 pub mod balances;
@@ -17,6 +19,7 @@ pub mod html;
 pub mod i18n;
 pub mod imports;
 pub mod invoices;
+pub mod late_exceptions;
 pub mod middleware;
 pub mod months;
 pub mod openapi;
@@ -55,6 +58,8 @@ pub struct AppState {
     pub pool: DbPool,
     pub clock: Arc<dyn Clock>,
     pub deadline_policy: DeadlinePolicy,
+    /// From which month a late report is not paid (the 2027 rule).
+    pub late_rule: crate::domain::late::LateRule,
 }
 
 impl AppState {
@@ -76,6 +81,15 @@ impl AppState {
         self.clock.now()
     }
 
+    /// What the 2027 rule needs to read a month as it stands now.
+    pub fn late(&self) -> crate::service::late::LateContext {
+        crate::service::late::LateContext {
+            rule: self.late_rule,
+            policy: self.deadline_policy,
+            today: crate::domain::deadline::stockholm_date(self.now()),
+        }
+    }
+
     /// What the submission pipeline needs to know of a write by `caller`
     /// to organisation `org`: who, when, and the deadline policy.
     pub fn env(&self, caller: &Caller, org: &str) -> Env {
@@ -84,6 +98,7 @@ impl AppState {
             actor: caller.actor(),
             now: self.now(),
             policy: self.deadline_policy,
+            late: self.late_rule,
         }
     }
 }
@@ -115,6 +130,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(employments::routes)
             .configure(rates::routes)
             .configure(deadlines::routes)
+            .configure(late_exceptions::routes)
             .configure(imports::routes)
             .configure(paxml::routes)
             .configure(time_reports::routes)
@@ -125,7 +141,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(signatories::routes)
             .configure(signatures::routes)
             .configure(pdfs::routes)
-            .configure(change_notices::routes),
+            .configure(api_keys::routes)
+            .configure(change_notices::routes)
+            .configure(agreements::routes),
     )
     .configure(health::routes)
     .configure(page::routes)
@@ -186,6 +204,13 @@ pub fn stored_reply(reply: Reply) -> HttpResponse {
 /// 201 with a JSON body.
 pub fn created<T: serde::Serialize>(body: &T) -> HttpResponse {
     HttpResponse::Created().json(body)
+}
+
+/// 201 with a JSON body and the `Location` of what was created.
+pub fn created_at<T: serde::Serialize>(location: &str, body: &T) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .json(body)
 }
 
 /// Validation helper: collects faults, then fails with all of them.

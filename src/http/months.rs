@@ -36,7 +36,7 @@ pub struct CompletenessQuery {
 /// missing: `time_report_missing`, `invoice_missing`, `invoice_stale`,
 /// `assistant_not_registered_with_fk` (with the assistant and the days),
 /// `employment_contract_missing` (with the assistant).
-#[utoipa::path(get, path = "/api/v1/months/{month}/completeness", tag = "invoices",
+#[utoipa::path(get, path = "/api/v1/months/{month}/completeness", operation_id = "getMonthCompleteness", tag = "invoices",
     params(("month" = String, Path, description = "YYYY-MM"), CompletenessQuery),
     responses((status = 200, body = Completeness), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
@@ -64,7 +64,7 @@ pub async fn completeness(
 /// missing), `ready` (nothing is) or `closed`, and everything missing: the
 /// completeness codes plus `signature_missing` (per assistant and role),
 /// `invoice_signature_missing` and `agreement_missing`.
-#[utoipa::path(get, path = "/api/v1/months/{month}/status", tag = "signatures",
+#[utoipa::path(get, path = "/api/v1/months/{month}/status", operation_id = "getMonthStatus", tag = "signatures",
     params(("month" = String, Path, description = "YYYY-MM"), CompletenessQuery),
     responses((status = 200, body = MonthStatus), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
@@ -131,6 +131,7 @@ async fn change(
         actor: caller.actor(),
         now: state.now(),
         policy: state.deadline_policy,
+        late: state.late_rule,
     };
     let result = state
         .db(move |conn| {
@@ -149,7 +150,7 @@ async fn change(
 /// closing a closed month changes nothing), or 409 `month_not_ready` with
 /// the same `missing` list. A closed month refuses new time-report
 /// versions, invoices and signatures with 409 `month_closed`.
-#[utoipa::path(post, path = "/api/v1/months/{month}/close", tag = "signatures",
+#[utoipa::path(post, path = "/api/v1/months/{month}/close", operation_id = "closeMonth", tag = "signatures",
     params(("month" = String, Path, description = "YYYY-MM"), CompletenessQuery),
     responses((status = 200, body = MonthStatus), (status = 404, body = crate::error::Problem),
               (status = 409, body = crate::error::Problem, description = "`month_not_ready` with `missing`")),
@@ -175,7 +176,7 @@ pub struct ReopenInput {
 
 /// Open a closed month again (audited with the reason); 200 with the
 /// status, 409 `month_not_closed` when it is not closed.
-#[utoipa::path(post, path = "/api/v1/months/{month}/reopen", tag = "signatures",
+#[utoipa::path(post, path = "/api/v1/months/{month}/reopen", operation_id = "reopenMonth", tag = "signatures",
     params(("month" = String, Path, description = "YYYY-MM"), CompletenessQuery),
     request_body = ReopenInput,
     responses((status = 200, body = MonthStatus), (status = 404, body = crate::error::Problem),

@@ -96,7 +96,7 @@ static STYLE: LazyLock<Asset> = LazyLock::new(|| {
 
 /// The compliance dashboard page (HTML). Open it with
 /// `/dashboard#token=<JWT>`; the token moves to session storage.
-#[utoipa::path(get, path = "/dashboard", tag = "dashboard", responses(
+#[utoipa::path(get, path = "/dashboard", operation_id = "getDashboardPage", tag = "dashboard", responses(
     (status = 200, description = "The dashboard page", content_type = "text/html", body = String),
     (status = 304, description = "Unchanged since the `If-None-Match` ETag")))]
 pub async fn dashboard(req: HttpRequest) -> HttpResponse {
@@ -104,7 +104,7 @@ pub async fn dashboard(req: HttpRequest) -> HttpResponse {
 }
 
 /// The dashboard page's script.
-#[utoipa::path(get, path = "/dashboard/app.js", tag = "dashboard", responses(
+#[utoipa::path(get, path = "/dashboard/app.js", operation_id = "getDashboardScript", tag = "dashboard", responses(
     (status = 200, description = "JavaScript", content_type = "text/javascript", body = String),
     (status = 304, description = "Unchanged since the `If-None-Match` ETag")))]
 pub async fn script(req: HttpRequest) -> HttpResponse {
@@ -112,7 +112,7 @@ pub async fn script(req: HttpRequest) -> HttpResponse {
 }
 
 /// The dashboard page's stylesheet.
-#[utoipa::path(get, path = "/dashboard/style.css", tag = "dashboard", responses(
+#[utoipa::path(get, path = "/dashboard/style.css", operation_id = "getDashboardStylesheet", tag = "dashboard", responses(
     (status = 200, description = "CSS", content_type = "text/css", body = String),
     (status = 304, description = "Unchanged since the `If-None-Match` ETag")))]
 pub async fn stylesheet(req: HttpRequest) -> HttpResponse {

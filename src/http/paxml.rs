@@ -57,7 +57,7 @@ impl Format for Paxml {
 /// (version) per assistance user and month in the file, by the
 /// organisation's code table, all through the same rules and guarantees as
 /// the CSV import: every row is good and all are stored, or nothing is.
-#[utoipa::path(post, path = "/api/v1/imports/paxml", tag = "imports",
+#[utoipa::path(post, path = "/api/v1/imports/paxml", operation_id = "importPaxml", tag = "imports",
     params(ImportQuery, ("Idempotency-Key" = Option<String>, Header, description = "A repeat with the same file and parameters returns the first result (not for dry runs)")),
     request_body(description = "The PAXml 2.0 file (docs/paxml.md; ISO-8859-1 or UTF-8, as declared), as the body or as the part `file` of a form",
         content((String = "application/xml"), (String = "multipart/form-data"))),
@@ -111,7 +111,7 @@ fn organisation_of(caller: &Caller, requested: Option<&str>) -> ApiResult<String
 /// A month's time reports as PAXml 2.0: one `tidtrans` per row of the
 /// current version of each report, with the organisation's codes
 /// (`paxml_codes`).
-#[utoipa::path(get, path = "/api/v1/exports/paxml", tag = "imports", params(ExportQuery),
+#[utoipa::path(get, path = "/api/v1/exports/paxml", operation_id = "exportPaxml", tag = "imports", params(ExportQuery),
     responses(
         (status = 200, description = "PAXml 2.0, ISO-8859-1 unless `encoding=utf-8`; the XML declaration names the encoding of the bytes",
             content_type = "application/xml", body = String),

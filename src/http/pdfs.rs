@@ -88,7 +88,7 @@ pub struct ReportPdfQuery {
 
 /// One assistant's part of a time-report version as PDF, laid out like FK's
 /// time report (3059), with its signatures or empty signature lines.
-#[utoipa::path(get, path = "/api/v1/time-reports/{id}/versions/{version}/pdf", tag = "documents",
+#[utoipa::path(get, path = "/api/v1/time-reports/{id}/versions/{version}/pdf", operation_id = "getTimeReportPdf", tag = "documents",
     params(ReportPdfQuery),
     responses((status = 200, content_type = "application/pdf", description = "The PDF"),
               (status = 404, body = crate::error::Problem)),
@@ -118,7 +118,7 @@ pub async fn report_pdf(
 }
 
 /// An invoice version as PDF, laid out like FK's invoice (3057).
-#[utoipa::path(get, path = "/api/v1/invoices/{id}/versions/{version}/pdf", tag = "documents",
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/versions/{version}/pdf", operation_id = "getInvoicePdf", tag = "documents",
     responses((status = 200, content_type = "application/pdf", description = "The PDF"),
               (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
@@ -155,7 +155,7 @@ pub struct MonthPdfQuery {
 /// organisation's month in one PDF, for printing and the archive. Above
 /// `REDOVISA_MAX_PDF_PAGES` pages (default 500): 422 `too_large`, naming
 /// the `assistance_user_id` filter.
-#[utoipa::path(get, path = "/api/v1/months/{month}/pdf", tag = "documents",
+#[utoipa::path(get, path = "/api/v1/months/{month}/pdf", operation_id = "getMonthPdf", tag = "documents",
     params(("month" = String, Path, description = "YYYY-MM"), MonthPdfQuery),
     responses((status = 200, content_type = "application/pdf", description = "The PDF"),
               (status = 404, body = crate::error::Problem, description = "No such organisation or user, or no document for the month"),

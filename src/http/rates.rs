@@ -46,7 +46,7 @@ impl From<RateRow> for RateEntry {
 }
 
 /// The rate table, by year.
-#[utoipa::path(get, path = "/api/v1/rates", tag = "rates",
+#[utoipa::path(get, path = "/api/v1/rates", operation_id = "listRates", tag = "rates",
     responses((status = 200, body = Vec<RateEntry>)), security(("bearer" = [])))]
 pub async fn list(state: web::Data<AppState>, _caller: Caller) -> ApiResult<HttpResponse> {
     let rows = state.db(|conn| Ok(repo::list_rates(conn)?)).await?;
@@ -54,7 +54,7 @@ pub async fn list(state: web::Data<AppState>, _caller: Caller) -> ApiResult<Http
 }
 
 /// Set a year's rate (admin). 201 when the year is new, 200 when replaced.
-#[utoipa::path(put, path = "/api/v1/rates/{year}", tag = "rates", request_body = PutRate,
+#[utoipa::path(put, path = "/api/v1/rates/{year}", operation_id = "setRate", tag = "rates", request_body = PutRate,
     responses((status = 200, body = RateEntry), (status = 201, body = RateEntry), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn put(

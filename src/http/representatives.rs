@@ -107,7 +107,7 @@ pub fn check_period(faults: &mut Faults, from: NaiveDate, to: Option<NaiveDate>)
 }
 
 /// Register a representative of an assistance user.
-#[utoipa::path(post, path = "/api/v1/assistance-users/{id}/representatives", tag = "signatures",
+#[utoipa::path(post, path = "/api/v1/assistance-users/{id}/representatives", operation_id = "createRepresentative", tag = "signatures",
     request_body = CreateRepresentative,
     responses((status = 201, body = Representative), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
@@ -167,7 +167,7 @@ pub async fn create(
 }
 
 /// The representatives of an assistance user.
-#[utoipa::path(get, path = "/api/v1/assistance-users/{id}/representatives", tag = "signatures",
+#[utoipa::path(get, path = "/api/v1/assistance-users/{id}/representatives", operation_id = "listRepresentatives", tag = "signatures",
     params(PageParams),
     responses((status = 200, body = Paginated<Representative>), (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
@@ -197,7 +197,7 @@ pub async fn list(
 }
 
 /// One representative.
-#[utoipa::path(get, path = "/api/v1/assistance-users/{id}/representatives/{rid}", tag = "signatures",
+#[utoipa::path(get, path = "/api/v1/assistance-users/{id}/representatives/{rid}", operation_id = "getRepresentative", tag = "signatures",
     responses((status = 200, body = Representative), (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn get(
@@ -218,7 +218,7 @@ pub async fn get(
 
 /// Change a representative: name, kind, or the days they act (e.g. a
 /// guardianship ends, a trustee is appointed from a date).
-#[utoipa::path(patch, path = "/api/v1/assistance-users/{id}/representatives/{rid}", tag = "signatures",
+#[utoipa::path(patch, path = "/api/v1/assistance-users/{id}/representatives/{rid}", operation_id = "updateRepresentative", tag = "signatures",
     request_body = PatchRepresentative,
     responses((status = 200, body = Representative), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]

@@ -87,7 +87,7 @@ fn own_org(caller: &Caller, id: &str) -> ApiResult<String> {
 }
 
 /// Register a person who may sign for the organisation.
-#[utoipa::path(post, path = "/api/v1/organisations/{id}/signatories", tag = "signatures",
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/signatories", operation_id = "createSignatory", tag = "signatures",
     request_body = CreateSignatory,
     responses((status = 201, body = Signatory), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
@@ -134,7 +134,7 @@ pub async fn create(
 }
 
 /// The organisation's signatories.
-#[utoipa::path(get, path = "/api/v1/organisations/{id}/signatories", tag = "signatures",
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/signatories", operation_id = "listSignatories", tag = "signatures",
     params(PageParams),
     responses((status = 200, body = Paginated<Signatory>), (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
@@ -165,7 +165,7 @@ pub async fn list(
 
 /// Change a signatory: name, or the days they may sign (e.g. `valid_to`
 /// when they leave).
-#[utoipa::path(patch, path = "/api/v1/organisations/{id}/signatories/{sid}", tag = "signatures",
+#[utoipa::path(patch, path = "/api/v1/organisations/{id}/signatories/{sid}", operation_id = "updateSignatory", tag = "signatures",
     request_body = PatchSignatory,
     responses((status = 200, body = Signatory), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]

@@ -50,7 +50,7 @@ pub struct PayloadQuery {
 /// The canonical text of one assistant's part of a time-report version,
 /// and the SHA-256 of its UTF-8 bytes: what a signing app shows and signs.
 /// The same version always gives byte-identical text.
-#[utoipa::path(get, path = "/api/v1/time-reports/{id}/versions/{version}/sign-payload", tag = "signatures",
+#[utoipa::path(get, path = "/api/v1/time-reports/{id}/versions/{version}/sign-payload", operation_id = "getTimeReportSignPayload", tag = "signatures",
     params(PayloadQuery),
     responses((status = 200, body = SignPayload), (status = 404, body = crate::error::Problem),
               (status = 422, body = crate::error::Problem, description = "`assistant_not_in_report`")),
@@ -87,7 +87,7 @@ pub async fn report_payload(
 }
 
 /// The canonical text of an invoice version and its SHA-256.
-#[utoipa::path(get, path = "/api/v1/invoices/{id}/versions/{version}/sign-payload", tag = "signatures",
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/versions/{version}/sign-payload", operation_id = "getInvoiceSignPayload", tag = "signatures",
     responses((status = 200, body = SignPayload), (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn invoice_payload(
@@ -215,7 +215,7 @@ fn respond(outcome: SignOutcome) -> HttpResponse {
 /// Record a signature over one assistant's part of the current version:
 /// 201, or 200 with the stored signature when the same signer already
 /// signed the version in this role.
-#[utoipa::path(post, path = "/api/v1/time-reports/{id}/signatures", tag = "signatures",
+#[utoipa::path(post, path = "/api/v1/time-reports/{id}/signatures", operation_id = "signTimeReport", tag = "signatures",
     request_body = ReportSignatureInput,
     responses((status = 201, body = Signature), (status = 200, body = Signature, description = "The same signer and role on this version: the stored signature"),
               (status = 404, body = crate::error::Problem),
@@ -245,6 +245,7 @@ pub async fn sign_report(
         actor: caller.actor(),
         now: state.now(),
         policy: state.deadline_policy,
+        late: state.late_rule,
     };
     let id = id.into_inner();
     let outcome = state
@@ -262,7 +263,7 @@ pub async fn sign_report(
 
 /// Record the assistance user's (or a representative's) signature over the
 /// current invoice version: 201, or 200 with the stored one.
-#[utoipa::path(post, path = "/api/v1/invoices/{id}/signatures", tag = "signatures",
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/signatures", operation_id = "signInvoice", tag = "signatures",
     request_body = InvoiceSignatureInput,
     responses((status = 201, body = Signature), (status = 200, body = Signature, description = "The same signer and role on this version: the stored signature"),
               (status = 404, body = crate::error::Problem),
@@ -292,6 +293,7 @@ pub async fn sign_invoice(
         actor: caller.actor(),
         now: state.now(),
         policy: state.deadline_policy,
+        late: state.late_rule,
     };
     let id = id.into_inner();
     let outcome = state
@@ -314,7 +316,7 @@ pub struct SignaturesQuery {
 }
 
 /// The signatures of a time report, every version's (oldest first) or one's.
-#[utoipa::path(get, path = "/api/v1/time-reports/{id}/signatures", tag = "signatures",
+#[utoipa::path(get, path = "/api/v1/time-reports/{id}/signatures", operation_id = "listTimeReportSignatures", tag = "signatures",
     params(SignaturesQuery),
     responses((status = 200, body = Vec<Signature>), (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
@@ -341,7 +343,7 @@ pub async fn report_signatures(
 }
 
 /// The signatures of an invoice, every version's (oldest first) or one's.
-#[utoipa::path(get, path = "/api/v1/invoices/{id}/signatures", tag = "signatures",
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/signatures", operation_id = "listInvoiceSignatures", tag = "signatures",
     params(SignaturesQuery),
     responses((status = 200, body = Vec<Signature>), (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]

@@ -17,8 +17,9 @@ use crate::domain::quantity::minutes_to_hours_string;
 use crate::domain::report::RawRow;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::service::idempotency::{idempotent, lock_key, Reply};
+use crate::service::late::{self, LateContext};
 use crate::service::submission::{
-    self, lock_keys, receipt, Env, Outcome, Receipt, Refusal, Submission, SubmitError,
+    self, lock_keys, Env, Outcome, Receipt, Refusal, Submission, SubmitError,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -181,7 +182,7 @@ impl From<SubmitError> for ApiError {
 
 /// Submit a month's time report. 201 with a receipt for a new version; 200
 /// with the current receipt when the rows equal the current version.
-#[utoipa::path(post, path = "/api/v1/time-reports", tag = "time reports", request_body = CreateTimeReport,
+#[utoipa::path(post, path = "/api/v1/time-reports", operation_id = "createTimeReport", tag = "time reports", request_body = CreateTimeReport,
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays return the first reply")),
     responses((status = 201, body = Receipt), (status = 200, body = Receipt, description = "Identical to the current version; nothing stored"),
               (status = 409, body = crate::error::Problem, description = "A report exists; `correction_reason` needed"),
@@ -242,7 +243,7 @@ pub struct TimeReportQuery {
 }
 
 /// List reports (current versions, without rows).
-#[utoipa::path(get, path = "/api/v1/time-reports", tag = "time reports",
+#[utoipa::path(get, path = "/api/v1/time-reports", operation_id = "listTimeReports", tag = "time reports",
     params(TimeReportQuery, ("format" = Option<String>, Query, description = "`csv` (or `Accept: text/csv`): every row of every report the filters select, in the import format (docs/csv-format.md)")),
     responses((status = 200, content((Paginated<Receipt> = "application/json"), (String = "text/csv")))), security(("bearer" = [])))]
 pub async fn list(
@@ -258,16 +259,33 @@ pub async fn list(
     if super::imports::wants_csv(&req)? {
         return super::imports::list_csv(&state, scope, month, user, late).await;
     }
+    let ctx = state.late();
     pagination::respond(
         &state,
         page,
-        move |conn, p| {
-            store::list_reports(conn, &scope, month.as_deref(), user.as_deref(), late, p)
+        move |conn, p| -> ApiResult<Vec<Receipt>> {
+            store::list_reports(conn, &scope, month.as_deref(), user.as_deref(), late, p)?
+                .into_iter()
+                .map(|(r, v)| Ok(current_receipt(conn, &ctx, &r, &v)?))
+                .collect()
         },
-        |(r, _)| r.id.clone(),
-        |(r, v)| receipt(&r, &v),
+        |r| r.id.clone(),
+        |r| r,
     )
     .await
+}
+
+/// A stored version's receipt with the month's agreement warning as the
+/// agreements stand now.
+fn current_receipt(
+    conn: &mut DbConn,
+    ctx: &LateContext,
+    report: &ReportRow,
+    v: &crate::db::time_reports::VersionRow,
+) -> diesel::QueryResult<Receipt> {
+    let mut r = late::receipt(conn, ctx, report, v)?;
+    crate::service::agreements::add_to_receipt(conn, &report.organisation_id, &mut r)?;
+    Ok(r)
 }
 
 /// Time reports as handlers read them by id.
@@ -279,6 +297,7 @@ const TIME_REPORT: Record<ReportRow> = Record {
 /// Loads a version (the current one when `version` is None) with its rows.
 fn load(
     conn: &mut DbConn,
+    ctx: &LateContext,
     caller_scope: &Scope,
     id: &str,
     version: Option<i32>,
@@ -290,14 +309,14 @@ fn load(
     let rows = store::rows_of_version(conn, &v.id)?;
     let signed = crate::db::signatures::report_signatures(conn, &report.id, Some(v.version))?;
     Ok(TimeReport {
-        receipt: receipt(&report, &v),
+        receipt: current_receipt(conn, ctx, &report, &v)?,
         signatures: crate::service::signing::report_status(&rows, &signed),
         rows: rows.into_iter().map(RowOutput::from).collect(),
     })
 }
 
 /// The current version with its rows.
-#[utoipa::path(get, path = "/api/v1/time-reports/{id}", tag = "time reports",
+#[utoipa::path(get, path = "/api/v1/time-reports/{id}", operation_id = "getTimeReport", tag = "time reports",
     params(("format" = Option<String>, Query, description = "`csv` (or `Accept: text/csv`): the rows in the import format (docs/csv-format.md)")),
     responses((status = 200, content((TimeReport = "application/json"), (String = "text/csv"))), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get(
@@ -311,31 +330,37 @@ pub async fn get(
     }
     let scope = caller.scope();
     let id = id.into_inner();
-    let report = state.db(move |conn| load(conn, &scope, &id, None)).await?;
+    let ctx = state.late();
+    let report = state
+        .db(move |conn| load(conn, &ctx, &scope, &id, None))
+        .await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
 /// Every version's receipt, oldest first.
-#[utoipa::path(get, path = "/api/v1/time-reports/{id}/versions", tag = "time reports",
+#[utoipa::path(get, path = "/api/v1/time-reports/{id}/versions", operation_id = "listTimeReportVersions", tag = "time reports",
     responses((status = 200, body = Vec<Receipt>), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn versions(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    let ctx = state.late();
     let list = TIME_REPORT
-        .with(&state, caller.scope(), id, |conn, report| {
-            Ok(store::list_versions(conn, &report.id)?
-                .iter()
-                .map(|v| receipt(&report, v))
-                .collect::<Vec<_>>())
+        .with(&state, caller.scope(), id, move |conn, report| {
+            let versions = store::list_versions(conn, &report.id)?;
+            let mut list = late::receipts_of_report(conn, &ctx, &report, &versions)?;
+            for r in &mut list {
+                crate::service::agreements::add_to_receipt(conn, &report.organisation_id, r)?;
+            }
+            Ok(list)
         })
         .await?;
     Ok(HttpResponse::Ok().json(list))
 }
 
 /// One version, unchanged since it was received.
-#[utoipa::path(get, path = "/api/v1/time-reports/{id}/versions/{version}", tag = "time reports",
+#[utoipa::path(get, path = "/api/v1/time-reports/{id}/versions/{version}", operation_id = "getTimeReportVersion", tag = "time reports",
     responses((status = 200, body = TimeReport), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn version(
     state: web::Data<AppState>,
@@ -344,8 +369,9 @@ pub async fn version(
 ) -> ApiResult<HttpResponse> {
     let scope = caller.scope();
     let (id, n) = path.into_inner();
+    let ctx = state.late();
     let report = state
-        .db(move |conn| load(conn, &scope, &id, Some(n)))
+        .db(move |conn| load(conn, &ctx, &scope, &id, Some(n)))
         .await?;
     Ok(HttpResponse::Ok().json(report))
 }
@@ -361,7 +387,7 @@ pub struct AuditEntry {
 }
 
 /// Who submitted and corrected the report, when, with what hash and reason.
-#[utoipa::path(get, path = "/api/v1/time-reports/{id}/audit", tag = "time reports",
+#[utoipa::path(get, path = "/api/v1/time-reports/{id}/audit", operation_id = "getTimeReportAudit", tag = "time reports",
     responses((status = 200, body = Vec<AuditEntry>), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn audit(
     state: web::Data<AppState>,

@@ -40,6 +40,8 @@ pub struct ImportArgs {
     /// Move deadlines off weekends and holidays (lag 1930:173); our reading.
     #[arg(long, env = "REDOVISA_DEADLINE_WEEKDAY_RULE", default_value_t = true, action = clap::ArgAction::Set)]
     pub deadline_weekday_rule: bool,
+    #[command(flatten)]
+    pub late: crate::config::LateArgs,
     /// Recorded as the submitter in the audit trail.
     #[arg(long, default_value = "cli")]
     pub actor: String,
@@ -115,6 +117,7 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
         policy: DeadlinePolicy {
             weekday_rule: args.deadline_weekday_rule,
         },
+        late: args.late.rule(),
     };
     let opts = Options {
         dry_run: args.dry_run,

@@ -21,6 +21,7 @@ use crate::db::DbConn;
 use crate::domain::deadline::stockholm_date;
 use crate::domain::month::ReportMonth;
 use crate::domain::shift::{ClockTime, ShiftKind};
+use crate::domain::text;
 use crate::service::submission::Env;
 
 /// A good row, compactly: ids are indices into [`Prepared`]'s tables.
@@ -232,6 +233,26 @@ pub fn prepare<R: Read + Seek>(
                 bytes: read.get(),
                 total,
             });
+        }
+        // A control character anywhere in the row refuses the cell that
+        // holds it, before any value is read (the rule of every text field).
+        let mut dirty = false;
+        for (i, v) in record.iter().enumerate() {
+            if let Some(c) = text::first_forbidden(v) {
+                errors.push(
+                    CsvError::new(
+                        line,
+                        h.names.get(i).filter(|n| !n.is_empty()).cloned(),
+                        text::INVALID_CHARACTER,
+                        text::message(c),
+                    )
+                    .at_position(i),
+                );
+                dirty = true;
+            }
+        }
+        if dirty {
+            continue;
         }
         // Faults of this row's cells: (column, code, message).
         let mut faults: Faults = Vec::new();

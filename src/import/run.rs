@@ -13,6 +13,7 @@ use super::options::{Options, Progress};
 use super::prepare::{prepare, Group, Prepared};
 use crate::db::DbConn;
 use crate::domain::report::RawRow;
+use crate::service::preload::FileFacts;
 use crate::service::submission::{self, Env, Outcome, Receipt, Refusal, Submission, SubmitError};
 
 /// A report created (or, on a dry run, that would be), or found unchanged.
@@ -118,10 +119,24 @@ impl Prepared {
         // Groups whose rows are now the current version in the database.
         let mut stored: Vec<usize> = Vec::new();
         let total = self.groups.len();
+        // Set-based: the file's facts are read once, and every group runs
+        // the pipeline against them.
+        let mut months: Vec<_> = self.groups.iter().map(|g| g.month).collect();
+        months.sort_unstable();
+        months.dedup();
+        let rows_bound = self.groups.iter().map(|g| g.rows.len()).sum();
+        let mut facts = FileFacts::load(
+            conn,
+            &self.org,
+            &self.users,
+            &self.assistants,
+            &months,
+            rows_bound,
+        )?;
         for (gi, g) in self.groups.iter().enumerate() {
             let sub = self.submission(g, opts.correction_reason.clone());
             let first_line = u64::from(g.rows[0].line);
-            match submission::submit(conn, env, &sub) {
+            match submission::submit_with(conn, env, &sub, &mut facts) {
                 Ok(Outcome::Created(r)) => {
                     receipts.push(self.imported(g, r, true));
                     stored.push(gi);
@@ -188,6 +203,7 @@ impl Prepared {
         if !conflicts.is_empty() {
             return Err(ImportFailure::CorrectionRequired(conflicts));
         }
+        facts.finish(conn)?;
         Ok(ImportResult {
             dry_run: opts.dry_run,
             rows: self.rows,
@@ -247,10 +263,22 @@ pub fn execute(
         }
     });
     match outcome {
-        Ok(r) | Err(TxEnd::DryRun(r)) => Ok(r),
+        Ok(r) => {
+            if r.rows >= ANALYZE_AFTER_ROWS {
+                // Committed already: stale statistics only cost speed.
+                if let Err(e) = crate::db::refresh_statistics(conn) {
+                    tracing::warn!(error = %e, "refreshing statistics after an import failed");
+                }
+            }
+            Ok(r)
+        }
+        Err(TxEnd::DryRun(r)) => Ok(r),
         Err(TxEnd::Failed(f)) => Err(f),
     }
 }
+
+/// An import of at least this many rows refreshes the planners' statistics.
+const ANALYZE_AFTER_ROWS: u64 = 10_000;
 
 /// Both phases: what the CLI runs.
 pub fn import<R: Read + Seek>(

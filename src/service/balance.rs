@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::register as reg;
-use crate::db::time_reports::{self as store, UserDay};
+use crate::db::time_reports::UserDay;
 use crate::db::DbConn;
 use crate::domain::grant::{
     fifths, grant_on, granted_between, hours_string, latest, projected, Fifths, Grant,
@@ -17,6 +17,7 @@ use crate::domain::invoice::day_rate;
 use crate::domain::month::ReportMonth;
 use crate::domain::quantity::{div_round_half_away, Ore, PayableUnits, UNITS_PER_HOUR};
 pub use crate::service::grants::grants_of;
+use crate::service::late::{expected_days, LateContext};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DoubleHours {
@@ -29,8 +30,13 @@ pub struct MonthBalance {
     pub month: String,
     /// Hours per week × days / 7 of the decisions covering each day.
     pub granted_hours: String,
-    /// Payable converted hours of the current report versions.
+    /// Payable converted hours of the month as FK is expected to pay them:
+    /// the current report version's, less what the 2027 rule leaves unpaid
+    /// (`late_not_payable_hours`; see docs/deadlines.md).
     pub reported_payable_hours: String,
+    /// Payable hours of the current version not expected to be paid because
+    /// the report or invoice arrived late.
+    pub late_not_payable_hours: String,
     /// granted − reported (negative: more used than the month's share).
     pub difference_hours: String,
     /// Running totals from the start of the requested range.
@@ -100,8 +106,9 @@ pub fn balance(
     org: &str,
     user: &str,
     range: Option<(ReportMonth, ReportMonth)>,
-    today: NaiveDate,
+    late: &LateContext,
 ) -> diesel::QueryResult<Balance> {
+    let today = late.today;
     let decisions = reg::all_decisions_for_user(conn, org, user)?;
     let grants = grants_of(&decisions);
     let (from, to) = range.unwrap_or_else(|| default_range(&grants, today));
@@ -118,13 +125,13 @@ pub fn balance(
         .unwrap_or(first)
         .min(first);
     let q_to = periods.iter().map(|p| p.1).max().unwrap_or(last).max(last);
-    let days = store::user_days(conn, org, user, q_from, q_to)?;
+    let (days, lost) = expected_days(conn, late, org, user, q_from, q_to)?;
     let rates: HashMap<i32, i64> = reg::list_rates(conn)?
         .into_iter()
         .map(|r| (r.year, r.ore_per_hour))
         .collect();
     Ok(compute(
-        user, from, to, &grants, &periods, &days, &rates, today,
+        user, from, to, &grants, &periods, &days, &lost, &rates, today,
     ))
 }
 
@@ -136,6 +143,7 @@ fn compute(
     grants: &[Grant],
     periods: &[(NaiveDate, NaiveDate)],
     days: &[UserDay],
+    lost: &BTreeMap<ReportMonth, PayableUnits>,
     rates: &HashMap<i32, i64>,
     today: NaiveDate,
 ) -> Balance {
@@ -213,6 +221,7 @@ fn compute(
             month: m.to_string(),
             granted_hours: hours_string(granted),
             reported_payable_hours: hours_string(reported),
+            late_not_payable_hours: lost.get(&m).copied().unwrap_or_default().to_hours_string(),
             difference_hours: hours_string(granted - reported),
             cumulative_granted_hours: hours_string(cum_granted),
             cumulative_reported_hours: hours_string(cum_reported),

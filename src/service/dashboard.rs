@@ -11,25 +11,29 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::dashboard as q;
+use crate::db::page::Page;
 use crate::db::register::{self as reg, DecisionRow};
 use crate::db::DbConn;
 use crate::db::Scope;
-use crate::domain::deadline::{days_until, fk_due_date, internal_due_date, DeadlinePolicy};
+use crate::domain::deadline::{days_until, fk_due_date, internal_due_date};
 use crate::domain::grant::{fifths, granted_between, hours_string, Fifths, Grant};
 use crate::domain::month::ReportMonth;
-use crate::domain::quantity::PayableUnits;
+use crate::domain::quantity::{Ore, PayableUnits};
 use crate::domain::register::{WorkingTimeLimit, WorkingTimeRule};
 use crate::domain::report::{weekly_average_centi, working_time_breach};
 use crate::service::grants::grants_of;
+use crate::service::late::{self, LateContext, Standing};
 
 /// Warning codes the dashboard always counts (0 when none).
-pub const COUNTED_WARNINGS: [&str; 6] = [
+pub const COUNTED_WARNINGS: [&str; 8] = [
     "working_time_exceeded",
     "assistant_under_18",
     "assistant_outside_eea",
     "hospital_stay",
     "over_grant",
     "assistant_not_registered_with_fk",
+    "no_agreement",
+    "agreement_not_sent_to_fk",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -47,7 +51,12 @@ pub struct DashboardRow {
     pub organisation_id: String,
     pub assistance_user_id: String,
     pub granted_hours: String,
+    /// Payable hours of the current version as FK is expected to pay them
+    /// (the 2027 rule; see docs/deadlines.md).
     pub reported_payable_hours: String,
+    /// Payable hours of the current version not expected to be paid because
+    /// the report or invoice arrived late.
+    pub late_not_payable_hours: String,
     pub report_id: Option<String>,
     pub report_version: Option<i32>,
     pub report_status: ReportStatus,
@@ -69,6 +78,11 @@ pub struct DashboardRow {
     pub change_notices_open: u32,
     /// The user's change notices not reported to FK by their due date.
     pub change_notices_overdue: u32,
+    /// What the agreements with the user (FK form 3079) say about the
+    /// month: `sent_to_fk`, `not_sent_to_fk`, `missing`, or `not_required`
+    /// (a self-employer). The last two but one also count as the warnings
+    /// `agreement_not_sent_to_fk` and `no_agreement`.
+    pub agreement: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
@@ -91,11 +105,46 @@ pub struct Totals {
     /// Change notices not reported by their due date.
     pub change_notices_overdue: u32,
     pub granted_hours: String,
+    /// Expected payable hours (see the rows).
     pub reported_payable_hours: String,
+    /// Reports not yet received whose FK due date is still ahead, for a
+    /// month under the 2027 rule: money that is lost if they come late.
+    pub at_risk: AtRisk,
+    /// Payable hours not expected to be paid because a report or invoice
+    /// arrived late, and their worth.
+    pub lost: Lost,
     #[serde(skip)]
     granted: Fifths,
     #[serde(skip)]
     reported: Fifths,
+    #[serde(skip)]
+    lost_units: PayableUnits,
+    #[serde(skip)]
+    lost_ore: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct AtRisk {
+    pub count: u32,
+    /// FK's due date for the month.
+    pub due_date: NaiveDate,
+}
+
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct Lost {
+    pub hours: String,
+    /// Null when a year involved has no rate in the rate table.
+    pub amount_sek: Option<String>,
+}
+
+impl Totals {
+    /// Zero everywhere; nothing lost is worth 0.00.
+    fn fresh() -> Self {
+        Totals {
+            lost_ore: Some(0),
+            ..Totals::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -124,8 +173,13 @@ pub struct Compliance {
     /// The organisation's internal cut-off (default day for several organisations).
     pub internal_due_date: NaiveDate,
     pub days_until_due: i64,
+    /// One page of rows, in (organisation, assistance user) order.
     pub rows: Vec<DashboardRow>,
+    /// The cursor of the next page of rows (`null` on the last).
+    pub next_cursor: Option<String>,
+    /// Over every row of the view, not only this page.
     pub totals: Totals,
+    /// Over every row of the view, not only this page.
     pub totals_by_organisation: Vec<OrganisationTotals>,
 }
 
@@ -145,10 +199,10 @@ pub fn compliance(
     conn: &mut DbConn,
     scope: &Scope,
     month: ReportMonth,
-    today: NaiveDate,
-    policy: DeadlinePolicy,
+    late: &LateContext,
     invoices: &InvoiceStatuses,
 ) -> diesel::QueryResult<Compliance> {
+    let (today, policy) = (late.today, late.policy);
     let m = month.to_string();
     // One query for every decision that can matter: those covering the month
     // and those whose grant periods (up to 24 months) reach into it.
@@ -173,13 +227,37 @@ pub fn compliance(
     // Grant periods reach back at most 24 months: monthly totals from there.
     let window_from = month.add_months(-24).to_string();
     let history = q::monthly_payable(conn, scope, &window_from, &m)?;
+    // Months under the 2027 rule count what FK is expected to pay.
+    let standings: HashMap<(String, String, ReportMonth), Standing> = late::standings(
+        conn,
+        late,
+        scope,
+        month.add_months(-24).max(late.rule.unpaid_from),
+        month,
+        None,
+    )?
+    .into_values()
+    .map(|s| {
+        (
+            (
+                s.organisation_id.clone(),
+                s.assistance_user_id.clone(),
+                s.month,
+            ),
+            s,
+        )
+    })
+    .collect();
     let mut monthly: HashMap<(&str, &str), BTreeMap<ReportMonth, i64>> = HashMap::new();
     for (org, user, vm, units) in &history {
         if let Ok(vm) = ReportMonth::parse(vm) {
+            let units = standings
+                .get(&(org.clone(), user.clone(), vm))
+                .map_or(*units, |s| s.expected_units().0);
             monthly
                 .entry((org.as_str(), user.as_str()))
                 .or_default()
-                .insert(vm, *units);
+                .insert(vm, units);
         }
     }
     let versions = q::current_versions(conn, scope, &m, &m)?;
@@ -199,13 +277,34 @@ pub fn compliance(
     let mut cutoffs: HashMap<String, u32> = HashMap::new();
 
     let mut rows = Vec::new();
-    let mut totals = Totals::default();
+    let mut totals = Totals::fresh();
     let mut per_org: BTreeMap<String, Totals> = BTreeMap::new();
     for ((org, user), decisions) in &by_user {
         let grants = grants_of(decisions);
         let (granted, _) = granted_between(&grants, month.first_day(), month.last_day());
         let cur = current.get(&(org.as_str(), user.as_str()));
-        let reported = cur.map_or(0, |v| fifths(PayableUnits(v.payable_units)));
+        let standing = standings.get(&(org.clone(), user.clone(), month));
+        let reported = match (cur, standing) {
+            (_, Some(s)) => fifths(s.expected_units()),
+            (Some(v), None) => fifths(PayableUnits(v.payable_units)),
+            (None, None) => 0,
+        };
+        let (lost_units, lost_ore) = match (cur, standing) {
+            (Some(v), Some(s)) => {
+                match late::loss(
+                    conn,
+                    s,
+                    &s.current().version_id,
+                    PayableUnits(v.payable_units),
+                    None,
+                )? {
+                    Some(l) => (l.units, l.amount.ok().map(|a| a.0)),
+                    None => (PayableUnits::ZERO, Some(0)),
+                }
+            }
+            _ => (PayableUnits::ZERO, Some(0)),
+        };
+        let at_risk = cur.is_none() && late.rule.applies(month) && today <= due;
         let status = match cur {
             None => ReportStatus::Missing,
             Some(v) if v.on_time => ReportStatus::OnTime,
@@ -243,7 +342,10 @@ pub fn compliance(
             .get(&(org.clone(), user.clone()))
             .cloned()
             .unwrap_or_else(|| "missing".to_string());
-        for t in [&mut totals, per_org.entry(org.clone()).or_default()] {
+        for t in [
+            &mut totals,
+            per_org.entry(org.clone()).or_insert_with(Totals::fresh),
+        ] {
             t.users += 1;
             match status {
                 ReportStatus::Missing => t.reports_missing += 1,
@@ -258,12 +360,16 @@ pub fn compliance(
             }
             t.granted += granted;
             t.reported += reported;
+            t.at_risk.count += u32::from(at_risk);
+            t.lost_units += lost_units;
+            t.lost_ore = t.lost_ore.zip(lost_ore).map(|(a, b)| a + b);
         }
         rows.push(DashboardRow {
             organisation_id: org.clone(),
             assistance_user_id: user.clone(),
             granted_hours: hours_string(granted),
             reported_payable_hours: hours_string(reported),
+            late_not_payable_hours: lost_units.to_hours_string(),
             report_id: cur.map(|v| v.report_id.clone()),
             report_version: cur.map(|v| v.version),
             report_status: status,
@@ -275,11 +381,17 @@ pub fn compliance(
             month_state: "open".into(),
             change_notices_open: 0,
             change_notices_overdue: 0,
+            agreement: "not_required".into(),
         });
     }
     let finish = |t: &mut Totals| {
         t.granted_hours = hours_string(t.granted);
         t.reported_payable_hours = hours_string(t.reported);
+        t.at_risk.due_date = due;
+        t.lost = Lost {
+            hours: t.lost_units.to_hours_string(),
+            amount_sek: t.lost_ore.map(|o| Ore(o).to_sek_string()),
+        };
     };
     finish(&mut totals);
     let totals_by_organisation = per_org
@@ -302,9 +414,36 @@ pub fn compliance(
         internal_due_date: internal_due_date(month, internal_cutoff, policy),
         days_until_due: days_until(today, due),
         rows,
+        next_cursor: None,
         totals,
         totals_by_organisation,
     })
+}
+
+/// A row's place in the view: `{organisation_id}:{assistance_user_id}`.
+fn row_cursor(r: &DashboardRow) -> String {
+    format!("{}:{}", r.organisation_id, r.assistance_user_id)
+}
+
+/// Keeps one page of the rows: `page.limit` rows after the cursor, in
+/// (organisation, assistance user) order, and the cursor of the next page.
+/// The totals, computed over every row, stay as they are.
+pub fn page_rows(c: &mut Compliance, page: &Page) {
+    let after = page
+        .after
+        .as_deref()
+        .map(|a| a.split_once(':').unwrap_or((a, "")));
+    let mut rest = std::mem::take(&mut c.rows).into_iter().filter(|r| {
+        after.is_none_or(|(org, user)| {
+            (r.organisation_id.as_str(), r.assistance_user_id.as_str()) > (org, user)
+        })
+    });
+    c.rows = rest.by_ref().take(page.limit as usize).collect();
+    c.next_cursor = if rest.next().is_some() {
+        c.rows.last().map(row_cursor)
+    } else {
+        None
+    };
 }
 
 /// Fills in each row's month state and counts `ready` and `closed` in the
@@ -331,6 +470,31 @@ pub fn apply_month_states(
                 MonthState::Closed => t.closed += 1,
                 MonthState::Open => {}
             }
+        }
+    }
+}
+
+/// Fills in each row's agreement column and its warning
+/// (`service::agreements::covers_in_month`; rows of self-employers are not
+/// in `covers` and stay `not_required`).
+pub fn apply_agreements(
+    c: &mut Compliance,
+    covers: &HashMap<(String, String), crate::domain::agreement::Cover>,
+) {
+    use crate::domain::agreement::Cover;
+    for r in &mut c.rows {
+        let key = (r.organisation_id.clone(), r.assistance_user_id.clone());
+        let Some(cover) = covers.get(&key) else {
+            continue;
+        };
+        let (column, warning) = match cover {
+            Cover::Sent { .. } => ("sent_to_fk", None),
+            Cover::NotSentToFk { .. } => ("not_sent_to_fk", Some("agreement_not_sent_to_fk")),
+            Cover::Missing => ("missing", Some("no_agreement")),
+        };
+        r.agreement = column.into();
+        if let Some(w) = warning {
+            *r.warnings.entry(w.into()).or_default() += 1;
         }
     }
 }

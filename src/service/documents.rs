@@ -9,13 +9,14 @@ use crate::db::register as reg;
 use crate::db::time_reports::{self as reports, ReportRow, RowRow, VersionRow};
 use crate::db::DbConn;
 use crate::db::Scope;
+use crate::domain::agreement::{Cover, Payee};
 use crate::domain::document::{InvoiceDoc, InvoiceLine, Party, Person, Row, TimeReportDoc};
 use crate::domain::invoice::{Costs, Summary};
 use crate::domain::month::ReportMonth;
 use crate::domain::quantity::{parse_hundredths, Ore};
 use crate::domain::register::OrganisationKind;
 use crate::domain::shift::ShiftKind;
-use crate::service::months::{agreement_cover, AgreementCover};
+use crate::service::agreements;
 
 fn party(conn: &mut DbConn, org: &str) -> diesel::QueryResult<(Party, bool)> {
     let o = reg::get_organisation(conn, &Scope::All, org)?;
@@ -119,7 +120,7 @@ fn hundredths(s: &str) -> i64 {
 }
 
 /// Who FK pays for the month, in words (form 3079; see
-/// [`crate::service::months::agreement_cover`]).
+/// [`crate::service::agreements::cover`]).
 pub fn payee_words(
     conn: &mut DbConn,
     org: &str,
@@ -130,13 +131,21 @@ pub fn payee_words(
     if self_employer {
         return Ok("den assistansberättigade (egen arbetsgivare)".into());
     }
-    Ok(match agreement_cover(conn, org, user, month)? {
-        AgreementCover::PayeeProvider => "anordnaren (enligt avtal)".into(),
-        AgreementCover::PayeeUser => "den assistansberättigade (enligt avtal)".into(),
-        AgreementCover::Missing => "den assistansberättigade (huvudregeln; inget avtal)".into(),
-        AgreementCover::NotKnown => {
-            "den assistansberättigade, om inte anordnaren (blankett 3079)".into()
-        }
+    Ok(match agreements::cover(conn, org, user, month)? {
+        Some(Cover::Sent { payee }) => match payee {
+            Payee::Provider => "anordnaren (enligt avtal)".into(),
+            Payee::AssistanceUser => "den assistansberättigade (enligt avtal)".into(),
+        },
+        Some(Cover::NotSentToFk { payee }) => match payee {
+            Payee::Provider => {
+                "anordnaren (enligt avtal, ännu inte skickat till Försäkringskassan)".into()
+            }
+            Payee::AssistanceUser => {
+                "den assistansberättigade (enligt avtal, ännu inte skickat till Försäkringskassan)"
+                    .into()
+            }
+        },
+        Some(Cover::Missing) | None => "den assistansberättigade (huvudregeln; inget avtal)".into(),
     })
 }
 

@@ -12,7 +12,9 @@ use crate::db::months::{self as store, ClosureRow};
 use crate::db::signatures as sigs;
 use crate::db::time_reports as reports;
 use crate::db::DbConn;
+use crate::domain::agreement::Cover;
 use crate::domain::month::ReportMonth;
+use crate::service::agreements;
 use crate::service::invoices::{completeness, MissingItem, StaleReason};
 use crate::service::signing::report_status;
 use crate::service::submission::Env;
@@ -35,36 +37,6 @@ pub fn is_closed(
     month: &str,
 ) -> diesel::QueryResult<bool> {
     Ok(store::closure(conn, org, user, month)?.is_some())
-}
-
-// ---- agreements (the plug for issue 11) ------------------------------------
-
-/// What the agreements (FK form 3079) say about a month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AgreementCover {
-    /// The API keeps no agreements: nothing can be said either way.
-    NotKnown,
-    /// No agreement is valid on any day of the month.
-    Missing,
-    /// An agreement covers the month; FK pays the provider.
-    PayeeProvider,
-    /// An agreement covers the month; FK pays the user.
-    PayeeUser,
-}
-
-/// The one place the month status and the invoice's payee learn about
-/// agreements. This build keeps no agreements (`/api/v1/agreements` is not
-/// part of it), so it answers [`AgreementCover::NotKnown`] and the month
-/// status never lists `agreement_missing`. When agreements exist, this
-/// function reads them: `Missing` when none is valid on any day of the
-/// month, else the covering agreement's payee.
-pub fn agreement_cover(
-    _conn: &mut DbConn,
-    _org: &str,
-    _user: &str,
-    _month: ReportMonth,
-) -> diesel::QueryResult<AgreementCover> {
-    Ok(AgreementCover::NotKnown)
 }
 
 // ---- status -----------------------------------------------------------------
@@ -240,10 +212,11 @@ pub fn missing(
             out.push(item);
         }
     }
-    if agreement_cover(conn, org, user, month)? == AgreementCover::Missing {
+    // Not for a self-employer (`None`), who buys no assistance.
+    if agreements::cover(conn, org, user, month)? == Some(Cover::Missing) {
         out.push(Missing::new(
             "agreement_missing",
-            format!("No agreement between the assistance user and the provider (FK form 3079) covers {m}."),
+            format!("Inget avtal mellan brukaren och anordnaren (blankett 3079) gäller någon dag i {m}. (No agreement between the assistance user and the provider covers {m}.)"),
         ));
     }
     Ok(out)

@@ -10,13 +10,15 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::register as reg;
+use crate::db::register::{AssistantRow, EmploymentRow};
+use crate::db::time_reports::StoredShiftRow;
 use crate::db::time_reports::{self as store, DayRow, ReportRow, RowRow, VersionRow};
 use crate::db::DbConn;
-use crate::db::Scope;
 use crate::domain::deadline::{
     fk_due_date, internal_due_date, is_on_time, stockholm_date, DeadlinePolicy,
 };
 use crate::domain::identity::PersonalNumber;
+use crate::domain::late::LateRule;
 use crate::domain::month::ReportMonth;
 use crate::domain::quantity::{minutes_to_hours_string, PayableUnits};
 use crate::domain::register::WorkingTimeRule;
@@ -25,6 +27,8 @@ use crate::domain::report::{
     DecisionFacts, EmploymentFacts, Issue, ParsedRow, RawRow, StoredShift, Target,
 };
 use crate::domain::shift::ShiftKind;
+use crate::service::facts::{Facts, Live};
+use crate::service::late::{self, LateContext};
 
 /// One month's report for one assistance user.
 #[derive(Debug, Clone)]
@@ -42,6 +46,19 @@ pub struct Env {
     pub actor: String,
     pub now: DateTime<Utc>,
     pub policy: DeadlinePolicy,
+    /// From which month a late report is not paid (the 2027 rule).
+    pub late: LateRule,
+}
+
+impl Env {
+    /// What the 2027 rule needs to read a month as it stands now.
+    pub fn late_context(&self) -> LateContext {
+        LateContext {
+            rule: self.late,
+            policy: self.policy,
+            today: stockholm_date(self.now),
+        }
+    }
 }
 
 /// Why a report was refused (nothing was stored).
@@ -105,14 +122,30 @@ pub struct Hours {
     /// Converted hours excluded from `payable` (assistant not registered
     /// with FK on the day).
     pub not_payable: String,
+    /// The month's payable hours as FK is expected to pay them, as it stands
+    /// when read: for a month under the 2027 rule, the lower of the last
+    /// on-time version's and the current version's, 0 when none arrived on
+    /// time or the invoice is late; else the current version's `payable`
+    /// (see docs/deadlines.md).
+    pub expected_payable: String,
 }
 
-/// A warning stored with the version.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema, PartialEq, Eq)]
+/// A warning stored with the version, or (`late_not_payable`,
+/// `rate_missing`) worked out when the receipt is read.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, ToSchema, PartialEq, Eq)]
 pub struct Warning {
     pub pointer: String,
     pub code: String,
     pub message: String,
+    /// `late_not_payable`: the version's payable hours that are not expected
+    /// to be paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<String>,
+    /// `late_not_payable`: what those hours are worth at each day's rate;
+    /// null (with a `rate_missing` warning) when the year has no rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub amount_sek: Option<Option<String>>,
 }
 
 /// What the submitter gets back: the proof of what was received, when.
@@ -172,6 +205,8 @@ pub fn receipt(report: &ReportRow, v: &VersionRow) -> Receipt {
             standby: minutes_to_hours_string(v.standby_minutes),
             payable: PayableUnits(v.payable_units).to_hours_string(),
             not_payable: PayableUnits(v.not_payable_units).to_hours_string(),
+            // As stored; `service::late::receipt` fills in the month's figure.
+            expected_payable: PayableUnits(v.payable_units).to_hours_string(),
         },
         content_hash: v.content_hash.clone(),
         warnings,
@@ -207,11 +242,35 @@ pub fn lock_keys(
 
 /// Validates and stores one submission. Call inside a write transaction
 /// (see [`DbConn::write_transaction`]) holding [`lock_keys`]; on `Err` the
-/// caller's transaction rolls back.
+/// caller's transaction rolls back. The receipt carries the agreement
+/// warning of the month as it stands (`service::agreements`).
 pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome, SubmitError> {
+    submit_with(conn, env, sub, &mut Live)
+}
+
+/// [`submit`] with the facts read through `facts`: the same rules and the
+/// same writes, whichever way the facts are fetched (a file's are preloaded,
+/// see [`super::preload::FileFacts`]).
+pub fn submit_with(
+    conn: &mut DbConn,
+    env: &Env,
+    sub: &Submission,
+    facts: &mut dyn Facts,
+) -> Result<Outcome, SubmitError> {
+    let mut outcome = store_or_refuse(conn, env, sub, facts)?;
+    let (Outcome::Created(receipt) | Outcome::Unchanged(receipt)) = &mut outcome;
+    crate::service::agreements::add_to_receipt(conn, &env.org_id, receipt)?;
+    Ok(outcome)
+}
+
+fn store_or_refuse(
+    conn: &mut DbConn,
+    env: &Env,
+    sub: &Submission,
+    facts: &mut dyn Facts,
+) -> Result<Outcome, SubmitError> {
     let org = env.org_id.as_str();
-    let scope = Scope::Org(org.to_string());
-    if reg::get_assistance_user(conn, &scope, &sub.assistance_user_id)?.is_none() {
+    if !facts.user_exists(conn, org, &sub.assistance_user_id)? {
         return Err(SubmitError::Refused(Refusal::UnknownUser));
     }
     let today = stockholm_date(env.now);
@@ -219,15 +278,20 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
     let Some(month) = parsed.month else {
         return Err(SubmitError::Refused(Refusal::Invalid(parsed.errors)));
     };
-    let existing = store::find_report(conn, org, &sub.assistance_user_id, &month.to_string())?;
-    if crate::service::months::is_closed(conn, org, &sub.assistance_user_id, &month.to_string())? {
+    let existing = facts.report(conn, org, &sub.assistance_user_id, &month.to_string())?;
+    if facts.is_closed(conn, org, &sub.assistance_user_id, &month.to_string())? {
         // A closed month takes nothing new; the same rows again get the
         // current receipt, as they would before the close.
         if parsed.errors.is_empty() {
             if let Some(report) = &existing {
-                if let Some(cur) = store::get_version(conn, &report.id, report.current_version)? {
+                if let Some(cur) = facts.current_version(conn, report)? {
                     if cur.content_hash == content_hash(&parsed.rows) {
-                        return Ok(Outcome::Unchanged(receipt(report, &cur)));
+                        return Ok(Outcome::Unchanged(late::receipt(
+                            conn,
+                            &env.late_context(),
+                            report,
+                            &cur,
+                        )?));
                     }
                 }
             }
@@ -236,7 +300,7 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
             month: month.to_string(),
         }));
     }
-    let ctx = load_context(
+    let ctx = facts.context(
         conn,
         org,
         &sub.assistance_user_id,
@@ -257,12 +321,17 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
     }
     let hash = content_hash(&parsed.rows);
     let current = match &existing {
-        Some(r) => store::get_version(conn, &r.id, r.current_version)?,
+        Some(r) => facts.current_version(conn, r)?,
         None => None,
     };
     if let (Some(report), Some(cur)) = (&existing, &current) {
         if cur.content_hash == hash {
-            return Ok(Outcome::Unchanged(receipt(report, cur)));
+            return Ok(Outcome::Unchanged(late::receipt(
+                conn,
+                &env.late_context(),
+                report,
+                cur,
+            )?));
         }
         if sub
             .correction_reason
@@ -294,7 +363,7 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
         }
     };
     let due = fk_due_date(month, env.policy);
-    let internal = internal_due_date(month, reg::cutoff_day(conn, org)?, env.policy);
+    let internal = internal_due_date(month, facts.cutoff_day(conn, org)?, env.policy);
     let version = current.as_ref().map_or(1, |c| c.version + 1);
     let warnings: Vec<Warning> = checked
         .warnings
@@ -303,6 +372,7 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
             pointer: pointer(w),
             code: w.code.to_string(),
             message: w.message.clone(),
+            ..Warning::default()
         })
         .collect();
     let v = VersionRow {
@@ -342,7 +412,7 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
             working_minutes: t.working_minutes,
         })
         .collect();
-    let postids = postids(conn, org, current.as_ref(), &parsed.rows)?;
+    let postids = postids(conn, facts, org, current.as_ref(), &parsed.rows)?;
     let rows: Vec<RowRow> = parsed
         .rows
         .iter()
@@ -367,6 +437,7 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
         })
         .collect();
     store::insert_version(conn, &v, &rows, &days)?;
+    facts.stored(&report, &v, &rows);
     store::set_current_version(conn, &report.id, version, now)?;
     crate::db::audit::record(
         conn,
@@ -383,7 +454,12 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
     )?;
     let mut report = report;
     report.current_version = version;
-    Ok(Outcome::Created(receipt(&report, &v)))
+    Ok(Outcome::Created(late::receipt(
+        conn,
+        &env.late_context(),
+        &report,
+        &v,
+    )?))
 }
 
 /// PAXml `postid`s for the rows of a new version, in order: a row equal to
@@ -391,6 +467,7 @@ pub fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> Result<Outcome,
 /// sees the same transaction again; the others get new numbers.
 fn postids(
     conn: &mut DbConn,
+    facts: &mut dyn Facts,
     org: &str,
     previous: Option<&VersionRow>,
     rows: &[ParsedRow],
@@ -437,7 +514,7 @@ fn postids(
         .collect();
     let fresh = out.iter().filter(|p| p.is_none()).count();
     if fresh > 0 {
-        let first = reg::reserve_postids(conn, org, fresh)?;
+        let first = facts.reserve_postids(conn, org, fresh)?;
         for (n, p) in (first..).zip(out.iter_mut().filter(|p| p.is_none())) {
             *p = Some(n);
         }
@@ -448,7 +525,10 @@ fn postids(
         .collect())
 }
 
-fn load_context(
+/// The context of one submission, read from the database (see
+/// [`Live`]); a file's is preloaded ([`super::preload::FileFacts`]), and
+/// both are made by the same functions below.
+pub(crate) fn load_context(
     conn: &mut DbConn,
     org: &str,
     user: &str,
@@ -467,79 +547,24 @@ fn load_context(
     let employments = reg::employments_of_assistants(conn, &ids)?;
     let mut facts = HashMap::new();
     for a in &assistants {
-        let mine: Vec<_> = employments
+        let theirs: Vec<&EmploymentRow> = employments
             .iter()
-            .filter(|e| e.assistant_id == a.id && e.organisation_id == org)
+            .filter(|e| e.assistant_id == a.id)
             .collect();
-        let for_user: Vec<EmploymentFacts> = mine
-            .iter()
-            .filter(|e| e.assistance_user_id == user)
-            .map(|e| EmploymentFacts {
-                start: e.start_date,
-                end: e.end_date,
-                registered_with_fk_on: e.registered_with_fk_on,
-                rule: e.working_time().0,
-            })
-            .collect();
-        // The employment for this user decides; else any with this organisation.
-        let working_time = mine
-            .iter()
-            .find(|e| e.assistance_user_id == user)
-            .or(mine.first())
-            .map(|e| e.working_time());
-        let birth_date = PersonalNumber::parse(&a.personnummer)
-            .map(|p| p.birth_date())
-            .unwrap_or(chrono::NaiveDate::MIN);
-        facts.insert(
-            a.id.clone(),
-            AssistantFacts {
-                person: a.personnummer.clone(),
-                birth_date,
-                lives_in_eea: a.lives_in_eea,
-                employments: for_user,
-                working_time,
-            },
-        );
+        facts.insert(a.id.clone(), assistant_facts(org, user, a, &theirs));
     }
     let decisions = reg::decisions_for_user(conn, org, user, month.first_day(), month.last_day())?
-        .into_iter()
-        .map(|d| DecisionFacts {
-            valid_from: d.valid_from,
-            valid_to: d.valid_to,
-            double_centi: d.double_hours_per_week_centi,
-        })
+        .iter()
+        .map(decision_facts)
         .collect();
     let persons: Vec<String> = assistants.iter().map(|a| a.personnummer.clone()).collect();
     let stored = if persons.is_empty() {
         Vec::new()
     } else {
-        // Shifts are at most 24 h (+1 at DST), so a day's margin each side
-        // catches every overlap; the working-time check needs the reference
-        // period before the month.
-        let longest = facts
-            .values()
-            .filter_map(|f: &AssistantFacts| f.working_time.map(|w| w.1.reference_days))
-            .max()
-            .unwrap_or(WorkingTimeRule::WorkingHoursAct.limit().reference_days);
-        let from = (month.first_day() - Duration::days(longest + 1))
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight");
-        let to = (month.last_day() + Duration::days(3))
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight");
+        let (from, to) = stored_window(month, &facts);
         store::stored_shifts(conn, &persons, from, to, existing.map(|r| r.id.as_str()))?
             .into_iter()
-            .map(|s| StoredShift {
-                same_org: s.organisation_id == org,
-                person: s.personnummer,
-                start_utc: s.start_utc.and_utc(),
-                end_utc: s.end_utc.and_utc(),
-                date: s.work_date,
-                kind: ShiftKind::parse(&s.kind).unwrap_or(ShiftKind::Active),
-                minutes: s.minutes,
-                report_month: s.month,
-                clock_assumed: s.clock_assumed,
-            })
+            .map(|s| stored_shift(org, s))
             .collect()
     };
     Ok(Context {
@@ -548,4 +573,87 @@ fn load_context(
         decisions,
         stored,
     })
+}
+
+/// What the rules know of one of the organisation's assistants reported
+/// for `user`, from the assistant's employments (in any organisation).
+pub(crate) fn assistant_facts(
+    org: &str,
+    user: &str,
+    a: &AssistantRow,
+    employments: &[&EmploymentRow],
+) -> AssistantFacts {
+    let mine: Vec<&&EmploymentRow> = employments
+        .iter()
+        .filter(|e| e.assistant_id == a.id && e.organisation_id == org)
+        .collect();
+    let for_user: Vec<EmploymentFacts> = mine
+        .iter()
+        .filter(|e| e.assistance_user_id == user)
+        .map(|e| EmploymentFacts {
+            start: e.start_date,
+            end: e.end_date,
+            registered_with_fk_on: e.registered_with_fk_on,
+            rule: e.working_time().0,
+        })
+        .collect();
+    // The employment for this user decides; else any with this organisation.
+    let working_time = mine
+        .iter()
+        .find(|e| e.assistance_user_id == user)
+        .or(mine.first())
+        .map(|e| e.working_time());
+    let birth_date = PersonalNumber::parse(&a.personnummer)
+        .map(|p| p.birth_date())
+        .unwrap_or(chrono::NaiveDate::MIN);
+    AssistantFacts {
+        person: a.personnummer.clone(),
+        birth_date,
+        lives_in_eea: a.lives_in_eea,
+        employments: for_user,
+        working_time,
+    }
+}
+
+pub(crate) fn decision_facts(d: &crate::db::register::DecisionRow) -> DecisionFacts {
+    DecisionFacts {
+        valid_from: d.valid_from,
+        valid_to: d.valid_to,
+        double_centi: d.double_hours_per_week_centi,
+    }
+}
+
+/// The span of stored shifts the rules need for a month: shifts are at most
+/// 24 h (+1 at DST), so a day's margin each side catches every overlap; the
+/// working-time check needs the reference period before the month.
+pub(crate) fn stored_window(
+    month: ReportMonth,
+    facts: &HashMap<String, AssistantFacts>,
+) -> (chrono::NaiveDateTime, chrono::NaiveDateTime) {
+    let longest = facts
+        .values()
+        .filter_map(|f| f.working_time.map(|w| w.1.reference_days))
+        .max()
+        .unwrap_or(WorkingTimeRule::WorkingHoursAct.limit().reference_days);
+    let from = (month.first_day() - Duration::days(longest + 1))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight");
+    let to = (month.last_day() + Duration::days(3))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight");
+    (from, to)
+}
+
+pub(crate) fn stored_shift(org: &str, s: StoredShiftRow) -> StoredShift {
+    StoredShift {
+        same_org: s.organisation_id == org,
+        person: s.personnummer,
+        start_utc: s.start_utc.and_utc(),
+        end_utc: s.end_utc.and_utc(),
+        date: s.work_date,
+        kind: ShiftKind::parse(&s.kind).unwrap_or(ShiftKind::Active),
+        minutes: s.minutes,
+        report_month: s.month,
+        clock_assumed: s.clock_assumed,
+    }
 }

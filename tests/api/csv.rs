@@ -58,6 +58,7 @@ pub async fn world(app: &TestApp) -> CsvWorld {
             json!({"double_assistance_hours_per_week": "10.00"}),
         )
         .await;
+        fixtures::agreement(app, &org, u).await;
     }
     CsvWorld {
         org,

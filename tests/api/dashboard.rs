@@ -313,3 +313,77 @@ async fn statuses_warnings_and_totals(app: TestApp) {
     assert_eq!(expect(&res, 200)["rows"], json!([]));
 }
 db_test!(statuses_warnings_and_totals);
+
+/// Rows come in pages that follow the cursor; the totals cover every page.
+async fn rows_paged_totals_whole(app: TestApp) {
+    let mut orgs = Vec::new();
+    let mut all_users = Vec::new();
+    for o in 0..2 {
+        let org = fixtures::org(&app).await;
+        for i in 0..3 {
+            let u = fixtures::user(&app, &org, &pnr("19500101", (40 + o * 10 + i) as u32)).await;
+            fixtures::decision(&app, &org, &u, json!({"valid_from": "2026-01-01"})).await;
+            all_users.push((org.id.clone(), u));
+        }
+        orgs.push(org);
+    }
+    all_users.sort();
+    let url = "/api/v1/dashboard/compliance?month=2026-09";
+    let whole = expect(&app.get(url, &app.auditor()).await, 200);
+    assert_eq!(whole["next_cursor"], Value::Null);
+    assert_eq!(whole["rows"].as_array().unwrap().len(), 6);
+
+    // An auditor walks the view two rows at a time.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("{url}&limit=2&cursor={c}"),
+            None => format!("{url}&limit=2"),
+        };
+        let page = expect(&app.get(&path, &app.auditor()).await, 200);
+        pages += 1;
+        assert!(page["rows"].as_array().unwrap().len() <= 2);
+        assert_eq!(page["totals"], whole["totals"], "totals cover every page");
+        assert_eq!(page["totals"]["users"], 6);
+        assert_eq!(
+            page["totals_by_organisation"],
+            whole["totals_by_organisation"]
+        );
+        for r in page["rows"].as_array().unwrap() {
+            seen.push((
+                r["organisation_id"].as_str().unwrap().to_string(),
+                r["assistance_user_id"].as_str().unwrap().to_string(),
+            ));
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(
+        seen, all_users,
+        "every row once, in (organisation, user) order"
+    );
+
+    // A provider pages its own rows only.
+    let page = expect(
+        &app.get(&format!("{url}&limit=1"), &orgs[1].token).await,
+        200,
+    );
+    assert_eq!(page["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(page["totals"]["users"], 3);
+    assert_eq!(page["rows"][0]["organisation_id"], json!(orgs[1].id));
+
+    // The limit is checked as in every list.
+    for bad in ["0", "501"] {
+        let res = app.get(&format!("{url}&limit={bad}"), &app.auditor()).await;
+        assert_eq!(
+            error_with(&expect_problem(&res, 422), "out_of_range")["field"],
+            "limit"
+        );
+    }
+}
+db_test!(rows_paged_totals_whole);

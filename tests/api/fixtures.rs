@@ -98,6 +98,20 @@ pub async fn decision(app: &TestApp, org: &Org, user_id: &str, body: Value) -> S
     expect(&res, 201)["id"].as_str().unwrap().to_string()
 }
 
+/// An agreement with the provider covering every month from 2020, sent to
+/// FK (so that reports carry no agreement warning).
+pub async fn agreement(app: &TestApp, org: &Org, user_id: &str) -> String {
+    let res = app
+        .post(
+            "/api/v1/agreements",
+            &org.token,
+            &json!({"assistance_user_id": user_id, "valid_from": "2020-01-01",
+                    "payee": "provider", "sent_to_fk_on": "2020-01-01"}),
+        )
+        .await;
+    expect(&res, 201)["id"].as_str().unwrap().to_string()
+}
+
 /// An organisation with one user, `n` employed and FK-registered assistants
 /// and a standard-rate decision from 2024.
 pub struct World {
@@ -133,6 +147,9 @@ pub async fn world_of_kind(app: &TestApp, kind: &str, n: usize) -> World {
         json!({"double_assistance_hours_per_week": "10.00"}),
     )
     .await;
+    if kind != "self_employer" {
+        agreement(app, &org, &user).await;
+    }
     World {
         org,
         user,

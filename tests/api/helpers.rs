@@ -153,6 +153,7 @@ impl TestApp {
             max_body_bytes: 8 * 1024 * 1024,
             pool_size: 4,
             deadline_policy: DeadlinePolicy { weekday_rule: true },
+            late_rule: Default::default(),
             workers: Some(1),
             max_document_bytes: 10 * 1024 * 1024,
             max_import_bytes: 256 * 1024 * 1024,
@@ -325,6 +326,11 @@ impl TestApp {
             .authed(self.client.patch(self.url(path)), token)
             .insert_header(("Content-Type", "application/json"));
         self.send(req, Some(serde_json::to_vec(body).unwrap()))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Res {
+        self.send(self.authed(self.client.delete(self.url(path)), token), None)
             .await
     }
 

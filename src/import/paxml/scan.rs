@@ -11,11 +11,12 @@ use crate::db::DbConn;
 use crate::db::Scope;
 use crate::domain::deadline::stockholm_date;
 use crate::domain::paxml::PaxmlCodes;
+use crate::domain::text as client_text;
 use crate::service::submission::Env;
 
 use super::fault::XmlFault;
 use super::map::{Directory, Entry, Mapper};
-use super::read::{self, HeaderFields, ReadError};
+use super::read::{self, HeaderFields, Located, ReadError, TidTrans};
 use super::text::{decoded, detect};
 
 /// The register of the caller's organisation, each lookup made once.
@@ -147,7 +148,13 @@ pub fn scan<R: Read + Seek>(
     let mut db_error = None;
     let result = read::read(decoded(input, encoding), &mut |t| {
         out.rows += 1;
-        match mapper.map(&mut dir, &t) {
+        let dirty = control_faults(&t);
+        let mapped = if dirty.is_empty() {
+            mapper.map(&mut dir, &t)
+        } else {
+            Ok(Err(dirty))
+        };
+        match mapped {
             Ok(Ok(entry)) => out.entries.push(entry),
             Ok(Err(faults)) => {
                 for f in faults {
@@ -213,6 +220,40 @@ pub fn scan<R: Read + Seek>(
     header_faults.append(&mut out.faults);
     out.faults = header_faults;
     Ok(out)
+}
+
+/// A control character in any value of a `tidtrans` refuses that value (the
+/// rule of every text field), before the record is mapped.
+fn control_faults(t: &TidTrans) -> Vec<XmlFault> {
+    let attributes = [("persnr", &t.persnr), ("anstid", &t.anstid)];
+    let children = [
+        ("tidkod", &t.tidkod),
+        ("datum", &t.datum),
+        ("datumfrom", &t.datumfrom),
+        ("datumtom", &t.datumtom),
+        ("starttid", &t.starttid),
+        ("sluttid", &t.sluttid),
+        ("timmar", &t.timmar),
+        ("kundnr", &t.kundnr),
+        ("info", &t.info),
+    ];
+    let fault = |v: &Located| {
+        client_text::first_forbidden(&v.text).map(|c| {
+            XmlFault::new(
+                t.element(),
+                v.line,
+                client_text::INVALID_CHARACTER,
+                client_text::message(c),
+            )
+        })
+    };
+    let attrs = attributes
+        .into_iter()
+        .filter_map(|(name, v)| Some(fault(v.as_ref()?)?.attribute(name)));
+    let kids = children
+        .into_iter()
+        .filter_map(|(name, v)| Some(fault(v.as_ref()?)?.child(name)));
+    attrs.chain(kids).collect()
 }
 
 #[cfg(test)]

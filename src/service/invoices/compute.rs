@@ -17,7 +17,7 @@ use crate::domain::month::ReportMonth;
 use crate::domain::quantity::{hundredths_to_string, Ore, PayableUnits};
 use crate::domain::shift::ShiftKind;
 use crate::service::grants::grants_of;
-use crate::service::invoices::views::{Draft, GrantPeriodUse, InvoiceLine, Notice};
+use crate::service::invoices::views::{Draft, GrantPeriodUse, InvoiceLine, LateNotPayable, Notice};
 
 /// Why an invoice cannot be computed.
 #[derive(Debug)]
@@ -180,6 +180,12 @@ impl Computed {
             hospital_days: f.hospital_days.clone(),
             grant_periods: self.grant_periods(),
             warnings: self.warnings(),
+            // As claimed; `service::late::draft` applies the 2027 rule.
+            expected_payable_hours: f.units.to_hours_string(),
+            late_not_payable: LateNotPayable {
+                hours: PayableUnits::ZERO.to_hours_string(),
+                amount_sek: Some(Ore(0).to_sek_string()),
+            },
         }
     }
 }

@@ -20,6 +20,6 @@ pub use input::{CostsInput, InvoiceInput, Submission};
 pub use status::{status_of, statuses, Status};
 pub use submit::{lock_keys, submit, InvoiceError, Outcome};
 pub use views::{
-    view, CostsView, Draft, GrantPeriodUse, InvoiceLine, InvoiceView, KindHours, Notice,
-    StaleReason,
+    view, view_now, CostsView, Draft, GrantPeriodUse, InvoiceLine, InvoiceView, KindHours,
+    LateNotPayable, Notice, StaleReason,
 };

@@ -17,7 +17,7 @@ use crate::error::FieldError;
 use crate::service::invoices::compute::{compute, ComputeError};
 use crate::service::invoices::input::Submission;
 use crate::service::invoices::status::status_of;
-use crate::service::invoices::views::{view, InvoiceView};
+use crate::service::invoices::views::{view_now, InvoiceView};
 use crate::service::invoices::Status;
 use crate::service::submission::Env;
 
@@ -97,7 +97,12 @@ pub fn submit(conn: &mut DbConn, env: &Env, s: &Submission) -> Result<Outcome, I
                     serde_json::from_str(&cur.hospital_days).unwrap_or_default();
                 if cur.content_hash == claim_hash(s, &days) {
                     let status = status_of(conn, &inv, &cur)?;
-                    return Ok(Outcome::Unchanged(view(&inv, &cur, Some(status))));
+                    return Ok(Outcome::Unchanged(view_now(
+                        conn,
+                        &inv,
+                        &cur,
+                        Some(status),
+                    )?));
                 }
             }
         }
@@ -131,7 +136,7 @@ pub fn submit(conn: &mut DbConn, env: &Env, s: &Submission) -> Result<Outcome, I
     if let (Some(inv), Some(cur)) = (&existing, &current) {
         if cur.content_hash == hash {
             let status = status_of(conn, inv, cur)?;
-            return Ok(Outcome::Unchanged(view(inv, cur, Some(status))));
+            return Ok(Outcome::Unchanged(view_now(conn, inv, cur, Some(status))?));
         }
     }
     let now = env.now.naive_utc();
@@ -196,7 +201,12 @@ pub fn submit(conn: &mut DbConn, env: &Env, s: &Submission) -> Result<Outcome, I
     )?;
     let mut inv = inv;
     inv.current_version = version;
-    Ok(Outcome::Created(view(&inv, &v, Some(Status::Current))))
+    Ok(Outcome::Created(view_now(
+        conn,
+        &inv,
+        &v,
+        Some(Status::Current),
+    )?))
 }
 
 /// A JSON snapshot column (plain data, cannot fail).

@@ -82,7 +82,8 @@ impl From<&GrantUse> for GrantPeriodUse {
 /// A flag on a draft or an invoice (nothing refused).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct Notice {
-    /// `over_grant`, `no_decision` or `assistant_not_registered_with_fk`.
+    /// `over_grant`, `no_decision`, `assistant_not_registered_with_fk`,
+    /// `no_agreement` or `agreement_not_sent_to_fk`.
     pub code: String,
     pub message: String,
 }
@@ -107,6 +108,20 @@ pub struct Draft {
     pub hospital_days: Vec<NaiveDate>,
     pub grant_periods: Vec<GrantPeriodUse>,
     pub warnings: Vec<Notice>,
+    /// The month's payable hours as FK is expected to pay them under the
+    /// 2027 rule (see docs/deadlines.md); `payable_hours` stays the claim.
+    pub expected_payable_hours: String,
+    /// What the claim holds beyond `expected_payable_hours`.
+    pub late_not_payable: LateNotPayable,
+}
+
+/// Payable hours of the claim that are not expected to be paid because the
+/// report or invoice arrived late, and their worth.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct LateNotPayable {
+    pub hours: String,
+    /// Null when a year of the month has no rate.
+    pub amount_sek: Option<String>,
 }
 
 /// A self-employer's actual costs, SEK with two decimals.
@@ -140,11 +155,14 @@ pub struct StaleReason {
     /// The invoice field that differs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
+    /// The invoiced value: a decimal string, an object or an array, as the
+    /// field at `pointer` is.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Value, required = false)]
     pub invoiced: Option<Value>,
+    /// The value computed now, of the same shape as `invoiced`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Value, required = false)]
     pub computed: Option<Value>,
 }
 
@@ -188,6 +206,25 @@ pub struct InvoiceView {
     pub status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stale_reasons: Option<Vec<StaleReason>>,
+}
+
+/// [`view`] with the month's agreement warning as the agreements stand now
+/// (`service::agreements`; not stored with the version).
+pub fn view_now(
+    conn: &mut crate::db::DbConn,
+    inv: &InvoiceRow,
+    v: &InvoiceVersionRow,
+    status: Option<Status>,
+) -> diesel::QueryResult<InvoiceView> {
+    let mut out = view(inv, v, status);
+    crate::service::agreements::add_to_notices(
+        conn,
+        &inv.organisation_id,
+        &inv.assistance_user_id,
+        &inv.month,
+        &mut out.warnings,
+    )?;
+    Ok(out)
 }
 
 /// The view of a stored version; `status` only for the current version.

@@ -1,103 +1,19 @@
-//! The OpenAPI document, generated from the handlers' annotations.
+//! The OpenAPI document, generated from the handlers' annotations, with
+//! what annotations cannot say added by modifiers: the responses every
+//! operation shares (`responses`) and the constraints the server enforces
+//! (`constraints`). `docs/openapi.json` is its snapshot
+//! (`tests/api/openapi.rs`).
+
+mod constraints;
+use constraints::Constraints;
+mod responses;
+use responses::CommonResponses;
 
 use actix_web::{web, HttpResponse};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(document));
-}
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
-        // Every authenticated operation can answer 401 and 403 (and any
-        // operation 500); declare them once here instead of on each handler.
-        let problem = |description: &str| {
-            utoipa::openapi::ResponseBuilder::new()
-                .description(description)
-                .content(
-                    crate::error::PROBLEM_JSON,
-                    utoipa::openapi::content::Content::new(Some(
-                        utoipa::openapi::Ref::from_schema_name("Problem"),
-                    )),
-                )
-                .build()
-        };
-        for (path, item) in openapi.paths.paths.iter_mut() {
-            let has_path_params = path.contains('{');
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                let takes_input = op.request_body.is_some()
-                    || op.parameters.as_ref().is_some_and(|p| !p.is_empty())
-                    || has_path_params;
-                let responses = &mut op.responses.responses;
-                if takes_input {
-                    responses.entry("422".into()).or_insert_with(|| {
-                        problem("Invalid input: every fault with its pointer or field").into()
-                    });
-                }
-                if op.request_body.is_some() {
-                    for (code, what) in [
-                        ("400", "The body is not valid JSON"),
-                        ("413", "The body is larger than the configured limit"),
-                        ("415", "Unsupported Content-Type"),
-                    ] {
-                        responses
-                            .entry(code.into())
-                            .or_insert_with(|| problem(what).into());
-                    }
-                }
-                if has_path_params {
-                    responses.entry("404".into()).or_insert_with(|| {
-                        problem("No such record (or another organisation's)").into()
-                    });
-                }
-                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
-                    responses.entry("401".into()).or_insert_with(|| {
-                        problem("Missing, malformed, expired or wrongly signed bearer token").into()
-                    });
-                    responses.entry("403".into()).or_insert_with(|| {
-                        problem("The role may not do this (e.g. auditors are read-only)").into()
-                    });
-                }
-                responses.entry("500".into()).or_insert_with(|| {
-                    problem("Internal error; the cause is logged, not sent").into()
-                });
-                // Handlers declare `body = Problem`, which utoipa files under
-                // application/json; errors are sent as application/problem+json.
-                for response in responses.values_mut() {
-                    if let utoipa::openapi::RefOr::T(r) = response {
-                        let is_problem = |c: &utoipa::openapi::content::Content| matches!(&c.schema, Some(utoipa::openapi::RefOr::Ref(r)) if r.ref_location.ends_with("/Problem"));
-                        if r.content.get("application/json").is_some_and(is_problem) {
-                            if let Some(c) = r.content.shift_remove("application/json") {
-                                r.content.insert(crate::error::PROBLEM_JSON.to_string(), c);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
 }
 
 #[derive(OpenApi)]
@@ -142,6 +58,9 @@ impl Modify for BearerAuth {
         super::rates::list,
         super::rates::put,
         super::deadlines::get,
+        super::late_exceptions::create,
+        super::late_exceptions::list,
+        super::late_exceptions::get,
         super::imports::create,
         super::paxml::export,
         super::paxml::import,
@@ -180,20 +99,35 @@ impl Modify for BearerAuth {
         super::pdfs::report_pdf,
         super::pdfs::invoice_pdf,
         super::pdfs::month_pdf,
+        super::api_keys::create,
+        super::api_keys::list,
+        super::api_keys::revoke,
         super::change_notices::create,
         super::change_notices::list,
         super::change_notices::get,
         super::change_notices::patch,
+        super::agreements::create,
+        super::agreements::list,
+        super::agreements::get,
+        super::agreements::patch,
     ),
-    modifiers(&BearerAuth)
+    modifiers(&CommonResponses, &Constraints)
 )]
 pub struct ApiDoc;
 
 /// The OpenAPI 3.1 document of this API (no auth needed).
-#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
+#[utoipa::path(get, path = "/api/v1/openapi.json", operation_id = "getOpenApiDocument", tag = "operations",
     responses((status = 200, description = "This document", content_type = "application/json")))]
 pub async fn document() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+/// The document as `docs/openapi.json` holds it: pretty-printed, with a
+/// final newline.
+pub fn pretty_json() -> String {
+    let mut json = serde_json::to_string_pretty(&ApiDoc::openapi()).expect("serialisable");
+    json.push('\n');
+    json
 }
 
 /// The methods the API has for a concrete path (`/api/v1/assistants/42` →
@@ -241,7 +175,40 @@ pub fn allowed_methods(path: &str) -> Vec<&'static str> {
 
 #[cfg(test)]
 mod tests {
-    use super::allowed_methods;
+    use super::{allowed_methods, ApiDoc};
+    use utoipa::OpenApi;
+
+    /// Client generators name methods after `operationId`s: each must be
+    /// unique and say what the operation does (`createTimeReport`).
+    #[test]
+    fn operation_ids_are_unique_verbs_in_camel_case() {
+        let doc = ApiDoc::openapi();
+        let mut seen = std::collections::BTreeMap::new();
+        for (path, item) in &doc.paths.paths {
+            for op in [&item.get, &item.post, &item.put, &item.patch, &item.delete]
+                .into_iter()
+                .flatten()
+            {
+                let id = op.operation_id.clone().unwrap_or_default();
+                let verb_first = [
+                    "list", "get", "create", "update", "delete", "set", "sign", "import", "export",
+                    "upload", "close", "reopen", "void",
+                ]
+                .iter()
+                .any(|v| {
+                    id.strip_prefix(v)
+                        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
+                });
+                assert!(
+                    verb_first && id.chars().all(|c| c.is_ascii_alphanumeric()),
+                    "{path}: operationId `{id}` should be a verb and a noun in camelCase; add operation_id = \"verbNoun\" to its #[utoipa::path]"
+                );
+                if let Some(other) = seen.insert(id.clone(), path.clone()) {
+                    panic!("operationId `{id}` is used by {other} and {path}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn allowed_methods_follow_the_routes() {

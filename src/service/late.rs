@@ -1,0 +1,403 @@
+//! The 2027 rule on stored reports: each month's expected payable hours
+//! (`domain::late`) from when its time-report and invoice versions arrived,
+//! what the difference is worth, and the receipts that show it. Shared by
+//! receipts, the invoice draft, balances and the dashboard, so all four
+//! count the same hours (see `docs/deadlines.md`).
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::db::late::{self as store, VersionArrival};
+use crate::db::register as reg;
+use crate::db::time_reports::{user_days, ReportRow, UserDay, VersionRow};
+use crate::db::{DbConn, Scope};
+use crate::domain::deadline::{fk_due_date, DeadlinePolicy};
+use crate::domain::late::{
+    expected, outer_limit, value_of_days, Arrival, Expected, LateRule, MonthArrivals, RateMissing,
+    Shortfall,
+};
+use crate::domain::month::ReportMonth;
+use crate::domain::quantity::{Ore, PayableUnits};
+use crate::service::grants::grants_of;
+use crate::service::invoices::{Computed, Draft, LateNotPayable};
+use crate::service::submission::{receipt as stored_receipt, Receipt, Warning};
+
+/// What the rule needs to know besides the database.
+#[derive(Debug, Clone, Copy)]
+pub struct LateContext {
+    pub rule: LateRule,
+    pub policy: DeadlinePolicy,
+    /// Today in Europe/Stockholm.
+    pub today: NaiveDate,
+}
+
+/// One report's month under the rule.
+#[derive(Debug, Clone)]
+pub struct Standing {
+    pub report_id: String,
+    pub organisation_id: String,
+    pub assistance_user_id: String,
+    pub month: ReportMonth,
+    pub due: NaiveDate,
+    /// Oldest first; the last is the current version.
+    pub versions: Vec<VersionArrival>,
+    pub expected: Expected,
+    /// The outer limit, when FK granted an exception.
+    pub exception: Option<NaiveDate>,
+}
+
+impl Standing {
+    pub fn current(&self) -> &VersionArrival {
+        self.versions.last().expect("a standing has versions")
+    }
+
+    /// The version whose figures FK is expected to pay; `None`: nothing.
+    pub fn basis(&self) -> Option<&VersionArrival> {
+        self.expected.basis.map(|i| &self.versions[i])
+    }
+
+    /// The month's expected payable units.
+    pub fn expected_units(&self) -> PayableUnits {
+        self.expected.payable
+    }
+
+    /// The units of a version with `payable` that are not expected to be paid.
+    pub fn not_payable(&self, payable: PayableUnits) -> PayableUnits {
+        (payable - self.expected.payable).max(PayableUnits::ZERO)
+    }
+}
+
+/// Standings of every report of the months `[from, to]` in scope (one
+/// user's with `user`), by report id.
+pub fn standings(
+    conn: &mut DbConn,
+    ctx: &LateContext,
+    scope: &Scope,
+    from: ReportMonth,
+    to: ReportMonth,
+    user: Option<&str>,
+) -> diesel::QueryResult<HashMap<String, Standing>> {
+    if from > to {
+        return Ok(HashMap::new());
+    }
+    let (f, t) = (from.to_string(), to.to_string());
+    let mut by_report: BTreeMap<String, Vec<VersionArrival>> = BTreeMap::new();
+    for v in store::version_arrivals(conn, scope, &f, &t, user)? {
+        by_report.entry(v.report_id.clone()).or_default().push(v);
+    }
+    if by_report.is_empty() {
+        return Ok(HashMap::new());
+    }
+    type Key = (String, String, String);
+    let mut invoices: HashMap<Key, Vec<DateTime<Utc>>> = HashMap::new();
+    for (org, u, m, at) in store::invoice_arrivals(conn, scope, &f, &t, user)? {
+        invoices.entry((org, u, m)).or_default().push(at.and_utc());
+    }
+    let mut exceptions: HashMap<Key, NaiveDate> = HashMap::new();
+    for e in store::exceptions_between(conn, scope, &f, &t)? {
+        let Ok(month) = ReportMonth::parse(&e.month) else {
+            continue;
+        };
+        let limit = outer_limit_of(
+            conn,
+            ctx.policy,
+            &e.organisation_id,
+            &e.assistance_user_id,
+            month,
+        )?;
+        exceptions.insert((e.organisation_id, e.assistance_user_id, e.month), limit);
+    }
+    let mut out = HashMap::new();
+    for (report_id, versions) in by_report {
+        let head = &versions[0];
+        let Ok(month) = ReportMonth::parse(&head.month) else {
+            continue;
+        };
+        let key = (
+            head.organisation_id.clone(),
+            head.assistance_user_id.clone(),
+            head.month.clone(),
+        );
+        let arrivals: Vec<Arrival> = versions
+            .iter()
+            .map(|v| Arrival {
+                received_at: v.received_at.and_utc(),
+                payable: PayableUnits(v.payable_units),
+            })
+            .collect();
+        let due = fk_due_date(month, ctx.policy);
+        let exception = exceptions.get(&key).copied();
+        let m = MonthArrivals {
+            month,
+            due,
+            versions: &arrivals,
+            invoices: invoices.get(&key).map(Vec::as_slice).unwrap_or(&[]),
+            exception,
+            today: ctx.today,
+        };
+        let Some(expected) = expected(ctx.rule, &m) else {
+            continue;
+        };
+        out.insert(
+            report_id.clone(),
+            Standing {
+                report_id,
+                organisation_id: key.0,
+                assistance_user_id: key.1,
+                month,
+                due,
+                versions,
+                expected,
+                exception,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The standing of one report.
+pub fn standing(
+    conn: &mut DbConn,
+    ctx: &LateContext,
+    report: &ReportRow,
+) -> diesel::QueryResult<Option<Standing>> {
+    let Ok(month) = ReportMonth::parse(&report.month) else {
+        return Ok(None);
+    };
+    let scope = Scope::Org(report.organisation_id.clone());
+    Ok(standings(
+        conn,
+        ctx,
+        &scope,
+        month,
+        month,
+        Some(&report.assistance_user_id),
+    )?
+    .remove(&report.id))
+}
+
+/// The outer limit for exceptions of a user's month (`domain::late::outer_limit`
+/// over the user's decisions).
+pub fn outer_limit_of(
+    conn: &mut DbConn,
+    policy: DeadlinePolicy,
+    org: &str,
+    user: &str,
+    month: ReportMonth,
+) -> diesel::QueryResult<NaiveDate> {
+    let grants = grants_of(&reg::all_decisions_for_user(conn, org, user)?);
+    Ok(outer_limit(month, &grants, policy))
+}
+
+/// Day totals of a user's reports dated in `[from, to]` as FK is expected to
+/// pay them: a month under the rule counts its basis version's days (none
+/// when nothing is expected) instead of the current version's. Also the
+/// payable units per month that are not expected to be paid.
+pub fn expected_days(
+    conn: &mut DbConn,
+    ctx: &LateContext,
+    org: &str,
+    user: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> diesel::QueryResult<(Vec<UserDay>, BTreeMap<ReportMonth, PayableUnits>)> {
+    let mut days = user_days(conn, org, user, from, to)?;
+    let scope = Scope::Org(org.to_string());
+    let first = ReportMonth::of(from).max(ctx.rule.unpaid_from);
+    let mut lost = BTreeMap::new();
+    let mut replaced: BTreeMap<ReportMonth, Option<String>> = BTreeMap::new();
+    for s in standings(conn, ctx, &scope, first, ReportMonth::of(to), Some(user))?.into_values() {
+        let current = s.current();
+        let units = s.not_payable(PayableUnits(current.payable_units));
+        if s.basis().map(|b| &b.version_id) == Some(&current.version_id) {
+            continue;
+        }
+        if units != PayableUnits::ZERO {
+            lost.insert(s.month, units);
+        }
+        replaced.insert(s.month, s.basis().map(|b| b.version_id.clone()));
+    }
+    if replaced.is_empty() {
+        return Ok((days, lost));
+    }
+    days.retain(|d| !replaced.contains_key(&ReportMonth::of(d.work_date)));
+    let ids: Vec<String> = replaced.values().flatten().cloned().collect();
+    for (_, work_date, payable_units, double_units) in store::days_of_versions(conn, &ids)? {
+        if (from..=to).contains(&work_date) {
+            days.push(UserDay {
+                work_date,
+                payable_units,
+                double_units,
+            });
+        }
+    }
+    Ok((days, lost))
+}
+
+/// Hours a version says beyond the month's expected figure, and their worth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Loss {
+    pub units: PayableUnits,
+    pub amount: Result<Ore, RateMissing>,
+}
+
+/// What the version `version_id` (with `payable` units) loses under the
+/// rule: its value less the basis version's, each day at its rate.
+/// `value` is the version's value when the caller knows it (the draft's
+/// amount). `None` when nothing is lost.
+pub fn loss(
+    conn: &mut DbConn,
+    s: &Standing,
+    version_id: &str,
+    payable: PayableUnits,
+    value: Option<Ore>,
+) -> diesel::QueryResult<Option<Loss>> {
+    let units = s.not_payable(payable);
+    if units == PayableUnits::ZERO {
+        return Ok(None);
+    }
+    let grants = grants_of(&reg::all_decisions_for_user(
+        conn,
+        &s.organisation_id,
+        &s.assistance_user_id,
+    )?);
+    let rates: HashMap<i32, Ore> = reg::list_rates(conn)?
+        .into_iter()
+        .map(|r| (r.year, Ore(r.ore_per_hour)))
+        .collect();
+    let basis = s.basis().map(|b| b.version_id.clone());
+    let ids: Vec<String> = std::iter::once(version_id.to_string())
+        .chain(basis.clone())
+        .collect();
+    let mut days: HashMap<String, BTreeMap<NaiveDate, PayableUnits>> = HashMap::new();
+    for (id, date, units, _) in store::days_of_versions(conn, &ids)? {
+        *days.entry(id).or_default().entry(date).or_default() += PayableUnits(units);
+    }
+    let worth = |id: Option<&String>| match id.and_then(|id| days.get(id)) {
+        Some(d) => value_of_days(d, &grants, |y| rates.get(&y).copied()),
+        None => Ok(Ore(0)),
+    };
+    let amount = (|| {
+        let of_version = match value {
+            Some(v) => v,
+            None => worth(Some(&version_id.to_string()))?,
+        };
+        Ok(Ore(of_version.0 - worth(basis.as_ref())?.0))
+    })();
+    Ok(Some(Loss { units, amount }))
+}
+
+/// A receipt of a stored version with `hours.expected_payable` and, when the
+/// version says more than is expected to be paid, `late_not_payable` (and
+/// `rate_missing` when its worth cannot be priced).
+pub fn receipt(
+    conn: &mut DbConn,
+    ctx: &LateContext,
+    report: &ReportRow,
+    v: &VersionRow,
+) -> diesel::QueryResult<Receipt> {
+    let s = standing(conn, ctx, report)?;
+    annotated(conn, ctx, s.as_ref(), report, v)
+}
+
+/// Receipts of several versions of one report.
+pub fn receipts_of_report(
+    conn: &mut DbConn,
+    ctx: &LateContext,
+    report: &ReportRow,
+    versions: &[VersionRow],
+) -> diesel::QueryResult<Vec<Receipt>> {
+    let s = standing(conn, ctx, report)?;
+    versions
+        .iter()
+        .map(|v| annotated(conn, ctx, s.as_ref(), report, v))
+        .collect()
+}
+
+fn annotated(
+    conn: &mut DbConn,
+    ctx: &LateContext,
+    s: Option<&Standing>,
+    report: &ReportRow,
+    v: &VersionRow,
+) -> diesel::QueryResult<Receipt> {
+    let mut r = stored_receipt(report, v);
+    let Some(s) = s else {
+        r.hours.expected_payable = r.hours.payable.clone();
+        return Ok(r);
+    };
+    r.hours.expected_payable = s.expected_units().to_hours_string();
+    if let Some(l) = loss(conn, s, &v.id, PayableUnits(v.payable_units), None)? {
+        r.warnings.push(Warning {
+            pointer: "/month".into(),
+            code: "late_not_payable".into(),
+            message: late_message(ctx, s, l.units),
+            hours: Some(l.units.to_hours_string()),
+            amount_sek: Some(l.amount.ok().map(|a| a.to_sek_string())),
+        });
+        if let Err(RateMissing(year)) = l.amount {
+            r.warnings.push(rate_missing_warning(year));
+        }
+    }
+    Ok(r)
+}
+
+/// The draft of a month's invoice with the 2027 rule applied: the claim
+/// stays as computed (it must equal the reports), the expected figure and
+/// what the claim holds beyond it are added.
+pub fn draft(conn: &mut DbConn, ctx: &LateContext, c: &Computed) -> diesel::QueryResult<Draft> {
+    let mut d = c.draft();
+    let Some(s) = standing(conn, ctx, &c.report)? else {
+        return Ok(d);
+    };
+    d.expected_payable_hours = s.expected_units().to_hours_string();
+    let payable = PayableUnits(c.version.payable_units);
+    if let Some(l) = loss(conn, &s, &c.version.id, payable, Some(c.figures.amount))? {
+        d.late_not_payable = LateNotPayable {
+            hours: l.units.to_hours_string(),
+            amount_sek: l.amount.ok().map(|a| a.to_sek_string()),
+        };
+    }
+    Ok(d)
+}
+
+/// `rate_missing` beside a `late_not_payable` that cannot be priced.
+pub fn rate_missing_warning(year: i32) -> Warning {
+    Warning {
+        pointer: "/month".into(),
+        code: "rate_missing".into(),
+        message: format!(
+            "There is no standard rate (schablonbelopp) for {year} in the rate table, so what the hours not expected to be paid are worth is not known (`amount_sek` is null)."
+        ),
+        ..Warning::default()
+    }
+}
+
+/// Why, in a sentence, `units` of a version are not expected to be paid.
+fn late_message(ctx: &LateContext, s: &Standing, units: PayableUnits) -> String {
+    let h = units.to_hours_string();
+    let rule = format!(
+        "From {} FK does not pay a report that arrives after the deadline (FK, 22 May 2026; our reading, see docs/deadlines.md)",
+        ctx.rule.unpaid_from
+    );
+    match s.expected.shortfall {
+        Some(Shortfall::NoVersionOnTime) => format!(
+            "No version of the time report for {} arrived by FK's deadline {}. {rule}: {h} h are not expected to be paid.",
+            s.month, s.due
+        ),
+        Some(Shortfall::InvoiceLate) => format!(
+            "No invoice for {} arrived by FK's deadline {}; the invoice is part of the report. {rule}: {h} h are not expected to be paid.",
+            s.month, s.due
+        ),
+        Some(Shortfall::LateCorrection) => format!(
+            "This correction arrived after FK's deadline {} and says more than the last version that arrived on time; a late correction can lower a month but not raise it. {rule}: {h} h are not expected to be paid.",
+            s.due
+        ),
+        None => format!(
+            "FK is expected to pay {} h for {} (the current version); {h} h of this version are not expected to be paid.",
+            s.expected_units().to_hours_string(),
+            s.month
+        ),
+    }
+}
