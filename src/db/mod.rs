@@ -8,6 +8,7 @@ pub mod audit;
 pub mod change_notices;
 pub mod dashboard;
 pub mod documents;
+pub mod events;
 pub mod idempotency;
 pub mod invoices;
 pub mod late;
@@ -225,7 +226,8 @@ impl DbConn {
         }
     }
 
-    /// Runs `f` in a write transaction that first takes the locks for `keys`.
+    /// Runs `f` in a write transaction that first takes the locks for `keys`,
+    /// and appends the events `f` recorded ([`events::record`]) at its end.
     ///
     /// SQLite has one writer: touching `write_lock` first takes the write lock
     /// up front, so a transaction never fails upgrading a read lock. PostgreSQL
@@ -236,7 +238,8 @@ impl DbConn {
         F: FnOnce(&mut DbConn) -> Result<T, E>,
         E: From<diesel::result::Error>,
     {
-        self.transaction(|conn| {
+        let mark = events::Mark::begin();
+        let result = self.transaction(|conn| {
             match conn.backend() {
                 Backend::Sqlite => {
                     diesel::sql_query("UPDATE write_lock SET n = n + 1 WHERE id = 1")
@@ -244,8 +247,15 @@ impl DbConn {
                 }
                 Backend::Postgres => conn.batch_execute(&pg_write_preamble(keys))?,
             }
-            f(conn)
-        })
+            let out = f(conn)?;
+            // Last, so that the outbox's lock is the last one taken.
+            mark.flush(conn)?;
+            Ok(out)
+        });
+        if result.is_ok() {
+            mark.committed();
+        }
+        result
     }
 }
 

@@ -97,6 +97,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    event_log_head (id) {
+        id -> Integer,
+        last_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    events (seq) {
+        seq -> BigInt,
+        id -> Text,
+        organisation_id -> Text,
+        event_type -> Text,
+        occurred_at -> Timestamp,
+        data -> Text,
+    }
+}
+
+diesel::table! {
     write_lock (id) {
         id -> Integer,
         n -> BigInt,
@@ -462,6 +480,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     employments,
     rates,
     audit_log,
+    event_log_head,
+    events,
     write_lock,
     time_reports,
     time_report_versions,

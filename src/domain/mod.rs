@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod change_notice;
 pub mod deadline;
 pub mod document;
+pub mod event;
 pub mod format;
 pub mod grant;
 pub mod identity;

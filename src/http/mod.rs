@@ -13,6 +13,7 @@ pub mod deadlines;
 pub mod decisions;
 pub mod documents;
 pub mod employments;
+pub mod events;
 pub mod extract;
 pub mod health;
 pub mod html;
@@ -143,7 +144,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(pdfs::routes)
             .configure(api_keys::routes)
             .configure(change_notices::routes)
-            .configure(agreements::routes),
+            .configure(agreements::routes)
+            .configure(events::routes),
     )
     .configure(health::routes)
     .configure(page::routes)

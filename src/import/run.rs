@@ -203,6 +203,15 @@ impl Prepared {
         if !conflicts.is_empty() {
             return Err(ImportFailure::CorrectionRequired(conflicts));
         }
+        if !opts.dry_run {
+            crate::service::events::import_completed(
+                conn,
+                env,
+                self.rows,
+                receipts.len(),
+                unchanged.len(),
+            )?;
+        }
         facts.finish(conn)?;
         Ok(ImportResult {
             dry_run: opts.dry_run,

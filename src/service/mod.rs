@@ -7,6 +7,7 @@ pub mod balance;
 pub mod dashboard;
 pub mod documents;
 pub mod facts;
+pub mod events;
 pub mod grants;
 pub mod idempotency;
 pub mod invoices;

@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 use serde::Serialize;
+use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::db::invoices;
@@ -13,8 +14,9 @@ use crate::db::signatures as sigs;
 use crate::db::time_reports as reports;
 use crate::db::DbConn;
 use crate::domain::agreement::Cover;
+use crate::domain::event::EventType;
 use crate::domain::month::ReportMonth;
-use crate::service::agreements;
+use crate::service::{agreements, events};
 use crate::service::invoices::{completeness, MissingItem, StaleReason};
 use crate::service::signing::report_status;
 use crate::service::submission::Env;
@@ -315,6 +317,20 @@ pub fn close(
             )),
             at: now,
         },
+    )?;
+    events::record(
+        conn,
+        org,
+        EventType::MonthClosed,
+        env.now,
+        json!({
+            "assistance_user_id": user,
+            "month": m,
+            "time_report_id": report.id,
+            "time_report_version": report.current_version,
+            "invoice_id": inv.id,
+            "invoice_version": inv.current_version,
+        }),
     )?;
     Ok(status(conn, org, user, month)?)
 }

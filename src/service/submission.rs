@@ -27,6 +27,7 @@ use crate::domain::report::{
     DecisionFacts, EmploymentFacts, Issue, ParsedRow, RawRow, StoredShift, Target,
 };
 use crate::domain::shift::ShiftKind;
+use crate::service::events;
 use crate::service::facts::{Facts, Live};
 use crate::service::late::{self, LateContext};
 
@@ -345,6 +346,11 @@ fn store_or_refuse(
         }
     }
 
+    // A correction may make the month's invoice stale (`invoice.stale`).
+    let invoice = match &existing {
+        Some(r) => events::watch_invoice(conn, org, &r.assistance_user_id, &r.month)?,
+        None => None,
+    };
     let now = env.now.naive_utc();
     let report = match existing {
         Some(r) => r,
@@ -454,6 +460,8 @@ fn store_or_refuse(
     )?;
     let mut report = report;
     report.current_version = version;
+    events::report_stored(conn, &report, version, env.now)?;
+    events::invoice_after_change(conn, invoice, env.now)?;
     Ok(Outcome::Created(late::receipt(
         conn,
         &env.late_context(),

@@ -20,6 +20,7 @@ mod csv;
 mod dashboard;
 mod demo;
 mod documents;
+mod events;
 mod hostile;
 mod invoices;
 mod late;

@@ -201,6 +201,7 @@ pub fn submit(conn: &mut DbConn, env: &Env, s: &Submission) -> Result<Outcome, I
     )?;
     let mut inv = inv;
     inv.current_version = version;
+    crate::service::events::invoice_stored(conn, &inv, env.now)?;
     Ok(Outcome::Created(view_now(
         conn,
         &inv,
