@@ -154,6 +154,7 @@ fn bench_size(
         actor: "bench".into(),
         now: bench_now(),
         policy: DeadlinePolicy::default(),
+        late: redovisa::domain::late::LateRule::default(),
     };
     let opts = Options {
         max_errors: 100,

@@ -36,7 +36,7 @@ pub struct CurrentSession {
 }
 
 /// The session of the cookie (for the pages' scripts); 401 without one.
-#[utoipa::path(get, path = "/api/v1/session", tag = "accounts",
+#[utoipa::path(get, path = "/api/v1/session", operation_id = "getSession", tag = "accounts",
     responses((status = 200, body = CurrentSession),
               (status = 401, body = crate::error::Problem, description = "No live session cookie")))]
 pub async fn current_session(
@@ -106,7 +106,7 @@ fn public_base(req: &HttpRequest, settings: &AccountSettings) -> String {
 }
 
 /// Create an account and its one-time invite link.
-#[utoipa::path(post, path = "/api/v1/users", tag = "accounts", request_body = CreateUser,
+#[utoipa::path(post, path = "/api/v1/users", operation_id = "createUser", tag = "accounts", request_body = CreateUser,
     responses((status = 201, body = CreatedUser),
               (status = 409, body = crate::error::Problem, description = "An account with this e-mail address exists"),
               (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
@@ -119,12 +119,14 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
     let organisation_id = match caller.role {
-        Role::Auditor => return Err(ApiError::forbidden("Auditors have read-only access.")),
+        Role::Auditor | Role::ProviderRead => {
+            return Err(ApiError::forbidden("This role has read-only access."))
+        }
         Role::Provider => {
             let own = caller.writer_org()?.to_string();
-            if b.role != Role::Provider {
+            if !matches!(b.role, Role::Provider | Role::ProviderRead) {
                 return Err(ApiError::forbidden(
-                    "A provider creates accounts with the role `provider` only.",
+                    "A provider creates accounts with the role `provider` or `provider_read` only.",
                 ));
             }
             if b.organisation_id.as_deref().is_some_and(|o| o != own) {

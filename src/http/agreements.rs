@@ -118,7 +118,7 @@ fn validate(conn: &mut DbConn, row: &AgreementRow, today: NaiveDate) -> ApiResul
 }
 
 /// Record an agreement (not for a self-employer, who buys no assistance).
-#[utoipa::path(post, path = "/api/v1/agreements", tag = "agreements",
+#[utoipa::path(post, path = "/api/v1/agreements", operation_id = "createAgreement", tag = "agreements",
     request_body = CreateAgreement,
     responses((status = 201, body = Agreement),
               (status = 422, body = crate::error::Problem, description = "`not_for_self_employer`, or `validation_failed` (`unknown_assistance_user`, `invalid_period`, `date_in_future`)")),
@@ -168,7 +168,7 @@ pub struct AgreementQuery {
 }
 
 /// List agreements.
-#[utoipa::path(get, path = "/api/v1/agreements", tag = "agreements", params(AgreementQuery),
+#[utoipa::path(get, path = "/api/v1/agreements", operation_id = "listAgreements", tag = "agreements", params(AgreementQuery),
     responses((status = 200, body = Paginated<Agreement>)), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -189,7 +189,7 @@ pub async fn list(
 }
 
 /// Read an agreement.
-#[utoipa::path(get, path = "/api/v1/agreements/{id}", tag = "agreements",
+#[utoipa::path(get, path = "/api/v1/agreements/{id}", operation_id = "getAgreement", tag = "agreements",
     responses((status = 200, body = Agreement), (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn get(
@@ -202,7 +202,7 @@ pub async fn get(
 }
 
 /// Change an agreement; sending it to FK is `{"sent_to_fk_on": "YYYY-MM-DD"}`.
-#[utoipa::path(patch, path = "/api/v1/agreements/{id}", tag = "agreements",
+#[utoipa::path(patch, path = "/api/v1/agreements/{id}", operation_id = "updateAgreement", tag = "agreements",
     request_body = PatchAgreement,
     responses((status = 200, body = Agreement), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]

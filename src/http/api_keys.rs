@@ -143,7 +143,7 @@ fn key_organisation(
 }
 
 /// Create an API key. The secret is in this response only.
-#[utoipa::path(post, path = "/api/v1/api-keys", tag = "api keys", request_body = CreateApiKey,
+#[utoipa::path(post, path = "/api/v1/api-keys", operation_id = "createApiKey", tag = "api keys", request_body = CreateApiKey,
     responses((status = 201, body = CreatedApiKey, headers(("Location" = String))),
               (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
@@ -240,7 +240,7 @@ pub struct ApiKeyQuery {
 }
 
 /// List API keys (without secrets): a provider its organisation's, an admin or auditor all.
-#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api keys", params(ApiKeyQuery),
+#[utoipa::path(get, path = "/api/v1/api-keys", operation_id = "listApiKeys", tag = "api keys", params(ApiKeyQuery),
     responses((status = 200, body = Paginated<ApiKey>)), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -261,7 +261,7 @@ pub async fn list(
 
 /// Revoke an API key at once: the next request with it is 401. Revoking a
 /// revoked key changes nothing.
-#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api keys",
+#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", operation_id = "revokeApiKey", tag = "api keys",
     responses((status = 200, body = ApiKey), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn revoke(
     state: web::Data<AppState>,

@@ -155,7 +155,7 @@ fn finish(faults: Faults) -> ApiResult<()> {
 }
 
 /// Record a change notice.
-#[utoipa::path(post, path = "/api/v1/change-notices", tag = "change notices",
+#[utoipa::path(post, path = "/api/v1/change-notices", operation_id = "createChangeNotice", tag = "change notices",
     request_body = CreateChangeNotice,
     responses((status = 201, body = ChangeNotice),
               (status = 422, body = crate::error::Problem, description = "`kind_not_for_child` (at `/kind`) or `validation_failed`")),
@@ -203,7 +203,7 @@ pub struct ChangeNoticeQuery {
 }
 
 /// List change notices.
-#[utoipa::path(get, path = "/api/v1/change-notices", tag = "change notices", params(ChangeNoticeQuery),
+#[utoipa::path(get, path = "/api/v1/change-notices", operation_id = "listChangeNotices", tag = "change notices", params(ChangeNoticeQuery),
     responses((status = 200, body = Paginated<ChangeNotice>), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn list(
@@ -241,7 +241,7 @@ pub async fn list(
 }
 
 /// Read a change notice.
-#[utoipa::path(get, path = "/api/v1/change-notices/{id}", tag = "change notices",
+#[utoipa::path(get, path = "/api/v1/change-notices/{id}", operation_id = "getChangeNotice", tag = "change notices",
     responses((status = 200, body = ChangeNotice), (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn get(
@@ -255,7 +255,7 @@ pub async fn get(
 }
 
 /// Change a notice; reporting it to FK is `{"reported_to_fk_on": "YYYY-MM-DD"}`.
-#[utoipa::path(patch, path = "/api/v1/change-notices/{id}", tag = "change notices",
+#[utoipa::path(patch, path = "/api/v1/change-notices/{id}", operation_id = "updateChangeNotice", tag = "change notices",
     request_body = PatchChangeNotice,
     responses((status = 200, body = ChangeNotice), (status = 404, body = crate::error::Problem),
               (status = 422, body = crate::error::Problem, description = "`kind_not_for_child` (at `/kind`) or `validation_failed`")),

@@ -120,7 +120,7 @@ fn refusal_problem(e: ExceptionError) -> ApiError {
 /// Record an exception FK granted for a month reported late. 201; 409
 /// `late_exception_exists`; 422 `time_report_missing`, `outer_limit_passed`,
 /// `decided_on_in_future`.
-#[utoipa::path(post, path = "/api/v1/late-exceptions", tag = "deadlines",
+#[utoipa::path(post, path = "/api/v1/late-exceptions", operation_id = "createLateException", tag = "deadlines",
     request_body = CreateLateException,
     responses((status = 201, body = LateException),
               (status = 409, body = crate::error::Problem, description = "`late_exception_exists`: the month has one"),
@@ -193,7 +193,7 @@ pub struct LateExceptionQuery {
 }
 
 /// The exceptions recorded (a provider's own; all for admins and auditors).
-#[utoipa::path(get, path = "/api/v1/late-exceptions", tag = "deadlines", params(LateExceptionQuery),
+#[utoipa::path(get, path = "/api/v1/late-exceptions", operation_id = "listLateExceptions", tag = "deadlines", params(LateExceptionQuery),
     responses((status = 200, body = Paginated<LateException>)), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -228,7 +228,7 @@ const LATE_EXCEPTION: Record<ExceptionRow> = Record {
 };
 
 /// One exception.
-#[utoipa::path(get, path = "/api/v1/late-exceptions/{id}", tag = "deadlines",
+#[utoipa::path(get, path = "/api/v1/late-exceptions/{id}", operation_id = "getLateException", tag = "deadlines",
     responses((status = 200, body = LateException), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get(
     state: web::Data<AppState>,

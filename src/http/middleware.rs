@@ -74,7 +74,6 @@ fn loggable_path(path: &str) -> &str {
         "/invite/{token}"
     } else {
         path
-        path
     }
 }
 

@@ -212,7 +212,7 @@ fn render_login(
 }
 
 /// `GET /login`: the sign-in form.
-#[utoipa::path(get, path = "/login", tag = "pages", responses(
+#[utoipa::path(get, path = "/login", operation_id = "getLoginPage", tag = "pages", responses(
     (status = 200, description = "The sign-in form (HTML, Swedish unless `Accept-Language` or `?lang=en` says otherwise)", content_type = "text/html", body = String)))]
 pub async fn login_page(req: HttpRequest) -> HttpResponse {
     let lang = Lang::of_page(&req);
@@ -242,7 +242,7 @@ pub async fn login_page(req: HttpRequest) -> HttpResponse {
 
 /// `POST /login`: a new session on success (303 to `/dashboard`); the form
 /// again with the reason otherwise (401 wrong, 429 locked, 403 stale form).
-#[utoipa::path(post, path = "/login", tag = "pages",
+#[utoipa::path(post, path = "/login", operation_id = "createSession", tag = "pages",
     request_body(content_type = "application/x-www-form-urlencoded", description = "`email`, `password`, `csrf_token`", content = String),
     responses(
     (status = 303, description = "Signed in: a new session cookie, to `/dashboard`"),
@@ -341,7 +341,7 @@ fn local_time(at: DateTime<Utc>) -> String {
 
 /// `POST /logout`: ends the session (the form carries its CSRF token) and
 /// clears the cookie; 303 to `/login`.
-#[utoipa::path(post, path = "/logout", tag = "pages",
+#[utoipa::path(post, path = "/logout", operation_id = "deleteSession", tag = "pages",
     request_body(content_type = "application/x-www-form-urlencoded", description = "`csrf_token` of the session", content = String),
     responses((status = 303, description = "Signed out: the session ended and its cookie cleared, to `/login`"),
     (status = 403, body = crate::error::Problem, description = "The CSRF token does not match the session")))]
@@ -453,7 +453,7 @@ fn invite_gone(lang: Lang, path: &str) -> HttpResponse {
 
 /// `GET /invite/{token}`: the form to choose a password, while the invite
 /// is unused and unexpired; otherwise 404 with a page saying so.
-#[utoipa::path(get, path = "/invite/{token}", tag = "pages", params(("token" = String, Path, description = "From `invite_url`")),
+#[utoipa::path(get, path = "/invite/{token}", operation_id = "getInvitePage", tag = "pages", params(("token" = String, Path, description = "From `invite_url`")),
     responses((status = 200, description = "The form to choose a password", content_type = "text/html", body = String),
     (status = 404, description = "Used, expired or unknown invite", content_type = "text/html", body = String)))]
 pub async fn invite_page(req: HttpRequest, token: web::Path<String>) -> ApiResult<HttpResponse> {
@@ -473,7 +473,7 @@ pub async fn invite_page(req: HttpRequest, token: web::Path<String>) -> ApiResul
 
 /// `POST /invite/{token}` (`password`, `csrf_token`): sets the password
 /// once, then 303 to `/login`.
-#[utoipa::path(post, path = "/invite/{token}", tag = "pages", params(("token" = String, Path, description = "From `invite_url`")),
+#[utoipa::path(post, path = "/invite/{token}", operation_id = "setInvitePassword", tag = "pages", params(("token" = String, Path, description = "From `invite_url`")),
     request_body(content_type = "application/x-www-form-urlencoded", description = "`password`, `csrf_token`", content = String),
     responses((status = 303, description = "Password set, to `/login`"),
     (status = 403, description = "Stale form: the form again", content_type = "text/html", body = String),

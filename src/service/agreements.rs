@@ -74,6 +74,8 @@ pub fn add_to_receipt(
             pointer: "/month".into(),
             code: code.into(),
             message,
+            hours: None,
+            amount_sek: None,
         });
     }
     Ok(())

@@ -193,7 +193,7 @@ mod tests {
                 let id = op.operation_id.clone().unwrap_or_default();
                 let verb_first = [
                     "list", "get", "create", "update", "delete", "set", "sign", "import", "export",
-                    "upload", "close", "reopen", "void",
+                    "upload", "close", "reopen", "void", "revoke",
                 ]
                 .iter()
                 .any(|v| {
