@@ -160,7 +160,8 @@ fn append(conn: &mut DbConn, new: Vec<NewEvent>) -> QueryResult<Vec<EventRow>> {
             data: e.data,
         })
         .collect();
-    // Six parameters a row: well under SQLite's limit of 32766 a statement.
+    // Multi-row inserts in chunks well under both backends' bind limits
+    // (MultiConnection has no batch insert: each backend does its own).
     for chunk in rows.chunks(1000) {
         let values: Vec<_> = chunk
             .iter()
@@ -175,9 +176,11 @@ fn append(conn: &mut DbConn, new: Vec<NewEvent>) -> QueryResult<Vec<EventRow>> {
                 )
             })
             .collect();
-        diesel::insert_into(events::table)
-            .values(values)
-            .execute(conn)?;
+        let insert = diesel::insert_into(events::table).values(values);
+        match conn {
+            DbConn::Sqlite(c) => insert.execute(c)?,
+            DbConn::Postgres(c) => insert.execute(c)?,
+        };
     }
     Ok(rows)
 }

@@ -16,10 +16,10 @@ use crate::db::DbConn;
 use crate::domain::agreement::Cover;
 use crate::domain::event::EventType;
 use crate::domain::month::ReportMonth;
-use crate::service::{agreements, events};
 use crate::service::invoices::{completeness, MissingItem, StaleReason};
 use crate::service::signing::report_status;
 use crate::service::submission::Env;
+use crate::service::{agreements, events};
 
 /// Lock keys of a month: the same keys the time-report pipeline
 /// (`report:`) and the invoice submission (`invoice:`) take, so that a

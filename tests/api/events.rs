@@ -29,7 +29,12 @@ pub async fn all_events(app: &TestApp, token: &str, limit: u32) -> Vec<Value> {
         let items = page["items"].as_array().unwrap();
         let next = page["next_cursor"].as_str().unwrap().to_string();
         if items.is_empty() {
-            assert_eq!(next, cursor, "an empty page keeps the cursor");
+            let kept = if cursor.is_empty() {
+                "0"
+            } else {
+                cursor.as_str()
+            };
+            assert_eq!(next, kept, "an empty page keeps the cursor");
             return out;
         }
         out.extend(items.iter().cloned());
@@ -62,10 +67,7 @@ async fn each_change_records_its_event_in_commit_order(app: TestApp) {
     sign_everything(&app, &m, 1).await;
     expect(
         &app.post(
-            &format!(
-                "/api/v1/months/2026-10/close?assistance_user_id={}",
-                w.user
-            ),
+            &format!("/api/v1/months/2026-10/close?assistance_user_id={}", w.user),
             &w.org.token,
             &json!({}),
         )
@@ -119,10 +121,7 @@ async fn each_change_records_its_event_in_commit_order(app: TestApp) {
         .await;
     assert_eq!(expect(&res, 200)["items"], json!(theirs));
     // From a cursor on: only what came after it.
-    let page = expect(
-        &app.get("/api/v1/events?limit=2", &w.org.token).await,
-        200,
-    );
+    let page = expect(&app.get("/api/v1/events?limit=2", &w.org.token).await, 200);
     let cursor = page["next_cursor"].as_str().unwrap();
     let rest = expect(
         &app.get(&format!("/api/v1/events?cursor={cursor}"), &w.org.token)
@@ -196,20 +195,32 @@ async fn corrections_imports_and_stale_invoices(app: TestApp) {
     };
     // The same hours at other times: the invoice stays current.
     expect(
-        &app.post("/api/v1/time-reports", &w.org.token, &correct("09:00", "17:00"))
-            .await,
+        &app.post(
+            "/api/v1/time-reports",
+            &w.org.token,
+            &correct("09:00", "17:00"),
+        )
+        .await,
         201,
     );
     // One more hour: stale, once; a further correction of a stale invoice
     // says nothing new about it.
     expect(
-        &app.post("/api/v1/time-reports", &w.org.token, &correct("08:00", "17:00"))
-            .await,
+        &app.post(
+            "/api/v1/time-reports",
+            &w.org.token,
+            &correct("08:00", "17:00"),
+        )
+        .await,
         201,
     );
     expect(
-        &app.post("/api/v1/time-reports", &w.org.token, &correct("08:00", "18:00"))
-            .await,
+        &app.post(
+            "/api/v1/time-reports",
+            &w.org.token,
+            &correct("08:00", "18:00"),
+        )
+        .await,
         201,
     );
     let events = all_events(&app, &w.org.token, 50).await;
@@ -340,7 +351,9 @@ async fn two_instances_write_while_a_reader_follows(app: TestApp) {
                 let mut body = report(w, "2026-10", rows);
                 body["correction_reason"] = json!("More days");
                 expect(
-                    &target.post("/api/v1/time-reports", &w.org.token, &body).await,
+                    &target
+                        .post("/api/v1/time-reports", &w.org.token, &body)
+                        .await,
                     201,
                 );
             }
@@ -363,7 +376,7 @@ async fn two_instances_write_while_a_reader_follows(app: TestApp) {
         }
         seen
     };
-    let ((), seen) = futures_util::future::join(writes, follow).await;
+    let (_, seen) = futures_util::future::join(writes, follow).await;
     let full = all_events(&second, &admin, 500).await;
     assert_eq!(full.len(), 24);
     assert_eq!(seen, full);
