@@ -3,7 +3,9 @@
 //! the same indexes, in a second database seeded alike.
 //!
 //! The import runs as `redovisa import` runs it (`import::import`: both
-//! phases, one write transaction). Each run imports another month into the
+//! phases, one write transaction), and then as an upload to a running
+//! server (`POST /api/v1/imports/time-reports`, the same database). Each
+//! run imports another month into the
 //! same database, so run k finds the k months before it stored, as a live
 //! database would. The baseline then loads exactly the rows the import
 //! stored for that month (reports, versions, rows, day totals, read back
@@ -45,14 +47,14 @@ fn month_file(world: &World, m: ReportMonth) -> (Vec<u8>, usize) {
 }
 
 /// What the import stored for a month, read back (untimed) for the baseline.
-struct Stored {
-    reports: Vec<ReportRow>,
-    versions: Vec<VersionRow>,
-    rows: Vec<RowRow>,
-    days: Vec<DayRow>,
+pub(crate) struct Stored {
+    pub(crate) reports: Vec<ReportRow>,
+    pub(crate) versions: Vec<VersionRow>,
+    pub(crate) rows: Vec<RowRow>,
+    pub(crate) days: Vec<DayRow>,
 }
 
-fn stored_month(conn: &mut DbConn, org: &str, m: ReportMonth) -> Stored {
+pub(crate) fn stored_month(conn: &mut DbConn, org: &str, m: ReportMonth) -> Stored {
     let reports: Vec<ReportRow> = time_reports::table
         .filter(time_reports::organisation_id.eq(org))
         .filter(time_reports::month.eq(m.to_string()))
@@ -116,6 +118,41 @@ fn raw_load(conn: &mut DbConn, s: &Stored) {
     .expect("raw bulk load");
 }
 
+impl Stored {
+    /// Each report with its versions, rows and day totals.
+    pub(crate) fn per_report(&self) -> Vec<Stored> {
+        let mut by_version: HashMap<&str, usize> = HashMap::new();
+        let mut out: Vec<Stored> = Vec::new();
+        let mut of_report: HashMap<&str, usize> = HashMap::new();
+        for r in &self.reports {
+            of_report.insert(&r.id, out.len());
+            out.push(Stored {
+                reports: vec![r.clone()],
+                versions: Vec::new(),
+                rows: Vec::new(),
+                days: Vec::new(),
+            });
+        }
+        for v in &self.versions {
+            let i = of_report[v.report_id.as_str()];
+            by_version.insert(&v.id, i);
+            out[i].versions.push(v.clone());
+        }
+        for r in &self.rows {
+            out[by_version[r.version_id.as_str()]].rows.push(r.clone());
+        }
+        for d in &self.days {
+            out[by_version[d.version_id.as_str()]].days.push(d.clone());
+        }
+        out
+    }
+}
+
+/// One report's rows in one transaction, one multi-row insert per table.
+pub(crate) fn raw_load_report(conn: &mut DbConn, s: &Stored) {
+    raw_load(conn, s)
+}
+
 /// Peak resident memory of this process so far (Linux `VmHWM`).
 fn peak_rss() -> String {
     std::fs::read_to_string("/proc/self/status")
@@ -129,7 +166,44 @@ fn peak_rss() -> String {
         .map_or("?".into(), |kb| format!("{} MB", kb / 1024))
 }
 
-/// One file size: `runs` months imported one after another (median).
+/// How a file reaches the import.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Via {
+    /// `import::import`, as `redovisa import` runs it.
+    Cli,
+    /// `POST /api/v1/imports/time-reports` to a running server.
+    Http,
+}
+
+/// Uploads a file to the server on `port`; the reports it stored.
+fn upload(port: u16, token: &str, file: Vec<u8>) -> usize {
+    let url = format!("http://127.0.0.1:{port}/api/v1/imports/time-reports");
+    actix_rt::System::new().block_on(async move {
+        let client = awc::Client::builder()
+            .timeout(Duration::from_secs(3600))
+            .finish();
+        let mut res = client
+            .post(&url)
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .insert_header(("Content-Type", "text/csv"))
+            .send_body(file)
+            .await
+            .expect("upload sent");
+        let body = res.body().limit(1 << 30).await.expect("reply");
+        assert_eq!(
+            res.status().as_u16(),
+            201,
+            "{}",
+            String::from_utf8_lossy(&body[..body.len().min(2000)])
+        );
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("JSON reply");
+        v["receipts"].as_array().map_or(0, Vec::len)
+    })
+}
+
+/// One file size: `runs` months imported one after another (median), by
+/// the CLI's function and then over HTTP, each beside the raw bulk load of
+/// the same rows.
 fn bench_size(
     backend: Backend,
     target_rows: usize,
@@ -160,41 +234,53 @@ fn bench_size(
         max_errors: 100,
         ..Options::default()
     };
-    let (mut m, mut b) = (Vec::new(), Vec::new());
-    let mut rows = 0;
-    for k in 0..runs {
-        // Months before the benchmark's, oldest first, so that later runs
-        // find earlier months stored.
-        let mon = bench_month().add_months(k as i32 + 1 - runs as i32);
-        let (file, n) = month_file(&world, mon);
-        rows = n;
-        let (result, took) = timed(|| {
-            import(&mut ic, &env, Cursor::new(file), &opts, &mut |_| {})
-                .unwrap_or_else(|e| panic!("import refused: {e:?}"))
-        });
-        assert_eq!(result.receipts.len(), users, "every month stored");
-        m.push(took);
-        let stored = stored_month(&mut ic, &org, mon);
-        assert_eq!(stored.rows.len(), n, "every row stored");
-        b.push(timed(|| raw_load(&mut rc, &stored)).1);
+    let port = super::json::serve(&import_db.url);
+    let token = super::json::token(&org);
+    for (i, via) in [Via::Cli, Via::Http].into_iter().enumerate() {
+        let (mut m, mut b) = (Vec::new(), Vec::new());
+        let mut rows = 0;
+        for k in 0..runs {
+            // Months up to the benchmark's, oldest first, so that later
+            // runs find earlier months stored: the CLI's, then HTTP's.
+            let back = (runs * (2 - i) - 1 - k) as i32;
+            let mon = bench_month().add_months(-back);
+            let (file, n) = month_file(&world, mon);
+            rows = n;
+            let (stored_reports, took) = timed(|| match via {
+                Via::Cli => import(&mut ic, &env, Cursor::new(file), &opts, &mut |_| {})
+                    .unwrap_or_else(|e| panic!("import refused: {e:?}"))
+                    .receipts
+                    .len(),
+                Via::Http => upload(port, &token, file),
+            });
+            assert_eq!(stored_reports, users, "every month stored");
+            m.push(took);
+            let stored = stored_month(&mut ic, &org, mon);
+            assert_eq!(stored.rows.len(), n, "every row stored");
+            b.push(timed(|| raw_load(&mut rc, &stored)).1);
+        }
+        let line = Line {
+            case: format!(
+                "csv import {} rows, one file, {}",
+                fmt_count(rows as u64),
+                if via == Via::Cli { "CLI" } else { "HTTP" }
+            ),
+            db: import_db.label,
+            n: format!("{users} users, {runs} months"),
+            median: median(m.clone()),
+            throughput: fmt_rate(rows as f64 / median(m).as_secs_f64(), "rows"),
+            baseline: format!(
+                "raw bulk load ({})",
+                fmt_rate(rows as f64 / median(b.clone()).as_secs_f64(), "rows")
+            ),
+            baseline_median: median(b),
+        };
+        line.print();
+        out.push(line);
     }
-    let line = Line {
-        case: format!("csv import {} rows, one file", fmt_count(rows as u64)),
-        db: import_db.label,
-        n: format!("{users} users, {runs} months"),
-        median: median(m.clone()),
-        throughput: fmt_rate(rows as f64 / median(m).as_secs_f64(), "rows"),
-        baseline: format!(
-            "raw bulk load ({})",
-            fmt_rate(rows as f64 / median(b.clone()).as_secs_f64(), "rows")
-        ),
-        baseline_median: median(b),
-    };
-    line.print();
-    out.push(line);
     notes.push(format!(
-        "csv import {} rows, {}: peak RSS of the benchmark process so far {}",
-        fmt_count(rows as u64),
+        "csv import {} users, {}: peak RSS of the benchmark process (client and server) so far {}",
+        fmt_count(users as u64),
         import_db.label,
         peak_rss()
     ));
@@ -213,6 +299,8 @@ pub(crate) fn bench_csv(
         &[10_000, 100_000, 1_000_000]
     };
     for &n in sizes {
-        bench_size(backend, n, 3, out, notes);
+        // --quick: one month per size above 10 000 rows.
+        let runs = if n > 10_000 { cfg.pick(1, 3) } else { 3 };
+        bench_size(backend, n, runs, out, notes);
     }
 }

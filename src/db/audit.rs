@@ -34,7 +34,7 @@ pub fn record(conn: &mut DbConn, e: AuditEntry<'_>) -> QueryResult<()> {
     Ok(())
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_log)]
 pub struct AuditRow {
     pub id: String,
@@ -46,6 +46,18 @@ pub struct AuditRow {
     pub content_hash: Option<String>,
     pub reason: Option<String>,
     pub at: NaiveDateTime,
+}
+
+/// Entries written together (a file's submissions), as multi-row inserts.
+pub fn insert_rows(conn: &mut DbConn, rows: &[AuditRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(3000) {
+        let insert = diesel::insert_into(audit_log::table).values(chunk);
+        match conn {
+            DbConn::Sqlite(c) => insert.execute(c)?,
+            DbConn::Postgres(c) => insert.execute(c)?,
+        };
+    }
+    Ok(())
 }
 
 /// The trail of one record, oldest first.

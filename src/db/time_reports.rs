@@ -211,6 +211,66 @@ pub fn insert_version(
     Ok(())
 }
 
+/// New versions written together: a file's reports, in a few statements
+/// whatever the number of reports ([`insert_batch`]).
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// New reports, each already naming its first version as current.
+    pub reports: Vec<ReportRow>,
+    /// Stored reports that get a new current version: (id, version, at).
+    pub current: Vec<(String, i32, NaiveDateTime)>,
+    pub versions: Vec<VersionRow>,
+    pub rows: Vec<RowRow>,
+    pub days: Vec<DayRow>,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.versions.is_empty()
+    }
+}
+
+/// Writes a batch: multi-row inserts of up to about 30 000 values each
+/// (under both backends' bind limits); on PostgreSQL, the rows and day
+/// totals go in by `COPY`. Reports first, so that every foreign key holds
+/// at each statement.
+pub fn insert_batch(conn: &mut DbConn, b: &Batch) -> QueryResult<()> {
+    fn chunked<T>(
+        conn: &mut DbConn,
+        items: &[T],
+        columns: usize,
+        mut each: impl FnMut(&mut DbConn, &[T]) -> QueryResult<usize>,
+    ) -> QueryResult<()> {
+        for chunk in items.chunks((30_000 / columns).max(1)) {
+            each(conn, chunk)?;
+        }
+        Ok(())
+    }
+    macro_rules! insert {
+        ($table:expr) => {
+            |conn: &mut DbConn, chunk| {
+                let q = diesel::insert_into($table).values(chunk);
+                match conn {
+                    DbConn::Sqlite(c) => q.execute(c),
+                    DbConn::Postgres(c) => q.execute(c),
+                }
+            }
+        };
+    }
+    chunked(conn, &b.reports, 7, insert!(time_reports::table))?;
+    for (id, version, at) in &b.current {
+        set_current_version(conn, id, *version, *at)?;
+    }
+    chunked(conn, &b.versions, 18, insert!(time_report_versions::table))?;
+    match conn {
+        DbConn::Postgres(c) => copy_rows_and_days(c, &b.rows, &b.days),
+        DbConn::Sqlite(_) => {
+            chunked(conn, &b.rows, 15, insert!(time_report_rows::table))?;
+            chunked(conn, &b.days, 7, insert!(time_report_days::table))
+        }
+    }
+}
+
 /// `COPY … FROM STDIN (FORMAT csv)` of report rows and day totals on
 /// PostgreSQL: one statement for any number of rows. Every value written is
 /// an id, a number, a date, an instant, a clock time or a kind code, none of

@@ -15,6 +15,7 @@ pub mod documents;
 pub mod employments;
 pub mod events;
 pub mod extract;
+pub mod group_commit;
 pub mod health;
 pub mod html;
 pub mod i18n;
@@ -61,6 +62,9 @@ pub struct AppState {
     pub deadline_policy: DeadlinePolicy,
     /// From which month a late report is not paid (the 2027 rule).
     pub late_rule: crate::domain::late::LateRule,
+    /// SQLite: the writer that batches time-report submissions into one
+    /// transaction (`group_commit`); `None` on PostgreSQL.
+    pub group_commit: Option<group_commit::GroupCommit>,
 }
 
 impl AppState {

@@ -199,25 +199,49 @@ pub async fn create(
     let request_hash = sha256_hex(&serde_json::to_vec(&body.0).expect("serialisable"));
     let sub = body.0.into_submission();
     let env = state.env(&caller, &org);
-    let reply = state
-        .db(move |conn| {
-            let mut keys = lock_keys(conn, &org, std::slice::from_ref(&sub))?;
-            keys.extend(key.as_deref().map(|k| lock_key(&org, k)));
-            conn.write_transaction(&keys, |conn| {
-                let now = env.now.naive_utc();
-                idempotent(
-                    conn,
-                    &org,
-                    "time-reports",
-                    key.as_deref(),
-                    &request_hash,
-                    now,
-                    |conn| submit(conn, &env, &sub),
-                )
-            })
-        })
-        .await?;
+    let reply = match &state.group_commit {
+        // SQLite: one writer batches concurrent submissions (one commit).
+        Some(writer) => {
+            writer
+                .run(Box::new(move |conn| {
+                    submit_once(conn, &env, key.as_deref(), &request_hash, &sub)
+                }))
+                .await?
+        }
+        None => {
+            state
+                .db(move |conn| {
+                    let mut keys = lock_keys(conn, &org, std::slice::from_ref(&sub))?;
+                    keys.extend(key.as_deref().map(|k| lock_key(&org, k)));
+                    conn.write_transaction(&keys, |conn| {
+                        submit_once(conn, &env, key.as_deref(), &request_hash, &sub)
+                    })
+                })
+                .await?
+        }
+    };
     Ok(super::stored_reply(reply))
+}
+
+/// [`submit`] once per `Idempotency-Key`, inside the caller's write
+/// transaction.
+fn submit_once(
+    conn: &mut DbConn,
+    env: &Env,
+    key: Option<&str>,
+    request_hash: &str,
+    sub: &Submission,
+) -> ApiResult<Reply> {
+    let now = env.now.naive_utc();
+    idempotent(
+        conn,
+        &env.org_id,
+        "time-reports",
+        key,
+        request_hash,
+        now,
+        |conn| submit(conn, env, sub),
+    )
 }
 
 /// Submits a report: 201 with the receipt of a new version, 200 with the

@@ -132,6 +132,7 @@ impl Prepared {
             &self.assistants,
             &months,
             rows_bound,
+            &env.late_context(),
         )?;
         for (gi, g) in self.groups.iter().enumerate() {
             let sub = self.submission(g, opts.correction_reason.clone());

@@ -69,7 +69,14 @@ pub fn add_to_receipt(
     let Ok(month) = ReportMonth::parse(&receipt.month) else {
         return Ok(());
     };
-    if let Some((code, message)) = warning(conn, org, &receipt.assistance_user_id, month)? {
+    let w = warning(conn, org, &receipt.assistance_user_id, month)?;
+    push_warning(receipt, w);
+    Ok(())
+}
+
+/// Adds a warning of [`warning`] to a receipt.
+pub fn push_warning(receipt: &mut Receipt, w: Option<(&'static str, String)>) {
+    if let Some((code, message)) = w {
         receipt.warnings.push(Warning {
             pointer: "/month".into(),
             code: code.into(),
@@ -78,7 +85,45 @@ pub fn add_to_receipt(
             amount_sek: None,
         });
     }
-    Ok(())
+}
+
+/// The agreements of some users of one organisation for some months, read
+/// once (a file's receipts): answers [`warning`] from memory.
+pub struct UserAgreements {
+    /// `None`: a self-employer, who needs no agreement.
+    by_user: Option<HashMap<String, Vec<Terms>>>,
+}
+
+impl UserAgreements {
+    /// The organisation's agreements valid on some day of `[first, last]`.
+    pub fn load(
+        conn: &mut DbConn,
+        org: &str,
+        first: ReportMonth,
+        last: ReportMonth,
+    ) -> diesel::QueryResult<UserAgreements> {
+        if is_self_employer(conn, org)? {
+            return Ok(UserAgreements { by_user: None });
+        }
+        let scope = Scope::Org(org.to_string());
+        let mut by_user: HashMap<String, Vec<Terms>> = HashMap::new();
+        for row in store::overlapping(conn, &scope, first.first_day(), last.last_day())? {
+            by_user
+                .entry(row.assistance_user_id.clone())
+                .or_default()
+                .push(terms(&row));
+        }
+        Ok(UserAgreements {
+            by_user: Some(by_user),
+        })
+    }
+
+    /// [`warning`] of a user's month within the loaded months.
+    pub fn warning(&self, user: &str, month: ReportMonth) -> Option<(&'static str, String)> {
+        let by_user = self.by_user.as_ref()?;
+        let all = by_user.get(user).map(Vec::as_slice).unwrap_or(&[]);
+        rules::warning(rules::cover(all, month), month)
+    }
 }
 
 /// Adds the agreement warning to an invoice's or draft's notices of

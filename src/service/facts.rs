@@ -1,18 +1,24 @@
-//! What the submission pipeline reads before it decides, behind one trait,
-//! so that every channel runs the same rules on the same facts and differs
-//! only in how the facts are fetched:
-//! - [`Live`] asks the database for each submission (the JSON API, the demo);
+//! What the submission pipeline reads before it decides, and how it writes
+//! what it decided, behind one trait, so that every channel runs the same
+//! rules on the same facts and differs only in how the facts are fetched
+//! and the versions written:
+//! - [`Live`] asks the database for each submission and writes at once (the
+//!   JSON API, the demo);
 //! - [`super::preload::FileFacts`] reads a whole file's register and stored
 //!   shifts once, then answers each (user, month) of the file from memory,
-//!   keeping up with the groups the file has already stored.
+//!   keeping up with the groups the file has already stored, and writes
+//!   the file's new versions together, in a few bulk statements.
 
 use chrono::NaiveDate;
 
+use crate::db::audit::AuditRow;
 use crate::db::register as reg;
-use crate::db::time_reports::{self as store, ReportRow, RowRow, VersionRow};
+use crate::db::time_reports::{self as store, DayRow, ReportRow, RowRow, VersionRow};
 use crate::db::{DbConn, Scope};
 use crate::domain::month::ReportMonth;
 use crate::domain::report::{Context, ParsedRow};
+use crate::service::late::{self, LateContext};
+use crate::service::submission::Receipt;
 
 /// The reads of [`super::submission::submit_with`], in the order it makes them.
 pub trait Facts {
@@ -73,9 +79,62 @@ pub trait Facts {
         n: usize,
     ) -> diesel::QueryResult<i32>;
 
-    /// Told after a new version was written, so that later reads see it as
-    /// the database now does.
-    fn stored(&mut self, _report: &ReportRow, _version: &VersionRow, _rows: &[RowRow]) {}
+    /// The receipt of a stored version, with the 2027 rule applied
+    /// (`service::late::receipt`).
+    fn receipt(
+        &mut self,
+        conn: &mut DbConn,
+        ctx: &LateContext,
+        report: &ReportRow,
+        version: &VersionRow,
+    ) -> diesel::QueryResult<Receipt>;
+
+    /// The month's agreement warning (`service::agreements::warning`).
+    fn agreement_warning(
+        &mut self,
+        conn: &mut DbConn,
+        org: &str,
+        user: &str,
+        month: ReportMonth,
+    ) -> diesel::QueryResult<Option<(&'static str, String)>>;
+
+    /// Writes a new version, so that later reads see it as the database
+    /// then does. [`Live`] writes at once; a file's facts may gather the
+    /// writes of many versions and make them together, before the
+    /// transaction commits.
+    fn store(&mut self, conn: &mut DbConn, new: NewVersion) -> diesel::QueryResult<()>;
+}
+
+/// What a submission writes: a version with its rows and day totals, the
+/// report (new, or now pointing at the version) and the audit entry.
+#[derive(Debug)]
+pub struct NewVersion {
+    /// The report, with `current_version` the new version's.
+    pub report: ReportRow,
+    /// The report is new (else it was stored before).
+    pub new_report: bool,
+    pub version: VersionRow,
+    pub rows: Vec<RowRow>,
+    pub days: Vec<DayRow>,
+    pub audit: AuditRow,
+}
+
+impl NewVersion {
+    /// Writes it now, one statement per table.
+    pub fn write(&self, conn: &mut DbConn) -> diesel::QueryResult<()> {
+        if self.new_report {
+            store::insert_report(conn, &self.report)?;
+        } else {
+            store::set_current_version(
+                conn,
+                &self.report.id,
+                self.report.current_version,
+                self.report.updated_at,
+            )?;
+        }
+        store::insert_version(conn, &self.version, &self.rows, &self.days)?;
+        crate::db::audit::insert_rows(conn, std::slice::from_ref(&self.audit))
+    }
 }
 
 /// Every read asks the database.
@@ -143,5 +202,29 @@ impl Facts for Live {
         n: usize,
     ) -> diesel::QueryResult<i32> {
         reg::reserve_postids(conn, org, n)
+    }
+
+    fn receipt(
+        &mut self,
+        conn: &mut DbConn,
+        ctx: &LateContext,
+        report: &ReportRow,
+        version: &VersionRow,
+    ) -> diesel::QueryResult<Receipt> {
+        late::receipt(conn, ctx, report, version)
+    }
+
+    fn agreement_warning(
+        &mut self,
+        conn: &mut DbConn,
+        org: &str,
+        user: &str,
+        month: ReportMonth,
+    ) -> diesel::QueryResult<Option<(&'static str, String)>> {
+        crate::service::agreements::warning(conn, org, user, month)
+    }
+
+    fn store(&mut self, conn: &mut DbConn, new: NewVersion) -> diesel::QueryResult<()> {
+        new.write(conn)
     }
 }

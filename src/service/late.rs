@@ -68,33 +68,50 @@ impl Standing {
     }
 }
 
-/// Standings of every report of the months `[from, to]` in scope (one
-/// user's with `user`), by report id.
-pub fn standings(
+/// The (organisation, user, month) of a report or an invoice.
+type Key = (String, String, String);
+
+/// What the rule reads for the reports of some months: every version's
+/// arrival, every invoice version's, and the exceptions FK granted. Read
+/// once ([`arrivals`]), it answers any report's [`Standing`] from memory,
+/// and keeps up with versions stored after it was read ([`Arrivals::push`]):
+/// a file's receipts are made this way, without a query per report.
+#[derive(Debug, Default)]
+pub struct Arrivals {
+    /// By report id, oldest version first.
+    versions: BTreeMap<String, Vec<VersionArrival>>,
+    invoices: HashMap<Key, Vec<DateTime<Utc>>>,
+    /// The outer limit of each exception.
+    exceptions: HashMap<Key, NaiveDate>,
+}
+
+/// What the rule needs of the months `[from, to]` in scope (one user's with
+/// `user`): four queries, and one more per exception granted.
+pub fn arrivals(
     conn: &mut DbConn,
     ctx: &LateContext,
     scope: &Scope,
     from: ReportMonth,
     to: ReportMonth,
     user: Option<&str>,
-) -> diesel::QueryResult<HashMap<String, Standing>> {
+) -> diesel::QueryResult<Arrivals> {
+    let mut out = Arrivals::default();
     if from > to {
-        return Ok(HashMap::new());
+        return Ok(out);
     }
     let (f, t) = (from.to_string(), to.to_string());
-    let mut by_report: BTreeMap<String, Vec<VersionArrival>> = BTreeMap::new();
     for v in store::version_arrivals(conn, scope, &f, &t, user)? {
-        by_report.entry(v.report_id.clone()).or_default().push(v);
+        out.push(v);
     }
-    if by_report.is_empty() {
-        return Ok(HashMap::new());
+    if out.versions.is_empty() {
+        return Ok(out);
     }
-    type Key = (String, String, String);
-    let mut invoices: HashMap<Key, Vec<DateTime<Utc>>> = HashMap::new();
     for (org, u, m, at) in store::invoice_arrivals(conn, scope, &f, &t, user)? {
-        invoices.entry((org, u, m)).or_default().push(at.and_utc());
+        out.invoices
+            .entry((org, u, m))
+            .or_default()
+            .push(at.and_utc());
     }
-    let mut exceptions: HashMap<Key, NaiveDate> = HashMap::new();
     for e in store::exceptions_between(conn, scope, &f, &t)? {
         let Ok(month) = ReportMonth::parse(&e.month) else {
             continue;
@@ -106,14 +123,36 @@ pub fn standings(
             &e.assistance_user_id,
             month,
         )?;
-        exceptions.insert((e.organisation_id, e.assistance_user_id, e.month), limit);
+        out.exceptions
+            .insert((e.organisation_id, e.assistance_user_id, e.month), limit);
     }
-    let mut out = HashMap::new();
-    for (report_id, versions) in by_report {
-        let head = &versions[0];
-        let Ok(month) = ReportMonth::parse(&head.month) else {
-            continue;
-        };
+    Ok(out)
+}
+
+impl Arrivals {
+    /// A version stored after the arrivals were read (the newest of its
+    /// report).
+    pub fn push(&mut self, v: VersionArrival) {
+        self.versions
+            .entry(v.report_id.clone())
+            .or_default()
+            .push(v);
+    }
+
+    /// The standing of one report as the arrivals stand.
+    pub fn standing(&self, ctx: &LateContext, report_id: &str) -> Option<Standing> {
+        let versions = self.versions.get(report_id)?;
+        self.standing_of(ctx, report_id, versions.clone())
+    }
+
+    fn standing_of(
+        &self,
+        ctx: &LateContext,
+        report_id: &str,
+        versions: Vec<VersionArrival>,
+    ) -> Option<Standing> {
+        let head = versions.first()?;
+        let month = ReportMonth::parse(&head.month).ok()?;
         let key = (
             head.organisation_id.clone(),
             head.assistance_user_id.clone(),
@@ -127,33 +166,45 @@ pub fn standings(
             })
             .collect();
         let due = fk_due_date(month, ctx.policy);
-        let exception = exceptions.get(&key).copied();
+        let exception = self.exceptions.get(&key).copied();
         let m = MonthArrivals {
             month,
             due,
             versions: &arrivals,
-            invoices: invoices.get(&key).map(Vec::as_slice).unwrap_or(&[]),
+            invoices: self.invoices.get(&key).map(Vec::as_slice).unwrap_or(&[]),
             exception,
             today: ctx.today,
         };
-        let Some(expected) = expected(ctx.rule, &m) else {
-            continue;
-        };
-        out.insert(
-            report_id.clone(),
-            Standing {
-                report_id,
-                organisation_id: key.0,
-                assistance_user_id: key.1,
-                month,
-                due,
-                versions,
-                expected,
-                exception,
-            },
-        );
+        let expected = expected(ctx.rule, &m)?;
+        Some(Standing {
+            report_id: report_id.to_string(),
+            organisation_id: key.0,
+            assistance_user_id: key.1,
+            month,
+            due,
+            versions,
+            expected,
+            exception,
+        })
     }
-    Ok(out)
+}
+
+/// Standings of every report of the months `[from, to]` in scope (one
+/// user's with `user`), by report id.
+pub fn standings(
+    conn: &mut DbConn,
+    ctx: &LateContext,
+    scope: &Scope,
+    from: ReportMonth,
+    to: ReportMonth,
+    user: Option<&str>,
+) -> diesel::QueryResult<HashMap<String, Standing>> {
+    let mut all = arrivals(conn, ctx, scope, from, to, user)?;
+    let versions = std::mem::take(&mut all.versions);
+    Ok(versions
+        .into_iter()
+        .filter_map(|(id, vs)| Some((id.clone(), all.standing_of(ctx, &id, vs)?)))
+        .collect())
 }
 
 /// The standing of one report.
@@ -297,8 +348,18 @@ pub fn receipt(
     report: &ReportRow,
     v: &VersionRow,
 ) -> diesel::QueryResult<Receipt> {
+    if is_as_reported(ctx, report, v) {
+        return annotated(conn, ctx, None, report, v);
+    }
     let s = standing(conn, ctx, report)?;
     annotated(conn, ctx, s.as_ref(), report, v)
+}
+
+/// The current version of a month the rule does not cover: FK is expected
+/// to pay what it says, and nothing need be read to know it.
+pub fn is_as_reported(ctx: &LateContext, report: &ReportRow, v: &VersionRow) -> bool {
+    v.version == report.current_version
+        && ReportMonth::parse(&report.month).is_ok_and(|m| !ctx.rule.applies(m))
 }
 
 /// Receipts of several versions of one report.
@@ -315,7 +376,9 @@ pub fn receipts_of_report(
         .collect()
 }
 
-fn annotated(
+/// [`receipt`] with the standing known (`None`: FK is expected to pay what
+/// the version says).
+pub fn annotated(
     conn: &mut DbConn,
     ctx: &LateContext,
     s: Option<&Standing>,

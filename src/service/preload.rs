@@ -1,24 +1,32 @@
 //! Set-based reads for a file of many reports (CSV, PAXml): everything the
 //! submission pipeline would ask the database for each (user, month) of the
 //! file is read once, with a few queries per 500 ids, and then answered
-//! from memory. The rules and the writes stay those of
-//! [`super::submission::submit_with`]; only the reads differ.
+//! from memory; the new versions are gathered and written together, with
+//! multi-row inserts (SQLite) or `COPY` (PostgreSQL). The rules and what is
+//! written stay those of [`super::submission::submit_with`]; only how the
+//! facts are read and the rows written differ.
 //!
 //! Each answer is what the database would give at that point of the file's
-//! transaction: after a group is stored ([`Facts::stored`]), its version
-//! replaces the report's earlier one, so later groups of the file are
-//! checked against it, exactly as one submission after another would be.
+//! transaction had every group before been written when it was decided:
+//! after a group is stored ([`Facts::store`]), its version replaces the
+//! report's earlier one, so later groups of the file are checked against
+//! it, exactly as one submission after another would be.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
-use super::facts::Facts;
-use super::submission::{assistant_facts, decision_facts, stored_shift, stored_window};
+use super::agreements::UserAgreements;
+use super::facts::{Facts, NewVersion};
+use super::late::{self, Arrivals, LateContext};
+use super::submission::{assistant_facts, decision_facts, stored_shift, stored_window, Receipt};
+use crate::db::audit::AuditRow;
+use crate::db::late::VersionArrival;
 use crate::db::register::{self as reg, AssistantRow, DecisionRow, EmploymentRow};
-use crate::db::time_reports::{self as store, ReportRow, RowRow, VersionRow};
+use crate::db::time_reports::{self as store, Batch, ReportRow, RowRow, VersionRow};
 use crate::db::{DbConn, Scope};
 use crate::domain::month::ReportMonth;
+use crate::domain::quantity::PayableUnits;
 use crate::domain::register::WorkingTimeRule;
 use crate::domain::report::{Context, ParsedRow, StoredShift};
 use crate::domain::shift::ShiftKind;
@@ -53,12 +61,17 @@ pub struct FileFacts {
     /// use; `(next, end)` of the reserved range.
     postids: Option<(i64, i64)>,
     rows_bound: usize,
+    /// The 2027 rule's arrivals of the file's months it covers (`None`:
+    /// it covers none of them).
+    arrivals: Option<Arrivals>,
+    agreements: UserAgreements,
+    pending: Pending,
 }
 
 impl FileFacts {
     /// Reads the facts of a file naming these users and assistants (ids
     /// already resolved in the organisation), in these months, with at
-    /// most `rows_bound` rows.
+    /// most `rows_bound` rows; `late` is the 2027 rule as it stands now.
     pub fn load(
         conn: &mut DbConn,
         org: &str,
@@ -66,8 +79,19 @@ impl FileFacts {
         assistants: &[String],
         months: &[ReportMonth],
         rows_bound: usize,
+        late: &LateContext,
     ) -> diesel::QueryResult<FileFacts> {
         let month_names: Vec<String> = months.iter().map(|m| m.to_string()).collect();
+        let (first, last) = match (months.iter().min(), months.iter().max()) {
+            (Some(&f), Some(&l)) => (f, l),
+            _ => (late.rule.unpaid_from, late.rule.unpaid_from),
+        };
+        let under_rule = months.iter().filter(|m| late.rule.applies(**m)).min();
+        let scope = Scope::Org(org.to_string());
+        let arrivals = match under_rule {
+            Some(&from) => Some(late::arrivals(conn, late, &scope, from, last, None)?),
+            None => None,
+        };
         let mut facts = FileFacts {
             org: org.to_string(),
             users: reg::get_assistance_users(conn, org, users)?
@@ -89,13 +113,15 @@ impl FileFacts {
             cutoff: reg::cutoff_day(conn, org)?,
             postids: None,
             rows_bound,
+            arrivals,
+            agreements: UserAgreements::load(conn, org, first, last)?,
+            pending: Pending::default(),
         };
         for (r, v) in store::reports_of_users(conn, org, users, &month_names)? {
             facts
                 .reports
                 .insert((r.assistance_user_id.clone(), r.month.clone()), (r, v));
         }
-        let scope = Scope::Org(org.to_string());
         for m in &month_names {
             for (_, user) in crate::db::months::closed_in_month(conn, &scope, m)? {
                 facts.closed.insert((user, m.clone()));
@@ -180,9 +206,11 @@ impl FileFacts {
         i
     }
 
-    /// Leaves the postid counter where reserving group by group would have
-    /// left it. Call before the transaction commits.
+    /// Writes the versions still pending and leaves the postid counter
+    /// where reserving group by group would have left it. Call before the
+    /// transaction commits.
     pub fn finish(&mut self, conn: &mut DbConn) -> diesel::QueryResult<()> {
+        self.flush(conn)?;
         if let Some((next, _)) = self.postids {
             reg::set_next_postid(conn, &self.org, next)?;
         }
@@ -318,7 +346,100 @@ impl Facts for FileFacts {
         Ok(next as i32)
     }
 
-    fn stored(&mut self, report: &ReportRow, version: &VersionRow, rows: &[RowRow]) {
+    fn receipt(
+        &mut self,
+        conn: &mut DbConn,
+        ctx: &LateContext,
+        report: &ReportRow,
+        version: &VersionRow,
+    ) -> diesel::QueryResult<Receipt> {
+        match &self.arrivals {
+            _ if late::is_as_reported(ctx, report, version) => {
+                late::annotated(conn, ctx, None, report, version)
+            }
+            Some(a) => {
+                let s = a.standing(ctx, &report.id);
+                if s.as_ref().is_some_and(|s| {
+                    s.not_payable(PayableUnits(version.payable_units)) != PayableUnits::ZERO
+                }) {
+                    // What is lost is priced from the versions' day totals.
+                    self.flush(conn)?;
+                }
+                late::annotated(conn, ctx, s.as_ref(), report, version)
+            }
+            None => late::receipt(conn, ctx, report, version),
+        }
+    }
+
+    fn agreement_warning(
+        &mut self,
+        _: &mut DbConn,
+        _org: &str,
+        user: &str,
+        month: ReportMonth,
+    ) -> diesel::QueryResult<Option<(&'static str, String)>> {
+        Ok(self.agreements.warning(user, month))
+    }
+
+    fn store(&mut self, conn: &mut DbConn, new: NewVersion) -> diesel::QueryResult<()> {
+        self.remember(&new.report, &new.version, &new.rows);
+        let p = &mut self.pending;
+        if new.new_report {
+            p.batch.reports.push(new.report);
+        } else {
+            p.batch.current.push((
+                new.report.id,
+                new.report.current_version,
+                new.report.updated_at,
+            ));
+        }
+        p.batch.versions.push(new.version);
+        p.batch.rows.extend(new.rows);
+        p.batch.days.extend(new.days);
+        p.audit.push(new.audit);
+        if p.batch.rows.len() >= FLUSH_ROWS {
+            self.flush(conn)?;
+        }
+        Ok(())
+    }
+}
+
+/// Rows gathered before they are written: enough that a statement carries
+/// many, few enough that a big file's rows are never all in memory.
+const FLUSH_ROWS: usize = 20_000;
+
+/// Versions decided but not yet written.
+#[derive(Default)]
+struct Pending {
+    batch: Batch,
+    audit: Vec<AuditRow>,
+}
+
+impl FileFacts {
+    /// Writes what is pending.
+    fn flush(&mut self, conn: &mut DbConn) -> diesel::QueryResult<()> {
+        let p = std::mem::take(&mut self.pending);
+        if p.batch.is_empty() {
+            return Ok(());
+        }
+        store::insert_batch(conn, &p.batch)?;
+        crate::db::audit::insert_rows(conn, &p.audit)
+    }
+
+    /// Keeps the facts as the database will be once `version` is written.
+    fn remember(&mut self, report: &ReportRow, version: &VersionRow, rows: &[RowRow]) {
+        if let Some(a) = &mut self.arrivals {
+            a.push(VersionArrival {
+                report_id: report.id.clone(),
+                organisation_id: report.organisation_id.clone(),
+                assistance_user_id: report.assistance_user_id.clone(),
+                month: report.month.clone(),
+                version_id: version.id.clone(),
+                version: version.version,
+                received_at: version.received_at,
+                payable_units: version.payable_units,
+            });
+        }
         let index = self.index_of(&report.id);
         // The report's earlier version is no longer current.
         for person in self.people_of_report.remove(&index).unwrap_or_default() {

@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::db::audit::AuditRow;
 use crate::db::register as reg;
 use crate::db::register::{AssistantRow, EmploymentRow};
 use crate::db::time_reports::StoredShiftRow;
@@ -28,8 +29,8 @@ use crate::domain::report::{
 };
 use crate::domain::shift::ShiftKind;
 use crate::service::events;
-use crate::service::facts::{Facts, Live};
-use crate::service::late::{self, LateContext};
+use crate::service::facts::{Facts, Live, NewVersion};
+use crate::service::late::LateContext;
 
 /// One month's report for one assistance user.
 #[derive(Debug, Clone)]
@@ -260,7 +261,10 @@ pub fn submit_with(
 ) -> Result<Outcome, SubmitError> {
     let mut outcome = store_or_refuse(conn, env, sub, facts)?;
     let (Outcome::Created(receipt) | Outcome::Unchanged(receipt)) = &mut outcome;
-    crate::service::agreements::add_to_receipt(conn, &env.org_id, receipt)?;
+    if let Ok(month) = ReportMonth::parse(&receipt.month) {
+        let w = facts.agreement_warning(conn, &env.org_id, &receipt.assistance_user_id, month)?;
+        crate::service::agreements::push_warning(receipt, w);
+    }
     Ok(outcome)
 }
 
@@ -287,7 +291,7 @@ fn store_or_refuse(
             if let Some(report) = &existing {
                 if let Some(cur) = facts.current_version(conn, report)? {
                     if cur.content_hash == content_hash(&parsed.rows) {
-                        return Ok(Outcome::Unchanged(late::receipt(
+                        return Ok(Outcome::Unchanged(facts.receipt(
                             conn,
                             &env.late_context(),
                             report,
@@ -327,7 +331,7 @@ fn store_or_refuse(
     };
     if let (Some(report), Some(cur)) = (&existing, &current) {
         if cur.content_hash == hash {
-            return Ok(Outcome::Unchanged(late::receipt(
+            return Ok(Outcome::Unchanged(facts.receipt(
                 conn,
                 &env.late_context(),
                 report,
@@ -352,22 +356,16 @@ fn store_or_refuse(
         None => None,
     };
     let now = env.now.naive_utc();
-    let report = match existing {
-        Some(r) => r,
-        None => {
-            let r = ReportRow {
-                id: crate::db::new_id(),
-                organisation_id: org.to_string(),
-                assistance_user_id: sub.assistance_user_id.clone(),
-                month: month.to_string(),
-                current_version: 0,
-                created_at: now,
-                updated_at: now,
-            };
-            store::insert_report(conn, &r)?;
-            r
-        }
-    };
+    let new_report = existing.is_none();
+    let mut report = existing.unwrap_or_else(|| ReportRow {
+        id: crate::db::new_id(),
+        organisation_id: org.to_string(),
+        assistance_user_id: sub.assistance_user_id.clone(),
+        month: month.to_string(),
+        current_version: 0,
+        created_at: now,
+        updated_at: now,
+    });
     let due = fk_due_date(month, env.policy);
     let internal = internal_due_date(month, facts.cutoff_day(conn, org)?, env.policy);
     let version = current.as_ref().map_or(1, |c| c.version + 1);
@@ -442,27 +440,33 @@ fn store_or_refuse(
             clock_assumed: r.clock_assumed,
         })
         .collect();
-    store::insert_version(conn, &v, &rows, &days)?;
-    facts.stored(&report, &v, &rows);
-    store::set_current_version(conn, &report.id, version, now)?;
-    crate::db::audit::record(
+    report.current_version = version;
+    report.updated_at = now;
+    let audit = AuditRow {
+        id: crate::db::new_id(),
+        organisation_id: Some(org.to_string()),
+        actor: env.actor.clone(),
+        action: if version == 1 { "submit" } else { "correct" }.to_string(),
+        entity: "time_report".to_string(),
+        entity_id: report.id.clone(),
+        content_hash: Some(v.content_hash.clone()),
+        reason: v.correction_reason.clone(),
+        at: now,
+    };
+    facts.store(
         conn,
-        crate::db::audit::AuditEntry {
-            organisation_id: Some(org),
-            actor: &env.actor,
-            action: if version == 1 { "submit" } else { "correct" },
-            entity: "time_report",
-            entity_id: &report.id,
-            content_hash: Some(&v.content_hash),
-            reason: v.correction_reason.as_deref(),
-            at: now,
+        NewVersion {
+            report: report.clone(),
+            new_report,
+            version: v.clone(),
+            rows,
+            days,
+            audit,
         },
     )?;
-    let mut report = report;
-    report.current_version = version;
     events::report_stored(conn, &report, version, env.now)?;
     events::invoice_after_change(conn, invoice, env.now)?;
-    Ok(Outcome::Created(late::receipt(
+    Ok(Outcome::Created(facts.receipt(
         conn,
         &env.late_context(),
         &report,

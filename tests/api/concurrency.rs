@@ -95,3 +95,45 @@ async fn sqlite_writer_blocked_too_long_gets_503() {
         .await;
     assert_eq!(expect(&res, 200)["internal_cutoff_day"], 7);
 }
+
+/// Submissions that arrive together (on SQLite one writer runs them in one
+/// transaction) are each accepted or refused alone: a refused one stores
+/// nothing and takes nothing from the others.
+async fn concurrent_submissions_stand_or_fall_alone(app: TestApp) {
+    let org = fixtures::org(&app).await;
+    let mut bodies = Vec::new();
+    for i in 0..9u32 {
+        let user = fixtures::user(&app, &org, &pnr("19400101", 400 + i)).await;
+        let a = fixtures::assistant(&app, &org, &pnr("19880808", 400 + i)).await;
+        fixtures::employment(&app, &org, &a, &user, json!({})).await;
+        // Every third report has a day that does not exist.
+        let day = if i % 3 == 2 {
+            "2026-10-32"
+        } else {
+            "2026-10-02"
+        };
+        bodies.push(json!({"assistance_user_id": user, "month": "2026-10",
+                           "rows": [row(&a, "2026-10-01", "08:00", "16:00", "active"),
+                                    row(&a, day, "08:00", "16:00", "active")]}));
+    }
+    let replies = futures_util::future::join_all(
+        bodies
+            .iter()
+            .map(|b| app.post("/api/v1/time-reports", &org.token, b)),
+    )
+    .await;
+    for (i, r) in replies.iter().enumerate() {
+        if i % 3 == 2 {
+            assert_eq!(codes(&expect_problem(r, 422)), ["invalid_date"], "{r:?}");
+        } else {
+            assert_eq!(expect(r, 201)["version"], 1, "{r:?}");
+        }
+    }
+    let list = expect(
+        &app.get("/api/v1/time-reports?month=2026-10", &org.token)
+            .await,
+        200,
+    );
+    assert_eq!(list["items"].as_array().unwrap().len(), 6, "{list:#}");
+}
+db_test!(concurrent_submissions_stand_or_fall_alone);

@@ -234,6 +234,68 @@ async fn a_late_correction_lowers_but_never_raises(app: TestApp) {
 }
 db_test!(a_late_correction_lowers_but_never_raises);
 
+/// `days` days of 8 active hours from the 1st of `month`, as a CSV file.
+fn csv_file(w: &World, month: &str, days: u32) -> Vec<u8> {
+    let mut out = String::from("brukare;assistent;datum;start;slut;typ\n");
+    for d in 1..=days {
+        out.push_str(&format!(
+            "{};{};{month}-{d:02};08:00;16:00;aktiv\n",
+            w.user_pnr, w.assistant_pnrs[0]
+        ));
+    }
+    out.into_bytes()
+}
+
+async fn import_csv(app: &TestApp, w: &World, query: &str, file: Vec<u8>) -> Value {
+    let res = app
+        .post_raw(
+            &format!("/api/v1/imports/time-reports{query}"),
+            &w.org.token,
+            "text/csv",
+            file,
+            &[],
+        )
+        .await;
+    expect(&res, 201)["receipts"][0].clone()
+}
+
+/// A file's receipts are made from the arrivals read once for the file;
+/// they say what a JSON submission's say.
+async fn a_file_import_counts_the_rule_as_json_does(app: TestApp) {
+    let w = world(&app).await;
+    app.set_now(ON_TIME);
+    let v1 = import_csv(&app, &w, "", csv_file(&w, "2027-01", 10)).await;
+    assert_eq!(v1["hours"]["expected_payable"], "80.00");
+    assert_eq!(late_warning(&v1), None, "{v1:#}");
+    post_invoice(&app, &w, "2027-01").await;
+
+    app.set_now(AFTER_DUE);
+    let v2 = import_csv(
+        &app,
+        &w,
+        "?correction_reason=Tv%C3%A5%20dagar%20saknades",
+        csv_file(&w, "2027-01", 11),
+    )
+    .await;
+    assert_eq!(v2["version"], 2);
+    assert_eq!(v2["hours"]["payable"], "88.00");
+    assert_eq!(v2["hours"]["expected_payable"], "80.00");
+    let warning = late_warning(&v2).expect("late_not_payable");
+    assert_eq!(warning["hours"], "8.00");
+    assert_eq!(warning["amount_sek"], "2800.00");
+    // The receipt read back says the same.
+    let r = current(&app, &w, v2["id"].as_str().unwrap()).await;
+    assert_eq!(r["hours"]["expected_payable"], "80.00");
+    assert_eq!(late_warning(&r).unwrap()["hours"], "8.00");
+
+    // A month before the rule is paid as reported, late or not.
+    let dec = import_csv(&app, &w, "", csv_file(&w, "2026-12", 2)).await;
+    assert_eq!(dec["on_time"], false);
+    assert_eq!(dec["hours"]["expected_payable"], "16.00");
+    assert_eq!(late_warning(&dec), None, "{dec:#}");
+}
+db_test!(a_file_import_counts_the_rule_as_json_does);
+
 async fn a_late_invoice_loses_the_month(app: TestApp) {
     let w = world(&app).await;
     app.set_now(ON_TIME);
