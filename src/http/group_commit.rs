@@ -14,7 +14,6 @@
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};
 
 use actix_web::web;
-use diesel::Connection;
 
 use crate::db::{DbConn, DbPool};
 use crate::error::{ApiError, ApiResult};
