@@ -518,12 +518,71 @@ impl BenchDb {
         };
         let parsed = DatabaseUrl::parse(&url).expect("database URL");
         run_migrations(&parsed).expect("migrations");
+        Self::open(label, url, cleanup, pool)
+    }
+
+    fn open(label: &'static str, url: String, cleanup: Cleanup, pool: u32) -> BenchDb {
+        let parsed = DatabaseUrl::parse(&url).expect("database URL");
         let pool = build_pool(&parsed, pool).expect("pool");
         BenchDb {
             label,
             url,
             pool,
             cleanup,
+        }
+    }
+
+    /// A copy of the database as it is now, with the same tables, indexes
+    /// and rows (SQLite: the files; PostgreSQL: `CREATE DATABASE …
+    /// TEMPLATE`, after closing this one's connections).
+    fn copy(&self, tag: &str) -> BenchDb {
+        match &self.cleanup {
+            Cleanup::Dir { .. } => {
+                {
+                    let mut c = self.conn();
+                    if let DbConn::Sqlite(s) = &mut *c {
+                        use diesel::connection::SimpleConnection;
+                        s.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                            .expect("checkpoint");
+                    }
+                }
+                let dir = tempfile::Builder::new()
+                    .prefix("redovisa-bench-")
+                    .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+                    .expect("temporary directory");
+                let path = dir.path().join(format!("{tag}.db"));
+                std::fs::copy(&self.url, &path).expect("database file copied");
+                let wal = format!("{}-wal", self.url);
+                if std::path::Path::new(&wal).exists() {
+                    std::fs::copy(&wal, format!("{}-wal", path.display())).expect("WAL copied");
+                }
+                let url = path.to_string_lossy().into_owned();
+                Self::open(self.label, url, Cleanup::Dir { _dir: dir }, 2)
+            }
+            Cleanup::Postgres { admin, name } => {
+                let mut c = diesel::PgConnection::establish(admin).expect("PostgreSQL");
+                // The pool's connections are replaced when next checked out.
+                diesel::sql_query(format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+                ))
+                .execute(&mut c)
+                .expect("connections closed");
+                let copy = format!("redovisa_bench_{tag}_{}", uuid::Uuid::new_v4().simple());
+                diesel::sql_query(format!("CREATE DATABASE {copy} TEMPLATE {name}"))
+                    .execute(&mut c)
+                    .expect("CREATE DATABASE … TEMPLATE");
+                let base = self.url.rsplit_once('/').map(|(b, _)| b).expect("URL");
+                Self::open(
+                    self.label,
+                    format!("{base}/{copy}"),
+                    Cleanup::Postgres {
+                        admin: admin.clone(),
+                        name: copy,
+                    },
+                    2,
+                )
+            }
         }
     }
 
@@ -1322,6 +1381,8 @@ fn machine() -> String {
 mod csv;
 #[path = "redovisa/json.rs"]
 mod json;
+#[path = "redovisa/national.rs"]
+mod national;
 
 fn main() {
     let cfg = Config::from_args();
@@ -1350,6 +1411,9 @@ fn main() {
         }
         if cfg.wants("json") {
             json::bench_json(&cfg, backend, &mut lines, &mut notes);
+        }
+        if cfg.wants("national") {
+            national::bench_national(&cfg, backend, &mut lines, &mut notes);
         }
     }
     println!(

@@ -100,7 +100,7 @@ pub(crate) fn stored_month(conn: &mut DbConn, org: &str, m: ReportMonth) -> Stor
 
 /// The raw bulk load: one transaction; SQLite multi-row inserts (diesel
 /// prepares each), PostgreSQL `COPY … FROM STDIN BINARY` for the row tables.
-fn raw_load(conn: &mut DbConn, s: &Stored) {
+pub(crate) fn raw_load(conn: &mut DbConn, s: &Stored) {
     conn.transaction::<_, diesel::result::Error, _>(|c| {
         insert_batches!(c, time_reports::table, s.reports, 7);
         insert_batches!(c, time_report_versions::table, s.versions, 18);
@@ -210,7 +210,7 @@ fn bench_size(
     runs: usize,
     out: &mut Vec<Line>,
     notes: &mut Vec<String>,
-) {
+) -> [f64; 2] {
     // ≈ 90 rows per user and month; 3 assistants each.
     let users = target_rows.div_ceil(90).max(1);
     let world = World::build(&[users], |_| 3);
@@ -236,6 +236,7 @@ fn bench_size(
     };
     let port = super::json::serve(&import_db.url);
     let token = super::json::token(&org);
+    let mut rates = [0.0; 2];
     for (i, via) in [Via::Cli, Via::Http].into_iter().enumerate() {
         let (mut m, mut b) = (Vec::new(), Vec::new());
         let mut rows = 0;
@@ -275,6 +276,7 @@ fn bench_size(
             ),
             baseline_median: median(b),
         };
+        rates[i] = rows as f64 / line.median.as_secs_f64();
         line.print();
         out.push(line);
     }
@@ -284,6 +286,7 @@ fn bench_size(
         import_db.label,
         peak_rss()
     ));
+    rates
 }
 
 /// Scaling: the same provider shape at growing file sizes, rows/s each.
@@ -298,9 +301,27 @@ pub(crate) fn bench_csv(
     } else {
         &[10_000, 100_000, 1_000_000]
     };
+    let mut rates = Vec::new();
     for &n in sizes {
         // --quick: one month per size above 10 000 rows.
         let runs = if n > 10_000 { cfg.pick(1, 3) } else { 3 };
-        bench_size(backend, n, runs, out, notes);
+        rates.push((n, bench_size(backend, n, runs, out, notes)));
+    }
+    // Linear means the same rows/s at every size (target: the largest
+    // within 20 % of the smallest).
+    if let (Some((small, first)), Some((large, last))) = (rates.first(), rates.last()) {
+        let note = format!(
+            "csv scaling, {}: rows/s at {} rows / rows/s at {} rows: CLI {:.0} %, HTTP {:.0} %",
+            match backend {
+                Backend::Sqlite => "SQLite",
+                Backend::Postgres => "PostgreSQL",
+            },
+            fmt_count(*large as u64),
+            fmt_count(*small as u64),
+            100.0 * last[0] / first[0],
+            100.0 * last[1] / first[1],
+        );
+        println!("  {note}");
+        notes.push(note);
     }
 }

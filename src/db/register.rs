@@ -202,6 +202,32 @@ pub fn get_assistance_users(
     Ok(out)
 }
 
+/// Personnummer → id of each of the organisation's assistance users and
+/// assistants: what a file import resolves its people with, in two queries
+/// whatever the number of people it names (a provider's register is at most
+/// some thousands of rows).
+pub fn people_by_number(
+    conn: &mut DbConn,
+    org_id: &str,
+) -> QueryResult<(
+    std::collections::HashMap<String, String>,
+    std::collections::HashMap<String, String>,
+)> {
+    let users = assistance_users::table
+        .filter(assistance_users::organisation_id.eq(org_id))
+        .select((assistance_users::personnummer, assistance_users::id))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let assistants = assistants::table
+        .filter(assistants::organisation_id.eq(org_id))
+        .select((assistants::personnummer, assistants::id))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok((users, assistants))
+}
+
 pub fn find_assistance_user_by_number(
     conn: &mut DbConn,
     org_id: &str,

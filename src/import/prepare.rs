@@ -181,6 +181,8 @@ pub fn prepare<R: Read + Seek>(
     let mut header: Option<Header> = None;
     let mut users = Lookup::new();
     let mut assistants = Lookup::new();
+    // The organisation's people, read once: no query per person named.
+    let (user_ids, assistant_ids) = reg::people_by_number(conn, &org).map_err(ImportFailure::Db)?;
     let mut groups = Grouping::default();
     let mut rows = 0u64;
     let mut record = csv::StringRecord::new();
@@ -292,7 +294,7 @@ pub fn prepare<R: Read + Seek>(
         let user = match cell(Column::AssistanceUser) {
             "" => None,
             v => person(v, Column::AssistanceUser, today, &mut users, &mut |n| {
-                Ok(reg::find_assistance_user_by_number(conn, &org, n)?.map(|u| u.id))
+                Ok(user_ids.get(n).cloned())
             })
             .map_err(ImportFailure::Db)?
             .map_err(|(code, message)| faults.push((Column::AssistanceUser, code, message)))
@@ -301,7 +303,7 @@ pub fn prepare<R: Read + Seek>(
         let assistant = match cell(Column::Assistant) {
             "" => None,
             v => person(v, Column::Assistant, today, &mut assistants, &mut |n| {
-                Ok(reg::find_assistant_by_number(conn, &org, n)?.map(|a| a.id))
+                Ok(assistant_ids.get(n).cloned())
             })
             .map_err(ImportFailure::Db)?
             .map_err(|(code, message)| faults.push((Column::Assistant, code, message)))
