@@ -26,8 +26,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let group_commit = (settings.database.backend == db::Backend::Sqlite)
-            .then(|| http::group_commit::GroupCommit::start(pool.clone()));
+        let group_commit = http::group_commit::GroupCommit::start(pool.clone());
         let state = AppState {
             group_commit,
             pool,

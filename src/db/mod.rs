@@ -139,10 +139,15 @@ impl Manager {
                     .map_err(Error::ConnectionError)?;
                 // WAL for concurrent readers, enforced foreign keys, a busy
                 // timeout instead of immediate SQLITE_BUSY, and synchronous=FULL
-                // so that a commit that returned survives a power cut.
+                // so that a commit that returned survives a power cut. A page
+                // cache of up to 64 MiB (the default is 2 MiB): a large import
+                // touches thousands of index pages (one per assistant) and,
+                // with a small cache, spills them to the WAL again and again
+                // before it commits.
                 c.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                     PRAGMA cache_size = -65536;",
                 )
                 .map_err(Error::QueryError)?;
                 Ok(DbConn::Sqlite(c))

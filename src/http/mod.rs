@@ -62,9 +62,9 @@ pub struct AppState {
     pub deadline_policy: DeadlinePolicy,
     /// From which month a late report is not paid (the 2027 rule).
     pub late_rule: crate::domain::late::LateRule,
-    /// SQLite: the writer that batches time-report submissions into one
-    /// transaction (`group_commit`); `None` on PostgreSQL.
-    pub group_commit: Option<group_commit::GroupCommit>,
+    /// The writer that batches time-report submissions into one
+    /// transaction (`group_commit`).
+    pub group_commit: group_commit::GroupCommit,
 }
 
 impl AppState {

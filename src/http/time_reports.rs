@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::deadlines::optional_month;
 use super::extract::{idempotency_key, Json, Query};
+use super::group_commit::Plan;
 use super::pagination::{self, PageParams, Paginated};
 use super::records::Record;
 use super::AppState;
@@ -16,11 +17,10 @@ use crate::db::{sha256_hex, DbConn, Scope};
 use crate::domain::quantity::minutes_to_hours_string;
 use crate::domain::report::RawRow;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::service::facts::Facts;
 use crate::service::idempotency::{idempotent, lock_key, Reply};
 use crate::service::late::{self, LateContext};
-use crate::service::submission::{
-    self, lock_keys, Env, Outcome, Receipt, Refusal, Submission, SubmitError,
-};
+use crate::service::submission::{self, Env, Outcome, Receipt, Refusal, Submission, SubmitError};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/time-reports", web::post().to(create))
@@ -199,27 +199,27 @@ pub async fn create(
     let request_hash = sha256_hex(&serde_json::to_vec(&body.0).expect("serialisable"));
     let sub = body.0.into_submission();
     let env = state.env(&caller, &org);
-    let reply = match &state.group_commit {
-        // SQLite: one writer batches concurrent submissions (one commit).
-        Some(writer) => {
-            writer
-                .run(Box::new(move |conn| {
-                    submit_once(conn, &env, key.as_deref(), &request_hash, &sub)
-                }))
-                .await?
-        }
-        None => {
-            state
-                .db(move |conn| {
-                    let mut keys = lock_keys(conn, &org, std::slice::from_ref(&sub))?;
-                    keys.extend(key.as_deref().map(|k| lock_key(&org, k)));
-                    conn.write_transaction(&keys, |conn| {
-                        submit_once(conn, &env, key.as_deref(), &request_hash, &sub)
-                    })
-                })
-                .await?
-        }
+    // One writer batches concurrent submissions: one commit, the facts of
+    // the batch read together (`group_commit`).
+    let plan = Plan {
+        org: org.clone(),
+        sub: sub.clone(),
+        late: env.late_context(),
+        extra_keys: key
+            .as_deref()
+            .map(|k| lock_key(&org, k))
+            .into_iter()
+            .collect(),
     };
+    let reply = state
+        .group_commit
+        .run(
+            plan,
+            Box::new(move |conn: &mut DbConn, facts: &mut dyn Facts| {
+                submit_once(conn, &env, key.as_deref(), &request_hash, &sub, facts)
+            }),
+        )
+        .await?;
     Ok(super::stored_reply(reply))
 }
 
@@ -231,6 +231,7 @@ fn submit_once(
     key: Option<&str>,
     request_hash: &str,
     sub: &Submission,
+    facts: &mut dyn Facts,
 ) -> ApiResult<Reply> {
     let now = env.now.naive_utc();
     idempotent(
@@ -240,14 +241,19 @@ fn submit_once(
         key,
         request_hash,
         now,
-        |conn| submit(conn, env, sub),
+        |conn| submit(conn, env, sub, facts),
     )
 }
 
 /// Submits a report: 201 with the receipt of a new version, 200 with the
 /// current receipt when the rows are unchanged.
-fn submit(conn: &mut DbConn, env: &Env, sub: &Submission) -> ApiResult<Reply> {
-    let outcome = submission::submit(conn, env, sub)?;
+fn submit(
+    conn: &mut DbConn,
+    env: &Env,
+    sub: &Submission,
+    facts: &mut dyn Facts,
+) -> ApiResult<Reply> {
+    let outcome = submission::submit_with(conn, env, sub, facts)?;
     let status = match outcome {
         Outcome::Created(_) => 201,
         Outcome::Unchanged(_) => 200,

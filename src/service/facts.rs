@@ -103,6 +103,13 @@ pub trait Facts {
     /// writes of many versions and make them together, before the
     /// transaction commits.
     fn store(&mut self, conn: &mut DbConn, new: NewVersion) -> diesel::QueryResult<()>;
+
+    /// Writes what [`Facts::store`] has gathered and not written yet, so
+    /// that a read of the database sees it (a month's invoice is compared
+    /// with the rows as stored).
+    fn write_pending(&mut self, _conn: &mut DbConn) -> diesel::QueryResult<()> {
+        Ok(())
+    }
 }
 
 /// What a submission writes: a version with its rows and day totals, the

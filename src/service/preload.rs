@@ -402,6 +402,10 @@ impl Facts for FileFacts {
         }
         Ok(())
     }
+
+    fn write_pending(&mut self, conn: &mut DbConn) -> diesel::QueryResult<()> {
+        self.flush(conn)
+    }
 }
 
 /// Rows gathered before they are written: enough that a statement carries

@@ -465,6 +465,10 @@ fn store_or_refuse(
         },
     )?;
     events::report_stored(conn, &report, version, env.now)?;
+    if invoice.is_some() {
+        // The invoice's status is worked out from the rows as stored.
+        facts.write_pending(conn)?;
+    }
     events::invoice_after_change(conn, invoice, env.now)?;
     Ok(Outcome::Created(facts.receipt(
         conn,

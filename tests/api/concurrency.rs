@@ -137,3 +137,63 @@ async fn concurrent_submissions_stand_or_fall_alone(app: TestApp) {
     assert_eq!(list["items"].as_array().unwrap().len(), 6, "{list:#}");
 }
 db_test!(concurrent_submissions_stand_or_fall_alone);
+
+/// Submissions that arrive together and conflict with each other: the same
+/// assistant on the same morning for two users, and the same month twice.
+/// One writer reads the facts of a batch at once; each submission must still
+/// see the ones accepted before it, exactly as one after another.
+async fn concurrent_conflicting_submissions_one_stands(app: TestApp) {
+    let org = fixtures::org(&app).await;
+    let a = fixtures::assistant(&app, &org, &pnr("19880808", 501)).await;
+    let mut users = Vec::new();
+    for i in 0..2u32 {
+        let user = fixtures::user(&app, &org, &pnr("19400101", 500 + i)).await;
+        fixtures::employment(&app, &org, &a, &user, json!({})).await;
+        users.push(user);
+    }
+    let body = |u: &str, end: &str| {
+        json!({"assistance_user_id": u, "month": "2026-10",
+               "rows": [row(&a, "2026-10-05", "08:00", end, "active")]})
+    };
+    for round in 0..3 {
+        let (b0, b1, b2) = (
+            body(&users[0], "12:00"),
+            body(&users[1], "12:00"),
+            body(&users[1], "11:00"),
+        );
+        let (r0, r1, r2) = futures_util::join!(
+            app.post("/api/v1/time-reports", &org.token, &b0),
+            app.post("/api/v1/time-reports", &org.token, &b1),
+            app.post("/api/v1/time-reports", &org.token, &b2),
+        );
+        let statuses = [r0.status.as_u16(), r1.status.as_u16(), r2.status.as_u16()];
+        let stored = statuses.iter().filter(|s| **s == 201).count();
+        if round == 0 {
+            // One of the three stands; the others overlap it (or, for the
+            // second user's other month, need a correction reason).
+            assert_eq!(stored, 1, "round {round}: {r0:?} / {r1:?} / {r2:?}");
+        } else {
+            // Everything is stored already: the same rows are unchanged,
+            // other rows overlap or need a correction reason.
+            assert_eq!(stored, 0, "round {round}: {r0:?} / {r1:?} / {r2:?}");
+        }
+        for r in [&r0, &r1, &r2] {
+            match r.status.as_u16() {
+                201 | 200 => {}
+                409 => assert_eq!(r.body["code"], "correction_reason_required", "{r:?}"),
+                _ => assert_eq!(
+                    codes(&expect_problem(r, 422)),
+                    ["overlaps_stored_report"],
+                    "{r:?}"
+                ),
+            }
+        }
+    }
+    let list = expect(
+        &app.get("/api/v1/time-reports?month=2026-10", &org.token)
+            .await,
+        200,
+    );
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list:#}");
+}
+db_test!(concurrent_conflicting_submissions_one_stands);
