@@ -37,6 +37,7 @@ pub mod session;
 pub mod signatories;
 pub mod signatures;
 pub mod time_reports;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -149,7 +150,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(api_keys::routes)
             .configure(change_notices::routes)
             .configure(agreements::routes)
-            .configure(events::routes),
+            .configure(events::routes)
+            .configure(webhooks::routes),
     )
     .configure(health::routes)
     .configure(page::routes)
