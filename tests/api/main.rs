@@ -34,3 +34,4 @@ mod register;
 mod shutdown;
 mod signatures;
 mod time_reports;
+mod xlsx;
