@@ -36,6 +36,7 @@ pub mod representatives;
 pub mod session;
 pub mod signatories;
 pub mod signatures;
+pub mod template;
 pub mod time_reports;
 pub mod webhooks;
 

@@ -35,3 +35,4 @@ mod shutdown;
 mod signatures;
 mod time_reports;
 mod webhooks;
+mod xlsx;
