@@ -34,4 +34,5 @@ mod register;
 mod shutdown;
 mod signatures;
 mod time_reports;
+mod upload;
 mod xlsx;

@@ -636,6 +636,8 @@ async fn openapi_covers_every_route(app: TestApp) {
         "/dashboard",
         "/dashboard/app.js",
         "/dashboard/style.css",
+        "/upload",
+        "/upload/upload.js",
         "/health",
         "/ready",
         "/api/v1/users",
@@ -649,7 +651,7 @@ async fn openapi_covers_every_route(app: TestApp) {
             "{p} missing from the OpenAPI document"
         );
     }
-    assert_eq!(paths.len(), 67, "a path was added: list it above");
+    assert_eq!(paths.len(), 69, "a path was added: list it above");
 }
 db_test!(openapi_covers_every_route);
 
