@@ -50,6 +50,7 @@ impl Application {
             App::new()
                 .wrap(from_fn(http::i18n::problems_in_language))
                 .wrap(from_fn(http::i18n::remember_language))
+                .wrap(from_fn(http::read_audit::record_reads))
                 .wrap(from_fn(http::middleware::request_context))
                 .app_data(web::Data::new(state.clone()))
                 .app_data(web::Data::new(keys.clone()))

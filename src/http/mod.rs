@@ -31,6 +31,7 @@ pub mod pagination;
 pub mod paxml;
 pub mod pdfs;
 pub mod rates;
+pub mod read_audit;
 pub mod records;
 pub mod representatives;
 pub mod session;
@@ -75,9 +76,13 @@ impl AppState {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        // Audit entries written by the work name the request.
+        let request = middleware::current_request_id();
         web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
+            crate::db::audit::with_request(request, || {
+                let mut conn = pool.get()?;
+                f(&mut conn)
+            })
         })
         .await?
     }
