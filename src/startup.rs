@@ -34,6 +34,9 @@ impl Application {
             clock,
             deadline_policy: settings.deadline_policy,
             late_rule: settings.late_rule,
+            audit_retention: http::read_audit::Retention::days(
+                settings.guards.audit_retention_days,
+            ),
         };
         let keys = JwtKeys::from_secret(settings.jwt_secret.as_bytes());
         let limit = settings.max_body_bytes;

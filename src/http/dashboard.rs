@@ -57,10 +57,7 @@ pub async fn compliance(
     };
     let late = state.late();
     // One entry for the view, whatever it covers: the dashboard keeps its speed.
-    caller.read_aggregate(
-        super::read_audit::kind::DASHBOARD,
-        scope.org(),
-    );
+    caller.read_aggregate(super::read_audit::kind::DASHBOARD, scope.org());
     let body = state
         .db(move |conn| {
             if let Some(org) = scope.org() {

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::Query;
-use super::read_audit::kind as audited;
 use super::pagination::{self, PageParams, Paginated};
+use super::read_audit::kind as audited;
 use super::records::Record;
 use super::{new_id, utc_string, AppState};
 use crate::auth::{Caller, Scope};

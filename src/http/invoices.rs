@@ -8,8 +8,8 @@ use utoipa::IntoParams;
 
 use super::deadlines::{optional_month, parse_month};
 use super::extract::{Json, Query};
-use super::read_audit::kind;
 use super::pagination::{self, PageParams, Paginated};
+use super::read_audit::kind;
 use super::records::Record;
 use super::AppState;
 use crate::auth::{Caller, Scope};

@@ -6,6 +6,7 @@ pub mod agreements;
 pub mod api_keys;
 pub mod assistance_users;
 pub mod assistants;
+pub mod audit;
 pub mod balances;
 pub mod change_notices;
 pub mod dashboard;
@@ -66,6 +67,9 @@ pub struct AppState {
     /// SQLite: the writer that batches time-report submissions into one
     /// transaction (`group_commit`); `None` on PostgreSQL.
     pub group_commit: Option<group_commit::GroupCommit>,
+    /// How long read entries of the audit trail are kept, and when they
+    /// were last purged (`read_audit`).
+    pub audit_retention: read_audit::Retention,
 }
 
 impl AppState {
@@ -154,7 +158,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(api_keys::routes)
             .configure(change_notices::routes)
             .configure(agreements::routes)
-            .configure(events::routes),
+            .configure(events::routes)
+            .configure(audit::routes),
     )
     .configure(health::routes)
     .configure(page::routes)

@@ -10,6 +10,7 @@
 //! entry once the response is known to be a success. When the entry cannot
 //! be stored the response is replaced by a 500: nothing is shown unaudited.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use actix_web::body::{EitherBody, MessageBody};
@@ -175,7 +176,10 @@ pub async fn record_reads(
         subject_ids: audit::joined_ids(&read.ids),
     };
     match store(&state, row).await {
-        Ok(()) => Ok(res.map_into_left_body()),
+        Ok(()) => {
+            state.audit_retention.purge_if_due(&state).await;
+            Ok(res.map_into_left_body())
+        }
         Err(e) => {
             tracing::error!(error = %e.detail, "a read could not be audited; the response is withheld");
             let (req, _) = res.into_parts();
@@ -204,6 +208,44 @@ async fn store(state: &AppState, row: AuditRow) -> Result<(), ApiError> {
             state
                 .db(move |conn| Ok(audit::insert_rows(conn, std::slice::from_ref(&row))?))
                 .await
+        }
+    }
+}
+
+/// How long read entries are kept (`REDOVISA_AUDIT_RETENTION_DAYS`). Old
+/// ones are deleted at most once a day, after a read: no timer, no thread,
+/// and every instance may do it (deleting twice deletes nothing).
+#[derive(Clone, Default)]
+pub struct Retention {
+    keep: Option<chrono::Duration>,
+    /// The day (days since the epoch, UTC) of the last purge.
+    last: Arc<AtomicI64>,
+}
+
+impl Retention {
+    /// 0 days: read entries are kept for ever.
+    pub fn days(days: u32) -> Retention {
+        Retention {
+            keep: (days > 0).then(|| chrono::Duration::days(days.into())),
+            last: Arc::new(AtomicI64::new(i64::MIN)),
+        }
+    }
+
+    async fn purge_if_due(&self, state: &AppState) {
+        let Some(keep) = self.keep else { return };
+        let now = state.now();
+        let day = now.timestamp().div_euclid(86_400);
+        if self.last.swap(day, Ordering::Relaxed) == day {
+            return;
+        }
+        let before = (now - keep).naive_utc();
+        match state
+            .db(move |conn| Ok(audit::purge_reads(conn, before)?))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "read entries past the audit retention deleted"),
+            Err(e) => tracing::warn!(error = %e.detail, "could not purge old read entries"),
         }
     }
 }
