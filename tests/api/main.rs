@@ -35,3 +35,4 @@ mod register;
 mod shutdown;
 mod signatures;
 mod time_reports;
+mod xlsx;

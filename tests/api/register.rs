@@ -600,6 +600,7 @@ async fn openapi_covers_every_route(app: TestApp) {
         "/api/v1/exports/paxml",
         "/api/v1/imports/paxml",
         "/api/v1/imports/time-reports",
+        "/api/v1/imports/template",
         "/api/v1/invoices",
         "/api/v1/invoices/draft",
         "/api/v1/invoices/{id}",
