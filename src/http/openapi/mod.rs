@@ -26,6 +26,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         super::page::dashboard,
         super::page::script,
         super::page::stylesheet,
+        super::page::upload_script,
+        super::upload::upload_page,
         super::session::login_page,
         super::session::login,
         super::session::logout,
@@ -118,6 +120,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         super::webhooks::patch,
         super::webhooks::delete,
         super::webhooks::list_deliveries,
+        super::audit::list,
     ),
     modifiers(&CommonResponses, &Constraints)
 )]
