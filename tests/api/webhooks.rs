@@ -138,6 +138,25 @@ fn verify(secret: &str, hit: &Hit) -> i64 {
     t.parse().unwrap()
 }
 
+/// The deliveries at `path` once `done` holds for them (the receiver
+/// answers before the worker records the answer), waiting up to 10 s.
+async fn deliveries_when(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    let start = Instant::now();
+    loop {
+        let list = expect(&app.get(path, token).await, 200);
+        let items = list["items"].as_array().unwrap().clone();
+        if done(&items) || start.elapsed() > Duration::from_secs(10) {
+            return items;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn create(app: &TestApp, token: &str, url: &str, events: &[&str]) -> Value {
     expect(
         &app.post(
@@ -427,12 +446,11 @@ async fn deliveries_are_signed_retried_and_in_order(app: TestApp) {
         );
     }
     // The attempts as the API shows them, newest event first.
-    let list = expect(
-        &app.get(&format!("/api/v1/webhooks/{id}/deliveries"), &w.org.token)
-            .await,
-        200,
-    );
-    let items = list["items"].as_array().unwrap();
+    let path = format!("/api/v1/webhooks/{id}/deliveries");
+    let items = deliveries_when(&app, &path, &w.org.token, |items| {
+        items.len() == 2 && items.iter().all(|d| d["status"] == "delivered")
+    })
+    .await;
     assert_eq!(items.len(), 2);
     let (second, first) = (&items[0], &items[1]);
     assert_eq!(second["event_type"], "report.corrected");
@@ -491,18 +509,14 @@ async fn a_delivery_is_given_up_and_the_webhook_moves_on(app: TestApp) {
         .wait_for(|h| h.iter().any(|h| h.status == 200))
         .await;
     assert!(hits.len() >= 3, "retried before giving up: {}", hits.len());
-    let list = expect(
-        &app.get(
-            &format!(
-                "/api/v1/webhooks/{}/deliveries",
-                hook["id"].as_str().unwrap()
-            ),
-            &w.org.token,
-        )
-        .await,
-        200,
+    let path = format!(
+        "/api/v1/webhooks/{}/deliveries",
+        hook["id"].as_str().unwrap()
     );
-    let items = list["items"].as_array().unwrap();
+    let items = deliveries_when(&app, &path, &w.org.token, |items| {
+        items.first().is_some_and(|d| d["status"] == "delivered")
+    })
+    .await;
     assert_eq!(items[0]["status"], "delivered");
     let failed = &items[1];
     assert_eq!(failed["status"], "failed");
