@@ -71,6 +71,8 @@ pub struct ServeArgs {
     pub max_pdf_pages: usize,
     #[command(flatten)]
     pub accounts: AccountArgs,
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
     /// Session cookies without `Secure`, for plain http on a local machine
     /// only; never in production.
     #[arg(long, env = "REDOVISA_INSECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
@@ -78,6 +80,9 @@ pub struct ServeArgs {
     /// How long a session lasts after sign-in, in seconds.
     #[arg(long, env = "REDOVISA_SESSION_TTL_SECONDS", default_value_t = DEFAULT_SESSION_TTL_SECONDS)]
     pub session_ttl_seconds: i64,
+
+    #[command(flatten)]
+    pub guards: Guards,
 }
 
 /// Accounts, invites and sessions of the pages (issue 16).
@@ -91,6 +96,64 @@ pub struct AccountArgs {
     /// How long an invite link works, in seconds (default 7 days).
     #[arg(long, env = "REDOVISA_INVITE_TTL_SECONDS", default_value_t = DEFAULT_INVITE_TTL_SECONDS)]
     pub invite_ttl_seconds: i64,
+}
+
+/// Webhook deliveries (docs/integrations.md, "Webhooks").
+#[derive(Debug, Clone, Args)]
+pub struct WebhookArgs {
+    /// Allow webhook targets on loopback, private and link-local addresses
+    /// and plain `http`: for tests and closed networks only.
+    #[arg(long, env = "REDOVISA_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
+    /// The first wait before a failed delivery is tried again, in
+    /// milliseconds; each later wait doubles, up to an hour.
+    #[arg(long, env = "REDOVISA_WEBHOOK_RETRY_BASE_MS", default_value_t = 1000)]
+    pub webhook_retry_base_ms: u64,
+    /// How often the delivery worker looks for new events, in milliseconds.
+    #[arg(long, env = "REDOVISA_WEBHOOK_POLL_MS", default_value_t = 1000)]
+    pub webhook_poll_ms: u64,
+}
+
+/// How webhooks are checked and delivered.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// Targets on non-public addresses and plain `http` are allowed.
+    pub allow_private: bool,
+    /// The wait after a delivery's first failed attempt.
+    pub retry_base: std::time::Duration,
+    /// How long a failing delivery is retried before it is given up: a day
+    /// (`domain::webhook::RETRY_FOR`); not configurable, tests shorten it.
+    pub retry_for: std::time::Duration,
+    /// How often the worker looks for new events.
+    pub poll: std::time::Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            allow_private: false,
+            retry_base: std::time::Duration::from_millis(1000),
+            retry_for: crate::domain::webhook::RETRY_FOR,
+            poll: std::time::Duration::from_millis(1000),
+        }
+    }
+}
+
+impl WebhookArgs {
+    pub fn settings(&self) -> anyhow::Result<WebhookSettings> {
+        if self.webhook_retry_base_ms == 0 {
+            anyhow::bail!("REDOVISA_WEBHOOK_RETRY_BASE_MS must be positive");
+        }
+        if self.webhook_poll_ms == 0 {
+            anyhow::bail!("REDOVISA_WEBHOOK_POLL_MS must be positive");
+        }
+        Ok(WebhookSettings {
+            allow_private: self.webhook_allow_private,
+            retry_base: std::time::Duration::from_millis(self.webhook_retry_base_ms),
+            poll: std::time::Duration::from_millis(self.webhook_poll_ms),
+            ..WebhookSettings::default()
+        })
+    }
 }
 
 /// An invite link works for 7 days.
@@ -163,6 +226,42 @@ fn parse_month(s: &str) -> Result<ReportMonth, String> {
 /// 40 users with 5 assistants each) fits; memory stays a few MiB.
 pub const DEFAULT_MAX_PDF_PAGES: usize = 500;
 
+/// Read entries of the audit trail are kept ten years and a little: FK may
+/// reclaim assistansersättning paid on wrong grounds for ten years (the
+/// general limitation period), and who read the records behind a claim is
+/// part of answering for it. The trail of changes is kept with the records.
+pub const DEFAULT_AUDIT_RETENTION_DAYS: u32 = 3660;
+
+/// Issue 15's protections (docs/security.md): how long reads stay audited,
+/// the per-credential rate limits, and the alarm on `overlaps_other_employer`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Guards {
+    /// Days a read entry of the audit trail is kept (0: for ever).
+    #[arg(long, env = "REDOVISA_AUDIT_RETENTION_DAYS", default_value_t = DEFAULT_AUDIT_RETENTION_DAYS)]
+    pub audit_retention_days: u32,
+    /// Writes and imports per second per credential (0: no limit).
+    #[arg(long, env = "REDOVISA_RATE_LIMIT_PER_SECOND", default_value_t = 5000)]
+    pub rate_limit_per_second: u32,
+    /// Writes a credential may make at once above the rate (0: no limit).
+    #[arg(long, env = "REDOVISA_RATE_LIMIT_BURST", default_value_t = 10000)]
+    pub rate_limit_burst: u32,
+    /// `overlaps_other_employer` refusals per hour per credential before
+    /// its writes are refused and an alarm is logged (0: no limit).
+    #[arg(long, env = "REDOVISA_OVERLAP_REFUSALS_PER_HOUR", default_value_t = 60)]
+    pub overlap_refusals_per_hour: u32,
+}
+
+impl Default for Guards {
+    fn default() -> Self {
+        Guards {
+            audit_retention_days: DEFAULT_AUDIT_RETENTION_DAYS,
+            rate_limit_per_second: 5000,
+            rate_limit_burst: 10000,
+            overlap_refusals_per_hour: 60,
+        }
+    }
+}
+
 /// Everything the application needs to start.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -185,6 +284,10 @@ pub struct Settings {
     pub max_pdf_pages: usize,
     /// Sign-in on the pages.
     pub accounts: AccountSettings,
+    /// Webhook targets and deliveries.
+    pub webhooks: WebhookSettings,
+    /// Audit retention and rate limits.
+    pub guards: Guards,
 }
 
 impl Settings {
@@ -217,6 +320,8 @@ impl Settings {
                 invite_ttl: args.accounts.invite_ttl()?,
                 public_url: args.accounts.public_url(),
             },
+            webhooks: args.webhooks.settings()?,
+            guards: args.guards.clone(),
         })
     }
 }

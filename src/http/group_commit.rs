@@ -20,10 +20,10 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};
 
 use actix_web::web;
 
-use crate::db::{DbConn, DbPool};
+use crate::db::{Backend, DbConn, DbPool};
 use crate::domain::month::ReportMonth;
 use crate::error::{ApiError, ApiResult};
-use crate::service::facts::Facts;
+use crate::service::facts::{Facts, Live};
 use crate::service::idempotency::Reply;
 use crate::service::late::LateContext;
 use crate::service::preload::FileFacts;
@@ -45,7 +45,8 @@ pub struct Plan {
 }
 
 struct Job {
-    plan: Plan,
+    /// `None`: work that reads no facts (an audit entry).
+    plan: Option<Plan>,
     work: Work,
     done: SyncSender<ApiResult<Reply>>,
 }
@@ -61,23 +62,33 @@ const QUEUE: usize = 1024;
 #[derive(Clone)]
 pub struct GroupCommit {
     jobs: SyncSender<Job>,
+    backend: Backend,
 }
 
 impl GroupCommit {
     /// Starts the writer thread, which takes its connection from `pool`
     /// for each batch. It ends when the last handle is dropped.
-    pub fn start(pool: DbPool) -> GroupCommit {
+    pub fn start(pool: DbPool, backend: Backend) -> GroupCommit {
         let (jobs, queue) = sync_channel::<Job>(QUEUE);
         std::thread::Builder::new()
             .name("group-commit".into())
             .spawn(move || writer(pool, queue))
             .expect("group-commit thread starts");
-        GroupCommit { jobs }
+        GroupCommit { jobs, backend }
+    }
+
+    /// The database the writer writes to.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// Runs `work` in the next batch and returns its reply once the batch
-    /// has committed.
-    pub async fn run(&self, plan: Plan, work: Work) -> ApiResult<Reply> {
+    /// has committed; `plan` names the facts it reads, if any.
+    pub async fn run(&self, plan: Option<Plan>, work: Work) -> ApiResult<Reply> {
+        let request = super::middleware::current_request_id();
+        let work: Work = Box::new(move |conn, facts| {
+            crate::db::audit::with_request(request, || work(conn, facts))
+        });
         let (done, reply) = sync_channel(1);
         let jobs = self.jobs.clone();
         web::block(move || {
@@ -109,12 +120,12 @@ fn writer(pool: DbPool, queue: Receiver<Job>) {
 fn batch_keys(conn: &mut DbConn, batch: &[Job]) -> diesel::QueryResult<Vec<String>> {
     let mut by_org: HashMap<&str, Vec<Submission>> = HashMap::new();
     let mut keys = Vec::new();
-    for job in batch {
+    for plan in batch.iter().filter_map(|j| j.plan.as_ref()) {
         by_org
-            .entry(job.plan.org.as_str())
+            .entry(plan.org.as_str())
             .or_default()
-            .push(job.plan.sub.clone());
-        keys.extend(job.plan.extra_keys.iter().cloned());
+            .push(plan.sub.clone());
+        keys.extend(plan.extra_keys.iter().cloned());
     }
     for (org, subs) in by_org {
         keys.extend(lock_keys(conn, org, &subs)?);
@@ -210,12 +221,16 @@ fn run_batch(pool: &DbPool, batch: Vec<Job>) {
         Vec::with_capacity(batch.len());
     let mut jobs: Vec<Option<Job>> = batch.into_iter().map(Some).collect();
     let committed = conn.write_transaction(&keys, |conn| {
-        let mut facts = load_facts(conn, jobs.iter().flatten().map(|j| &j.plan))?;
+        let mut facts = load_facts(conn, jobs.iter().flatten().filter_map(|j| j.plan.as_ref()))?;
+        let mut live = Live;
         for slot in jobs.iter_mut() {
             let job = slot.take().expect("each job runs once");
-            let f = facts
-                .get_mut(&job.plan.org)
-                .expect("facts of every organisation in the batch");
+            let f: &mut dyn Facts = match &job.plan {
+                Some(plan) => facts
+                    .get_mut(&plan.org)
+                    .expect("facts of every organisation in the batch"),
+                None => &mut live,
+            };
             // A savepoint each: a refusal rolls back its own writes only,
             // and drops the events it recorded (a nested write transaction).
             let result = conn.write_transaction(&[], |c| (job.work)(c, f));
