@@ -196,7 +196,7 @@ pub(crate) fn bench_national(
     out: &mut Vec<Line>,
     notes: &mut Vec<String>,
 ) {
-    let (providers, users) = cfg.pick((100, 1_300), (1_000, 13_000));
+    let (providers, users) = cfg.pick((60, 800), (1_000, 13_000));
     let history = 4;
     let sizes = national_sizes(providers, users);
     let world = World::build(&sizes, |i| 3 + i % 3);

@@ -452,7 +452,8 @@ fn store_or_refuse(
         content_hash: Some(v.content_hash.clone()),
         reason: v.correction_reason.clone(),
         at: now,
-        request_id: None,
+        // Now: a batch's entries may be written after its request's work.
+        request_id: crate::db::audit::current_request(),
         subject_ids: None,
     };
     facts.store(
