@@ -41,6 +41,7 @@ pub mod signatures;
 pub mod template;
 pub mod time_reports;
 pub mod upload;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -161,6 +162,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(change_notices::routes)
             .configure(agreements::routes)
             .configure(events::routes)
+            .configure(webhooks::routes)
             .configure(audit::routes),
     )
     .configure(health::routes)

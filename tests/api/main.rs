@@ -36,4 +36,5 @@ mod shutdown;
 mod signatures;
 mod time_reports;
 mod upload;
+mod webhooks;
 mod xlsx;
