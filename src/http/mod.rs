@@ -32,6 +32,7 @@ pub mod paxml;
 pub mod pdfs;
 pub mod rates;
 pub mod records;
+pub mod reminders;
 pub mod representatives;
 pub mod session;
 pub mod signatories;
@@ -149,6 +150,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(api_keys::routes)
             .configure(change_notices::routes)
             .configure(agreements::routes)
+            .configure(reminders::routes)
             .configure(events::routes),
     )
     .configure(health::routes)

@@ -16,5 +16,6 @@ pub mod late_exceptions;
 pub mod months;
 pub mod pdf;
 pub mod preload;
+pub mod reminders;
 pub mod signing;
 pub mod submission;

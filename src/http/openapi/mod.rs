@@ -110,6 +110,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         super::agreements::list,
         super::agreements::get,
         super::agreements::patch,
+        super::reminders::list,
         super::events::list,
     ),
     modifiers(&CommonResponses, &Constraints)
