@@ -41,8 +41,10 @@ pub enum ReminderKind {
     /// A change notice (*ändringsanmälan*) not yet reported to FK.
     ChangeNotice,
     /// The user turns 18: signs their own documents from then.
+    #[serde(rename = "turns_18")]
     Turns18,
     /// The user turns 66.
+    #[serde(rename = "turns_66")]
     Turns66,
 }
 
@@ -258,6 +260,16 @@ mod tests {
 
     fn rm(s: &str) -> ReportMonth {
         ReportMonth::parse(s).unwrap()
+    }
+
+    #[test]
+    fn wire_names_are_the_vocabulary() {
+        for k in ReminderKind::ALL {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        for s in [Severity::Overdue, Severity::DueSoon, Severity::Upcoming] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
     }
 
     #[test]

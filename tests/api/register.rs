@@ -622,6 +622,7 @@ async fn openapi_covers_every_route(app: TestApp) {
         "/api/v1/change-notices/{id}",
         "/api/v1/agreements",
         "/api/v1/agreements/{id}",
+        "/api/v1/reminders",
         "/api/v1/openapi.json",
         "/api/v1/organisations",
         "/api/v1/organisations/{id}",
@@ -634,6 +635,7 @@ async fn openapi_covers_every_route(app: TestApp) {
         "/api/v1/time-reports/{id}/versions/{version}",
         "/dashboard",
         "/dashboard/app.js",
+        "/dashboard/reminders.js",
         "/dashboard/style.css",
         "/health",
         "/ready",
@@ -648,7 +650,7 @@ async fn openapi_covers_every_route(app: TestApp) {
             "{p} missing from the OpenAPI document"
         );
     }
-    assert_eq!(paths.len(), 66, "a path was added: list it above");
+    assert_eq!(paths.len(), 68, "a path was added: list it above");
 }
 db_test!(openapi_covers_every_route);
 

@@ -25,6 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         document,
         super::page::dashboard,
         super::page::script,
+        super::page::reminders_script,
         super::page::stylesheet,
         super::session::login_page,
         super::session::login,
