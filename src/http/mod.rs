@@ -37,6 +37,7 @@ pub mod representatives;
 pub mod session;
 pub mod signatories;
 pub mod signatures;
+pub mod template;
 pub mod time_reports;
 
 use std::sync::Arc;

@@ -35,3 +35,4 @@ mod reminders;
 mod shutdown;
 mod signatures;
 mod time_reports;
+mod xlsx;

@@ -63,6 +63,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         super::late_exceptions::list,
         super::late_exceptions::get,
         super::imports::create,
+        super::template::template,
         super::paxml::export,
         super::paxml::import,
         super::time_reports::create,
