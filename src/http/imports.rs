@@ -451,12 +451,22 @@ fn csv_response(filename: &str, body: Vec<u8>) -> HttpResponse {
 }
 
 /// `GET /time-reports/{id}` as CSV: the current version's rows.
-pub async fn report_csv(state: &AppState, scope: Scope, id: String) -> ApiResult<HttpResponse> {
+pub async fn report_csv(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    id: String,
+) -> ApiResult<HttpResponse> {
+    let scope = caller.scope();
     let (report, body) = state
         .db(move |conn| {
             export::report_csv(conn, &scope, &id)?.ok_or_else(|| ApiError::not_found("Time report"))
         })
         .await?;
+    caller.read_export(
+        "csv:time_report".to_string(),
+        Some(&report.organisation_id),
+        vec![report.id.clone()],
+    );
     Ok(csv_response(
         &format!("tidrapport-{}-{}.csv", report.month, report.id),
         body,

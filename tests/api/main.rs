@@ -10,6 +10,7 @@ mod helpers;
 mod accounts;
 mod agreements;
 mod api_keys;
+mod audit;
 mod auth;
 mod balances;
 mod binary;

@@ -596,6 +596,7 @@ async fn openapi_covers_every_route(app: TestApp) {
         "/api/v1/employments/{id}",
         "/api/v1/employments/{id}/documents",
         "/api/v1/events",
+        "/api/v1/audit",
         "/api/v1/exports/paxml",
         "/api/v1/imports/paxml",
         "/api/v1/imports/time-reports",

@@ -114,6 +114,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         super::agreements::patch,
         super::reminders::list,
         super::events::list,
+        super::audit::list,
     ),
     modifiers(&CommonResponses, &Constraints)
 )]
