@@ -41,6 +41,7 @@ pub mod signatories;
 pub mod signatures;
 pub mod template;
 pub mod time_reports;
+pub mod upload;
 
 use std::sync::Arc;
 
@@ -167,6 +168,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(health::routes)
     .configure(page::routes)
     .configure(session::routes)
+    .configure(upload::routes)
     .default_service(web::to(not_found));
 }
 

@@ -36,4 +36,5 @@ mod reminders;
 mod shutdown;
 mod signatures;
 mod time_reports;
+mod upload;
 mod xlsx;

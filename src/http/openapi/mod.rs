@@ -27,6 +27,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         super::page::script,
         super::page::reminders_script,
         super::page::stylesheet,
+        super::page::upload_script,
+        super::upload::upload_page,
         super::session::login_page,
         super::session::login,
         super::session::logout,
