@@ -654,7 +654,7 @@ async fn openapi_covers_every_route(app: TestApp) {
             "{p} missing from the OpenAPI document"
         );
     }
-    assert_eq!(paths.len(), 71, "a path was added: list it above");
+    assert_eq!(paths.len(), 72, "a path was added: list it above");
 }
 db_test!(openapi_covers_every_route);
 
