@@ -19,3 +19,4 @@ pub mod preload;
 pub mod reminders;
 pub mod signing;
 pub mod submission;
+pub mod webhooks;
