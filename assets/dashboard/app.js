@@ -122,6 +122,9 @@ function addMonths(ym, n) {
   return `${Math.floor(total / 12)}-${String((total % 12) + 1).padStart(2, '0')}`;
 }
 
+/** English counted words (the reminders section's). */
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 /** "27 dagar kvar", "i dag", "passerades för 5 dagar sedan". */
 function relative(days) {
   if (days > 0) return countOf(days, 'dash.days_left');
@@ -325,6 +328,7 @@ async function load() {
   clearAlert();
   setStatus(t('dash.loading'));
   $('table-wrap').setAttribute('aria-busy', 'true');
+  if (typeof loadReminders === 'function') loadReminders(seq); // reminders.js
   try {
     const query = state.month ? `?month=${state.month}` : '';
     const compliance = await api(`/dashboard/compliance${query}`);

@@ -119,30 +119,38 @@ pub fn claim_due(
     until: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<WebhookRow>> {
+    macro_rules! due {
+        () => {{
+            let pending = webhook_deliveries::table
+                .filter(webhook_deliveries::webhook_id.eq(webhooks::id))
+                .filter(webhook_deliveries::status.eq(PENDING));
+            let retry_due = pending
+                .clone()
+                .filter(webhook_deliveries::next_attempt_at.le(now));
+            let new_event = events::table
+                .filter(events::organisation_id.eq(webhooks::organisation_id))
+                .filter(events::seq.gt(webhooks::cursor_seq));
+            webhooks::table
+                .filter(
+                    webhooks::lease_until
+                        .is_null()
+                        .or(webhooks::lease_until.lt(now)),
+                )
+                .filter(exists(retry_due).or(not(exists(pending)).and(exists(new_event))))
+                .order(webhooks::id.asc())
+                .limit(limit)
+                .select(webhooks::id)
+        }};
+    }
+    // Most polls find nothing: look first without the write lock.
+    let any: Vec<String> = match conn {
+        DbConn::Postgres(c) => due!().load(c)?,
+        DbConn::Sqlite(c) => due!().load(c)?,
+    };
+    if any.is_empty() {
+        return Ok(Vec::new());
+    }
     conn.write_transaction(&[], |conn| {
-        macro_rules! due {
-            () => {{
-                let pending = webhook_deliveries::table
-                    .filter(webhook_deliveries::webhook_id.eq(webhooks::id))
-                    .filter(webhook_deliveries::status.eq(PENDING));
-                let retry_due = pending
-                    .clone()
-                    .filter(webhook_deliveries::next_attempt_at.le(now));
-                let new_event = events::table
-                    .filter(events::organisation_id.eq(webhooks::organisation_id))
-                    .filter(events::seq.gt(webhooks::cursor_seq));
-                webhooks::table
-                    .filter(
-                        webhooks::lease_until
-                            .is_null()
-                            .or(webhooks::lease_until.lt(now)),
-                    )
-                    .filter(exists(retry_due).or(not(exists(pending)).and(exists(new_event))))
-                    .order(webhooks::id.asc())
-                    .limit(limit)
-                    .select(webhooks::id)
-            }};
-        }
         let ids: Vec<String> = match conn {
             DbConn::Postgres(c) => due!().for_update().skip_locked().load(c)?,
             DbConn::Sqlite(c) => due!().load(c)?,
