@@ -8,11 +8,12 @@
 // Words from the page's catalogue (`t` of app.js, `dash.todo.*`).
 const reminderKind = (kind) => MESSAGES[`dash.todo.kind.${kind}`] || kind;
 
-const REMINDER_SEVERITY = {
+// A function, not a table: this file runs before app.js defines `t`.
+const reminderSeverity = (severity) => ({
   overdue: { mark: '✗', text: t('dash.todo.overdue') },
   due_soon: { mark: '!', text: t('dash.todo.due_soon') },
   upcoming: { mark: '◷', text: t('dash.todo.upcoming') },
-};
+}[severity] || { mark: '◷', text: t('dash.todo.upcoming') });
 
 /** Loads and shows the reminders; `seq` is the dashboard load it belongs to. */
 async function loadReminders(seq) {
@@ -51,7 +52,7 @@ function renderReminders(list) {
 }
 
 function reminderRow(r) {
-  const sev = REMINDER_SEVERITY[r.severity] || REMINDER_SEVERITY.upcoming;
+  const sev = reminderSeverity(r.severity);
   const due = r.internal_due_date
     ? t('dash.todo.due_internal', { due: fmtDate(r.due_date), internal: fmtDate(r.internal_due_date) })
     : fmtDate(r.due_date);
