@@ -197,6 +197,7 @@ pub fn seed(
                     now: arrival.min(now),
                     policy,
                     late: Default::default(),
+                    probes: Default::default(),
                 };
                 let hours_per_day = [12, 8, 16][ui];
                 let rows = month_rows(*month, &staff[&u.id], hours_per_day, 0);
@@ -212,6 +213,7 @@ pub fn seed(
             now: at(first.add_months(1).first_day() + Duration::days(9), 14).min(now),
             policy,
             late: Default::default(),
+            probes: Default::default(),
         };
         let rows = month_rows(first, &staff[&users[0].id], 12, 1);
         submit(
@@ -237,6 +239,7 @@ pub fn seed(
                     now: at(month.add_months(1).first_day() + Duration::days(12), 10).min(now),
                     policy,
                     late: Default::default(),
+                    probes: Default::default(),
                 };
                 invoice(conn, &env, &u.id, *month)?;
                 invoices += 1;
