@@ -37,4 +37,5 @@ mod shutdown;
 mod signatures;
 mod time_reports;
 mod upload;
+mod webhooks;
 mod xlsx;
