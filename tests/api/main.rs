@@ -33,6 +33,7 @@ mod paxml;
 mod pdfs;
 mod rate_limits;
 mod register;
+mod reminders;
 mod shutdown;
 mod signatures;
 mod time_reports;
