@@ -236,6 +236,7 @@ pub(crate) fn bench_national(
         now: bench_now(),
         policy: DeadlinePolicy::default(),
         late: redovisa::domain::late::LateRule::default(),
+        probes: Default::default(),
     };
     let opts = Options {
         max_errors: 100,
