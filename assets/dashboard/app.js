@@ -279,6 +279,7 @@ async function load() {
   clearAlert();
   setStatus('Loading…');
   $('table-wrap').setAttribute('aria-busy', 'true');
+  if (typeof loadReminders === 'function') loadReminders(seq); // reminders.js
   try {
     const query = state.month ? `?month=${state.month}` : '';
     const compliance = await api(`/dashboard/compliance${query}`);

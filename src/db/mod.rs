@@ -15,6 +15,7 @@ pub mod late;
 pub mod months;
 pub mod page;
 pub mod register;
+pub mod reminders;
 pub mod schema;
 pub mod scope;
 pub mod signatures;

@@ -472,6 +472,24 @@ pub struct UserDay {
     pub double_units: i64,
 }
 
+/// The months in `[from, to]` ("YYYY-MM") for which a user has a time
+/// report stored with the organisation.
+pub fn report_months(
+    conn: &mut DbConn,
+    org: &str,
+    user: &str,
+    from: &str,
+    to: &str,
+) -> QueryResult<Vec<String>> {
+    time_reports::table
+        .filter(time_reports::organisation_id.eq(org))
+        .filter(time_reports::assistance_user_id.eq(user))
+        .filter(time_reports::month.ge(from))
+        .filter(time_reports::month.le(to))
+        .select(time_reports::month)
+        .load(conn)
+}
+
 pub fn user_days(
     conn: &mut DbConn,
     org: &str,

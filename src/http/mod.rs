@@ -34,6 +34,7 @@ pub mod pdfs;
 pub mod rates;
 pub mod read_audit;
 pub mod records;
+pub mod reminders;
 pub mod representatives;
 pub mod session;
 pub mod signatories;
@@ -161,6 +162,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(api_keys::routes)
             .configure(change_notices::routes)
             .configure(agreements::routes)
+            .configure(reminders::routes)
             .configure(events::routes)
             .configure(webhooks::routes)
             .configure(audit::routes),

@@ -1,6 +1,6 @@
 //! `/dashboard`: the compliance dashboard page for people (outside
 //! `/api/v1`, no auth on the page itself: the page asks for a token and
-//! sends it to the JSON API). Its three files are embedded in the binary, so
+//! sends it to the JSON API). Its files are embedded in the binary, so
 //! nothing is built or downloaded; see `docs/dashboard.md`.
 
 use std::sync::LazyLock;
@@ -11,6 +11,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/dashboard", web::get().to(dashboard))
         .route("/dashboard/app.js", web::get().to(script))
+        .route("/dashboard/reminders.js", web::get().to(reminders_script))
         .route("/dashboard/style.css", web::get().to(stylesheet))
         .route("/upload/upload.js", web::get().to(upload_script));
 }
@@ -88,6 +89,12 @@ static SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
         "text/javascript; charset=utf-8",
     )
 });
+static REMINDERS: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_str!("../../assets/dashboard/reminders.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
 static STYLE: LazyLock<Asset> = LazyLock::new(|| {
     Asset::new(
         include_str!("../../assets/dashboard/style.css"),
@@ -127,6 +134,14 @@ pub async fn script(req: HttpRequest) -> HttpResponse {
     SCRIPT.respond(&req)
 }
 
+/// The dashboard page's "Att göra" section (the reminders).
+#[utoipa::path(get, path = "/dashboard/reminders.js", operation_id = "getDashboardRemindersScript", tag = "dashboard", responses(
+    (status = 200, description = "JavaScript", content_type = "text/javascript", body = String),
+    (status = 304, description = "Unchanged since the `If-None-Match` ETag")))]
+pub async fn reminders_script(req: HttpRequest) -> HttpResponse {
+    REMINDERS.respond(&req)
+}
+
 /// The dashboard page's stylesheet.
 #[utoipa::path(get, path = "/dashboard/style.css", operation_id = "getDashboardStylesheet", tag = "dashboard", responses(
     (status = 200, description = "CSS", content_type = "text/css", body = String),
@@ -150,6 +165,8 @@ mod tests {
         assert!(!html.contains(" style="));
         assert!(!html.contains("http://") && !html.contains("https://"));
         assert!(!SCRIPT.body.contains("innerHTML"));
+        assert!(!REMINDERS.body.contains("innerHTML"));
+        assert!(html.contains(r#"src="/dashboard/reminders.js""#));
         assert!(!UPLOAD_SCRIPT.body.contains("innerHTML"));
     }
 

@@ -16,6 +16,7 @@ pub mod late_exceptions;
 pub mod months;
 pub mod pdf;
 pub mod preload;
+pub mod reminders;
 pub mod signing;
 pub mod submission;
 pub mod webhooks;

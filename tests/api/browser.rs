@@ -21,6 +21,7 @@ async fn the_page_is_served_with_strict_headers(app: TestApp) {
     for (path, kind) in [
         ("/dashboard", "text/html; charset=utf-8"),
         ("/dashboard/app.js", "text/javascript; charset=utf-8"),
+        ("/dashboard/reminders.js", "text/javascript; charset=utf-8"),
         ("/dashboard/style.css", "text/css; charset=utf-8"),
     ] {
         // No token needed: the page asks for one and sends it to the API.
@@ -348,6 +349,22 @@ async fn the_page_shows_the_seeded_month_in_chromium() {
     // Missing after FK's deadline (7 Dec; the clock is at 10 Dec).
     let bertil = element(table, "tr", &format!(r#"data-user-id="{}""#, s.missing));
     assert!(bertil.contains("status bad"), "{bertil}");
+
+    // "Att göra" at the top: Bertil's October report, overdue.
+    let todo = element(&dom, "table", r#"id="todo-table""#);
+    let missing = element(
+        todo,
+        "tr",
+        &format!(r#"data-user-id="{}" data-month="2026-10""#, s.missing),
+    );
+    assert!(
+        missing.contains(r#"data-kind="time_report_missing" data-severity="overdue""#),
+        "{missing}"
+    );
+    assert!(missing.contains("Bertil Ek"), "{missing}");
+    assert!(missing.contains("Time report missing"), "{missing}");
+    assert!(missing.contains("passed 3 days ago · Overdue"), "{missing}");
+    assert!(dom.find(r#"id="todo-section""#) < dom.find(r#"id="deadlines""#));
 
     // The countdown.
     let fk = element(&dom, "div", r#"data-deadline="fk""#);

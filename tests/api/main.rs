@@ -32,6 +32,7 @@ mod openapi;
 mod paxml;
 mod pdfs;
 mod register;
+mod reminders;
 mod shutdown;
 mod signatures;
 mod time_reports;
