@@ -167,7 +167,11 @@ pub struct DeadlineEventArgs {
     pub deadline_events: bool,
     /// How often the emitter looks for approaching items, in seconds; an
     /// item is announced at most once per Stockholm day whatever this is.
-    #[arg(long, env = "REDOVISA_DEADLINE_EVENTS_INTERVAL_SECONDS", default_value_t = 3600)]
+    #[arg(
+        long,
+        env = "REDOVISA_DEADLINE_EVENTS_INTERVAL_SECONDS",
+        default_value_t = 3600
+    )]
     pub deadline_events_interval_seconds: u64,
 }
 
