@@ -21,6 +21,7 @@ mod csv;
 mod dashboard;
 mod demo;
 mod documents;
+mod double;
 mod events;
 mod hostile;
 mod invoices;
