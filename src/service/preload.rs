@@ -327,7 +327,7 @@ impl Facts for FileFacts {
         let all = self.decisions.get(user).cloned().unwrap_or_default();
         let days = &self.double_days;
         let (grants, stored_double) =
-            super::submission::double_facts(conn, org, user, month, &all, |_, from, to| {
+            super::submission::double_facts(conn, user, month, &all, |_, from, to| {
                 Ok(days
                     .iter()
                     .filter(|(_, _, d, _)| (from..=to).contains(d))

@@ -588,7 +588,7 @@ pub(crate) fn load_context(
             .collect()
     };
     let all = reg::all_decisions_for_user(conn, org, user)?;
-    let (grants, stored_double) = double_facts(conn, org, user, month, &all, |conn, from, to| {
+    let (grants, stored_double) = double_facts(conn, user, month, &all, |conn, from, to| {
         store::double_days_of_users(conn, org, &[user.to_string()], from, to)
     })?;
     Ok(Context {
@@ -601,13 +601,22 @@ pub(crate) fn load_context(
     })
 }
 
+/// Double-assistance units per day: (user, month, date, units).
+pub(crate) type DoubleDays = Vec<(String, String, chrono::NaiveDate, i64)>;
+
+/// What the double-assistance rule needs beyond the month: the user's
+/// decisions as grants, and the user's other months' double time per day.
+pub(crate) type DoubleFacts = (
+    Vec<crate::domain::grant::Grant>,
+    Vec<(chrono::NaiveDate, PayableUnits)>,
+);
+
 /// The user's decisions as grants and the double-assistance time of the
 /// user's other months in the grant periods of `month` (see
-/// `domain::report::double`); `double_days` reads (user, month, date,
-/// units) in a date range.
+/// `domain::report::double`); `double_days` reads [`DoubleDays`] in a date
+/// range.
 pub(crate) fn double_facts(
     conn: &mut DbConn,
-    _org: &str,
     user: &str,
     month: ReportMonth,
     decisions: &[crate::db::register::DecisionRow],
@@ -615,11 +624,8 @@ pub(crate) fn double_facts(
         &mut DbConn,
         chrono::NaiveDate,
         chrono::NaiveDate,
-    ) -> diesel::QueryResult<Vec<(String, String, chrono::NaiveDate, i64)>>,
-) -> diesel::QueryResult<(
-    Vec<crate::domain::grant::Grant>,
-    Vec<(chrono::NaiveDate, PayableUnits)>,
-)> {
+    ) -> diesel::QueryResult<DoubleDays>,
+) -> diesel::QueryResult<DoubleFacts> {
     let grants = crate::service::grants::grants_of(decisions);
     let Some((from, to)) = crate::domain::report::double::period_window(&grants, month) else {
         return Ok((grants, Vec::new()));
