@@ -895,6 +895,7 @@ fn bench_submit(
         now: bench_now(),
         policy: DeadlinePolicy::default(),
         late: Default::default(),
+        probes: Default::default(),
     };
     let mut pc = pipeline_db.conn();
     let mut ic = insert_db.conn();

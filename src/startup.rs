@@ -55,6 +55,7 @@ impl Application {
         let accounts = settings.accounts.clone();
         // One cache for every worker, so a negative answer is shared.
         let known_orgs = web::Data::new(KnownOrganisations::default());
+        let limits = web::Data::new(http::rate_limit::Limits::new(&settings.guards));
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(http::i18n::problems_in_language))
@@ -64,6 +65,7 @@ impl Application {
                 .app_data(web::Data::new(state.clone()))
                 .app_data(web::Data::new(keys.clone()))
                 .app_data(known_orgs.clone())
+                .app_data(limits.clone())
                 .app_data(web::Data::new(BodyLimit(limit)))
                 .app_data(web::Data::new(document_limit))
                 .app_data(web::Data::new(import_limits))

@@ -31,6 +31,7 @@ pub mod page;
 pub mod pagination;
 pub mod paxml;
 pub mod pdfs;
+pub mod rate_limit;
 pub mod rates;
 pub mod read_audit;
 pub mod records;
@@ -117,6 +118,7 @@ impl AppState {
             now: self.now(),
             policy: self.deadline_policy,
             late: self.late_rule,
+            probes: caller.probes.clone(),
         }
     }
 }

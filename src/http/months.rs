@@ -132,6 +132,7 @@ async fn change(
         now: state.now(),
         policy: state.deadline_policy,
         late: state.late_rule,
+        probes: Default::default(),
     };
     let result = state
         .db(move |conn| {

@@ -246,6 +246,7 @@ pub async fn sign_report(
         now: state.now(),
         policy: state.deadline_policy,
         late: state.late_rule,
+        probes: Default::default(),
     };
     let id = id.into_inner();
     let outcome = state
@@ -294,6 +295,7 @@ pub async fn sign_invoice(
         now: state.now(),
         policy: state.deadline_policy,
         late: state.late_rule,
+        probes: Default::default(),
     };
     let id = id.into_inner();
     let outcome = state

@@ -50,6 +50,41 @@ pub struct Env {
     pub policy: DeadlinePolicy,
     /// From which month a late report is not paid (the 2027 rule).
     pub late: LateRule,
+    /// Where refusals for another employer's overlapping shift are noted.
+    pub probes: Probes,
+}
+
+/// The assistants a submission was refused for because another employer
+/// reports them at the same time (`overlaps_other_employer`). The refusal
+/// is FK's rule, but it also tells the sender that someone works elsewhere,
+/// so the HTTP layer audits it and limits how often a credential may see it
+/// (docs/security.md, the overlap oracle).
+#[derive(Debug, Clone, Default)]
+pub struct Probes(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Probes {
+    /// The assistant ids noted so far, emptying the list.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().expect("probe lock"))
+    }
+
+    fn note(&self, sub: &Submission, issues: &[Issue]) {
+        let mut ids: Vec<String> = issues
+            .iter()
+            .filter(|i| i.code == "overlaps_other_employer")
+            .filter_map(|i| match i.target {
+                Target::Row { index, .. } => sub.rows.get(index).map(|r| r.assistant_id.clone()),
+                Target::Month => None,
+            })
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        let mut list = self.0.lock().expect("probe lock");
+        ids.retain(|id| !list.contains(id));
+        ids.dedup();
+        list.extend(ids);
+    }
 }
 
 impl Env {
@@ -322,6 +357,7 @@ fn store_or_refuse(
             Target::Month => (0, 0),
             Target::Row { index, .. } => (1, index),
         });
+        env.probes.note(sub, &errors);
         return Err(SubmitError::Refused(Refusal::Invalid(errors)));
     }
     let hash = content_hash(&parsed.rows);

@@ -32,6 +32,7 @@ mod months;
 mod openapi;
 mod paxml;
 mod pdfs;
+mod rate_limits;
 mod register;
 mod reminders;
 mod shutdown;
