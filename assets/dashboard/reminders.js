@@ -5,20 +5,15 @@
 // uses. See docs/deadlines.md#reminders.
 'use strict';
 
-const REMINDER_KINDS = {
-  time_report_missing: 'Time report missing',
-  invoice_missing: 'Invoice missing',
-  invoice_stale: 'Invoice out of date',
-  change_notice: 'Change notice to FK',
-  turns_18: 'Turns 18',
-  turns_66: 'Turns 66',
-};
+// Words from the page's catalogue (`t` of app.js, `dash.todo.*`).
+const reminderKind = (kind) => MESSAGES[`dash.todo.kind.${kind}`] || kind;
 
-const REMINDER_SEVERITY = {
-  overdue: { mark: '✗', text: 'Overdue' },
-  due_soon: { mark: '!', text: 'Due soon' },
-  upcoming: { mark: '◷', text: 'Upcoming' },
-};
+// A function, not a table: this file runs before app.js defines `t`.
+const reminderSeverity = (severity) => ({
+  overdue: { mark: '✗', text: t('dash.todo.overdue') },
+  due_soon: { mark: '!', text: t('dash.todo.due_soon') },
+  upcoming: { mark: '◷', text: t('dash.todo.upcoming') },
+}[severity] || { mark: '◷', text: t('dash.todo.upcoming') });
 
 /** Loads and shows the reminders; `seq` is the dashboard load it belongs to. */
 async function loadReminders(seq) {
@@ -41,25 +36,25 @@ function renderReminders(list) {
   const section = $('todo-section');
   section.hidden = false;
   if (list.length === 0) {
-    $('todo').replaceChildren(el('p', { className: 'hint', text: 'Nothing is due within 7 days, and nothing is overdue.' }));
+    $('todo').replaceChildren(el('p', { className: 'hint', text: t('dash.todo.nothing') }));
     return;
   }
   const table = el('table', { id: 'todo-table' },
-    el('caption', { text: `${plural(list.length, 'open obligation')}, by due date` }),
+    el('caption', { text: countOf(list.length, 'dash.todo.caption') }),
     el('thead', {}, el('tr', {},
-      el('th', { scope: 'col', text: 'Due' }),
-      el('th', { scope: 'col', text: 'Days left' }),
-      el('th', { scope: 'col', text: 'What' }),
-      el('th', { scope: 'col', text: 'Assistance user' }),
-      el('th', { scope: 'col', text: 'Month' }))),
+      el('th', { scope: 'col', text: t('dash.todo.col.due') }),
+      el('th', { scope: 'col', text: t('dash.todo.col.days_left') }),
+      el('th', { scope: 'col', text: t('dash.todo.col.what') }),
+      el('th', { scope: 'col', text: t('dash.col.user') }),
+      el('th', { scope: 'col', text: t('dash.col.month') }))),
     el('tbody', {}, ...list.map(reminderRow)));
   $('todo').replaceChildren(table);
 }
 
 function reminderRow(r) {
-  const sev = REMINDER_SEVERITY[r.severity] || REMINDER_SEVERITY.upcoming;
+  const sev = reminderSeverity(r.severity);
   const due = r.internal_due_date
-    ? `${fmtDate(r.due_date)} (internal ${fmtDate(r.internal_due_date)})`
+    ? t('dash.todo.due_internal', { due: fmtDate(r.due_date), internal: fmtDate(r.internal_due_date) })
     : fmtDate(r.due_date);
   return el('tr', {
     className: `todo ${r.severity}`,
@@ -72,7 +67,7 @@ function reminderRow(r) {
     el('td', {},
       el('span', { className: 'mark', 'aria-hidden': 'true', text: sev.mark }), ' ',
       `${relative(r.days_left)} · ${sev.text}`),
-    el('th', { scope: 'row', text: REMINDER_KINDS[r.kind] || r.kind }),
+    el('th', { scope: 'row', text: reminderKind(r.kind) }),
     el('td', { text: nameOf(r.assistance_user_id) }),
     el('td', { text: r.month ? fmtMonth(r.month) : '' }));
 }

@@ -18,8 +18,30 @@ use crate::time_reports::{october, report, row};
 const CHROMIUM: &str = "chromium";
 
 async fn the_page_is_served_with_strict_headers(app: TestApp) {
+    // The page itself is rendered per person and language: never cached.
+    let page = app.get("/dashboard", "").await;
+    assert_eq!(page.status.as_u16(), 200);
+    assert_eq!(page.content_type, "text/html; charset=utf-8");
+    assert_eq!(page.headers.get("cache-control").unwrap(), "no-store");
+    let csp = page
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.starts_with("default-src 'none'") && !csp.contains("unsafe"),
+        "{csp}"
+    );
+    assert!(
+        page.text.contains("<html lang=\"sv\">"),
+        "Swedish by default"
+    );
+    let english = app
+        .get_with("/dashboard", "", &[("Accept-Language", "en-GB,en;q=0.9")])
+        .await;
+    assert!(english.text.contains("<html lang=\"en\">"));
     for (path, kind) in [
-        ("/dashboard", "text/html; charset=utf-8"),
         ("/dashboard/app.js", "text/javascript; charset=utf-8"),
         ("/dashboard/reminders.js", "text/javascript; charset=utf-8"),
         ("/dashboard/style.css", "text/css; charset=utf-8"),
@@ -303,7 +325,7 @@ async fn the_page_shows_the_seeded_month_in_chromium() {
         return;
     }
     let url = format!(
-        "{}/dashboard#token={}&month=2026-10&user={}",
+        "{}/dashboard?lang=en#token={}&month=2026-10&user={}",
         app.base, s.org_token, s.on_time
     );
     // On a blocking thread, so this runtime keeps driving the server.
