@@ -118,7 +118,7 @@ fn seed_history(conn: &mut DbConn, world: &World, months: i32) -> usize {
                 let payable = vec![true; parsed.rows.len()];
                 let r = report_row(&org.id, &u.id, hm, 1);
                 let mut v = version_row(&r.id, 1, hm, true, raw.len() as i32, 0, "{}");
-                for t in day_totals(&parsed.rows, &payable) {
+                for t in day_totals(&parsed.rows, &payable, &[], &[]) {
                     v.payable_units += t.payable.0;
                     s.days.push(DayRow {
                         version_id: v.id.clone(),
