@@ -117,6 +117,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    deadline_event_marks (organisation_id, item, day) {
+        organisation_id -> Text,
+        item -> Text,
+        day -> Date,
+    }
+}
+
+diesel::table! {
     write_lock (id) {
         id -> Integer,
         n -> BigInt,
@@ -520,6 +528,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     event_log_head,
     events,
+    deadline_event_marks,
     write_lock,
     time_reports,
     time_report_versions,

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod agreements;
 pub mod balance;
 pub mod dashboard;
+pub mod deadline_events;
 pub mod documents;
 pub mod events;
 pub mod facts;

@@ -19,6 +19,7 @@ mod change_notices;
 mod concurrency;
 mod csv;
 mod dashboard;
+mod deadline_events;
 mod demo;
 mod documents;
 mod events;
