@@ -246,6 +246,8 @@ pub struct PayableRow {
     pub work_date: NaiveDate,
     pub kind: String,
     pub minutes: i64,
+    /// Of `minutes`, not paid (unmarked double assistance).
+    pub unpaid_minutes: i64,
 }
 
 /// Payable rows dated in `[from, to]` of the current versions of a user's
@@ -269,6 +271,7 @@ pub fn payable_rows_between(
             time_report_rows::work_date,
             time_report_rows::kind,
             time_report_rows::minutes,
+            time_report_rows::unpaid_minutes,
         ))
         .load(conn)
 }

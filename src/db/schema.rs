@@ -195,6 +195,7 @@ diesel::table! {
         payable -> Bool,
         postid -> Integer,
         clock_assumed -> Bool,
+        unpaid_minutes -> BigInt,
     }
 }
 

@@ -440,25 +440,30 @@ fn store_or_refuse(
         warning_counts: serde_json::to_string(&warning_counts(&checked.warnings))
             .expect("counts serialise"),
     };
-    let days: Vec<DayRow> = day_totals(&parsed.rows, &checked.payable)
-        .into_iter()
-        .map(|t| DayRow {
-            version_id: v.id.clone(),
-            assistant_id: t.assistant_id.to_string(),
-            work_date: t.date,
-            payable_units: t.payable.0,
-            not_payable_units: t.not_payable.0,
-            double_units: t.double.0,
-            working_minutes: t.working_minutes,
-        })
-        .collect();
+    let days: Vec<DayRow> = day_totals(
+        &parsed.rows,
+        &checked.payable,
+        &checked.unpaid_minutes,
+        &checked.double_minutes,
+    )
+    .into_iter()
+    .map(|t| DayRow {
+        version_id: v.id.clone(),
+        assistant_id: t.assistant_id.to_string(),
+        work_date: t.date,
+        payable_units: t.payable.0,
+        not_payable_units: t.not_payable.0,
+        double_units: t.double.0,
+        working_minutes: t.working_minutes,
+    })
+    .collect();
     let postids = postids(conn, facts, org, current.as_ref(), &parsed.rows)?;
     let rows: Vec<RowRow> = parsed
         .rows
         .iter()
-        .zip(&checked.payable)
+        .zip(checked.payable.iter().zip(&checked.unpaid_minutes))
         .zip(postids)
-        .map(|((r, &payable), postid)| RowRow {
+        .map(|((r, (&payable, &unpaid_minutes)), postid)| RowRow {
             version_id: v.id.clone(),
             row_index: r.index as i32,
             assistant_id: r.assistant_id.clone(),
@@ -474,6 +479,7 @@ fn store_or_refuse(
             payable,
             postid,
             clock_assumed: r.clock_assumed,
+            unpaid_minutes,
         })
         .collect();
     report.current_version = version;
@@ -617,12 +623,56 @@ pub(crate) fn load_context(
             .map(|s| stored_shift(org, s))
             .collect()
     };
+    let all = reg::all_decisions_for_user(conn, org, user)?;
+    let (grants, stored_double) = double_facts(conn, user, month, &all, |conn, from, to| {
+        store::double_days_of_users(conn, org, &[user.to_string()], from, to)
+    })?;
     Ok(Context {
         today: Some(today),
         assistants: facts,
         decisions,
         stored,
+        grants,
+        stored_double,
     })
+}
+
+/// Double-assistance units per day: (user, month, date, units).
+pub(crate) type DoubleDays = Vec<(String, String, chrono::NaiveDate, i64)>;
+
+/// What the double-assistance rule needs beyond the month: the user's
+/// decisions as grants, and the user's other months' double time per day.
+pub(crate) type DoubleFacts = (
+    Vec<crate::domain::grant::Grant>,
+    Vec<(chrono::NaiveDate, PayableUnits)>,
+);
+
+/// The user's decisions as grants and the double-assistance time of the
+/// user's other months in the grant periods of `month` (see
+/// `domain::report::double`); `double_days` reads [`DoubleDays`] in a date
+/// range.
+pub(crate) fn double_facts(
+    conn: &mut DbConn,
+    user: &str,
+    month: ReportMonth,
+    decisions: &[crate::db::register::DecisionRow],
+    double_days: impl FnOnce(
+        &mut DbConn,
+        chrono::NaiveDate,
+        chrono::NaiveDate,
+    ) -> diesel::QueryResult<DoubleDays>,
+) -> diesel::QueryResult<DoubleFacts> {
+    let grants = crate::service::grants::grants_of(decisions);
+    let Some((from, to)) = crate::domain::report::double::period_window(&grants, month) else {
+        return Ok((grants, Vec::new()));
+    };
+    let m = month.to_string();
+    let days = double_days(conn, from, to)?
+        .into_iter()
+        .filter(|(u, mo, _, _)| u == user && *mo != m)
+        .map(|(_, _, d, units)| (d, PayableUnits(units)))
+        .collect();
+    Ok((grants, days))
 }
 
 /// What the rules know of one of the organisation's assistants reported

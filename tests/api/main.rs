@@ -22,6 +22,7 @@ mod dashboard;
 mod deadline_events;
 mod demo;
 mod documents;
+mod double;
 mod events;
 mod hostile;
 mod invoices;
