@@ -2,15 +2,16 @@
 //! (*avtal*) and who FK pays (FK form 3079). The rules are
 //! `domain::agreement`; what they mean for a month is `service::agreements`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Json, Query};
+use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::records::Record;
-use super::{created, new_id, nullable, utc_string, AppState, Faults};
+use super::{new_id, nullable, utc_string, AppState, Faults};
 use crate::auth::{Caller, Scope};
 use crate::db::agreements::{self as store, AgreementRow};
 use crate::db::register as reg;
@@ -126,6 +127,7 @@ fn validate(conn: &mut DbConn, row: &AgreementRow, today: NaiveDate) -> ApiResul
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: Json<CreateAgreement>,
 ) -> ApiResult<HttpResponse> {
     let org = caller.writer_org()?.to_string();
@@ -143,8 +145,7 @@ pub async fn create(
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
     };
-    let row = state
-        .db(move |conn| {
+    super::idempotent::write(&state, &caller, &req, move |conn| {
             if is_self_employer(conn, &row.organisation_id)? {
                 return Err(ApiError::unprocessable(
                     "not_for_self_employer",
@@ -153,11 +154,10 @@ pub async fn create(
             }
             validate(conn, &row, today)?;
             store::insert(conn, &row)?;
-            Ok(row)
+        tracing::info!(agreement_id = %row.id, assistance_user_id = %row.assistance_user_id, "agreement created");
+            Ok(Reply::created(format!("/api/v1/agreements/{}", row.id), &Agreement::from(row)))
         })
-        .await?;
-    tracing::info!(agreement_id = %row.id, assistance_user_id = %row.assistance_user_id, "agreement created");
-    Ok(created(&Agreement::from(row)))
+        .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -2,15 +2,16 @@
 //! they happened (*ändringsanmälan*), and when they were reported. The rules
 //! are `domain::change_notice`; see `docs/change-notices.md`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Json, Query};
+use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::records::Record;
-use super::{created, new_id, nullable, utc_string, AppState, Faults};
+use super::{new_id, nullable, utc_string, AppState, Faults};
 use crate::auth::{Caller, Scope};
 use crate::db::change_notices::{self as store, ChangeNoticeRow, StatusFilter};
 use crate::db::register as reg;
@@ -163,6 +164,7 @@ fn finish(faults: Faults) -> ApiResult<()> {
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: Json<CreateChangeNotice>,
 ) -> ApiResult<HttpResponse> {
     let org = caller.writer_org()?.to_string();
@@ -182,15 +184,13 @@ pub async fn create(
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
     };
-    let row = state
-        .db(move |conn| {
+    super::idempotent::write(&state, &caller, &req, move |conn| {
             validate(conn, &mut row, today, policy)?;
             store::insert(conn, &row)?;
-            Ok(row)
+        tracing::info!(change_notice_id = %row.id, assistance_user_id = %row.assistance_user_id, "change notice created");
+            Ok(Reply::created(format!("/api/v1/change-notices/{}", row.id), &ChangeNotice::of(row, today)))
         })
-        .await?;
-    tracing::info!(change_notice_id = %row.id, assistance_user_id = %row.assistance_user_id, "change notice created");
-    Ok(created(&ChangeNotice::of(row, today)))
+        .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -41,6 +41,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             })
             .unwrap_or(false);
         let body = web::Bytes::from_request(req, payload);
+        let req = req.clone();
         Box::pin(async move {
             if !content_type_ok {
                 return Err(ApiError::unsupported_media_type(
@@ -51,9 +52,25 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             if bytes.len() > limit {
                 return Err(too_large(limit));
             }
-            parse_json(&bytes).map(Json)
+            let parsed = parse_json(&bytes).map(Json)?;
+            if req.headers().contains_key("Idempotency-Key") {
+                use actix_web::HttpMessage;
+                req.extensions_mut()
+                    .insert(super::idempotent::BodyHash(canonical_hash(&bytes)));
+            }
+            Ok(parsed)
         })
     }
+}
+
+/// SHA-256 of a JSON body with its keys sorted and no insignificant
+/// whitespace: a retry that spells the same JSON otherwise is the same
+/// request (serde_json's maps are ordered by key).
+fn canonical_hash(bytes: &[u8]) -> String {
+    let canonical = serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|v| serde_json::to_vec(&v).ok());
+    crate::db::sha256_hex(canonical.as_deref().unwrap_or(bytes))
 }
 
 fn too_large(limit: usize) -> ApiError {

@@ -19,6 +19,7 @@ pub mod group_commit;
 pub mod health;
 pub mod html;
 pub mod i18n;
+pub mod idempotent;
 pub mod imports;
 pub mod invoices;
 pub mod late_exceptions;
@@ -49,7 +50,6 @@ use crate::clock::Clock;
 use crate::db::{DbConn, DbPool};
 use crate::domain::deadline::DeadlinePolicy;
 use crate::error::{ApiError, ApiResult};
-use crate::service::idempotency::Reply;
 use crate::service::submission::Env;
 
 /// Shared, stateless application context: everything in it is either
@@ -195,21 +195,6 @@ pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_we
         format!("Invalid path parameter: {err}"),
     )])
     .into()
-}
-
-/// A reply stored for an `Idempotency-Key` (or about to be), as sent.
-pub fn stored_reply(reply: Reply) -> HttpResponse {
-    HttpResponse::build(
-        actix_web::http::StatusCode::from_u16(reply.status)
-            .unwrap_or(actix_web::http::StatusCode::OK),
-    )
-    .content_type("application/json")
-    .body(reply.body)
-}
-
-/// 201 with a JSON body.
-pub fn created<T: serde::Serialize>(body: &T) -> HttpResponse {
-    HttpResponse::Created().json(body)
 }
 
 /// 201 with a JSON body and the `Location` of what was created.

@@ -1,15 +1,16 @@
 //! `/organisations/{id}/signatories`: the people who may sign time reports
 //! as the employer for a provider, and on which days.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::{Json, Query};
+use super::idempotent::Reply;
 use super::pagination::{PageParams, Paginated};
 use super::representatives::check_period;
-use super::{created, new_id, nullable, utc_string, AppState, Faults};
+use super::{new_id, nullable, utc_string, AppState, Faults};
 use crate::auth::{Caller, Scope};
 use crate::db::register as reg;
 use crate::db::signers::{self as store, SignatoryRow};
@@ -94,6 +95,7 @@ fn own_org(caller: &Caller, id: &str) -> ApiResult<String> {
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<String>,
     body: Json<CreateSignatory>,
 ) -> ApiResult<HttpResponse> {
@@ -121,16 +123,14 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    let row = state
-        .db(move |conn| {
+    super::idempotent::write(&state, &caller, &req, move |conn| {
             reg::get_organisation(conn, &Scope::All, &row.organisation_id)?
                 .ok_or_else(|| ApiError::not_found("Organisation"))?;
             store::insert_signatory(conn, &row)?;
-            Ok(row)
+        tracing::info!(signatory_id = %row.id, organisation_id = %row.organisation_id, "signatory created");
+            Ok(Reply::created(format!("/api/v1/organisations/{}/signatories/{}", row.organisation_id, row.id), &Signatory::from(row)))
         })
-        .await?;
-    tracing::info!(signatory_id = %row.id, organisation_id = %row.organisation_id, "signatory created");
-    Ok(created(&Signatory::from(row)))
+        .await
 }
 
 /// The organisation's signatories.

@@ -22,6 +22,7 @@ mod demo;
 mod documents;
 mod events;
 mod hostile;
+mod idempotency;
 mod invoices;
 mod late;
 mod logs;

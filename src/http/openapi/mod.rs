@@ -6,6 +6,8 @@
 
 mod constraints;
 use constraints::Constraints;
+mod idempotency;
+use idempotency::Idempotency;
 mod responses;
 use responses::CommonResponses;
 
@@ -112,7 +114,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         super::agreements::patch,
         super::events::list,
     ),
-    modifiers(&CommonResponses, &Constraints)
+    modifiers(&CommonResponses, &Constraints, &Idempotency)
 )]
 pub struct ApiDoc;
 
