@@ -22,7 +22,7 @@ impl Modify for Idempotency {
                 continue;
             };
             // Sign-in and invitations are not authenticated, so not keyed.
-            if !op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+            if op.security.as_ref().is_none_or(|s| s.is_empty()) {
                 continue;
             }
             let params = op.parameters.get_or_insert_with(Vec::new);
