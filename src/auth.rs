@@ -155,6 +155,9 @@ pub struct Caller {
     pub org: Option<String>,
     /// The API key the request was made with, if any.
     pub api_key_id: Option<String>,
+    /// What the request read, for its one read-audit entry
+    /// (`http::read_audit`).
+    pub reads: crate::http::read_audit::ReadLog,
 }
 
 impl Caller {
@@ -240,6 +243,7 @@ impl FromRequest for Caller {
                     ));
                 }
             }
+            crate::http::read_audit::attach(&req, &caller);
             Ok(caller)
         })
     }
@@ -333,6 +337,7 @@ pub fn account_caller(account: &crate::db::accounts::AccountRow) -> Result<Calle
         role,
         org: account.organisation_id.clone(),
         api_key_id: None,
+        reads: Default::default(),
     })
 }
 
@@ -364,6 +369,7 @@ async fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
         role: claims.role,
         org: claims.org,
         api_key_id: None,
+        reads: Default::default(),
     })
 }
 
@@ -409,6 +415,7 @@ async fn key_caller(req: &HttpRequest, token: &str) -> Result<Caller, ApiError> 
         role,
         org: row.organisation_id,
         api_key_id: Some(row.id),
+        reads: Default::default(),
     })
 }
 

@@ -78,6 +78,9 @@ pub struct ServeArgs {
     /// How long a session lasts after sign-in, in seconds.
     #[arg(long, env = "REDOVISA_SESSION_TTL_SECONDS", default_value_t = DEFAULT_SESSION_TTL_SECONDS)]
     pub session_ttl_seconds: i64,
+
+    #[command(flatten)]
+    pub guards: Guards,
 }
 
 /// Accounts, invites and sessions of the pages (issue 16).
@@ -163,6 +166,42 @@ fn parse_month(s: &str) -> Result<ReportMonth, String> {
 /// 40 users with 5 assistants each) fits; memory stays a few MiB.
 pub const DEFAULT_MAX_PDF_PAGES: usize = 500;
 
+/// Read entries of the audit trail are kept ten years and a little: FK may
+/// reclaim assistansersättning paid on wrong grounds for ten years (the
+/// general limitation period), and who read the records behind a claim is
+/// part of answering for it. The trail of changes is kept with the records.
+pub const DEFAULT_AUDIT_RETENTION_DAYS: u32 = 3660;
+
+/// Issue 15's protections (docs/security.md): how long reads stay audited,
+/// the per-credential rate limits, and the alarm on `overlaps_other_employer`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Guards {
+    /// Days a read entry of the audit trail is kept (0: for ever).
+    #[arg(long, env = "REDOVISA_AUDIT_RETENTION_DAYS", default_value_t = DEFAULT_AUDIT_RETENTION_DAYS)]
+    pub audit_retention_days: u32,
+    /// Writes and imports per second per credential (0: no limit).
+    #[arg(long, env = "REDOVISA_RATE_LIMIT_PER_SECOND", default_value_t = 5000)]
+    pub rate_limit_per_second: u32,
+    /// Writes a credential may make at once above the rate (0: no limit).
+    #[arg(long, env = "REDOVISA_RATE_LIMIT_BURST", default_value_t = 10000)]
+    pub rate_limit_burst: u32,
+    /// `overlaps_other_employer` refusals per hour per credential before
+    /// its writes are refused and an alarm is logged (0: no limit).
+    #[arg(long, env = "REDOVISA_OVERLAP_REFUSALS_PER_HOUR", default_value_t = 60)]
+    pub overlap_refusals_per_hour: u32,
+}
+
+impl Default for Guards {
+    fn default() -> Self {
+        Guards {
+            audit_retention_days: DEFAULT_AUDIT_RETENTION_DAYS,
+            rate_limit_per_second: 5000,
+            rate_limit_burst: 10000,
+            overlap_refusals_per_hour: 60,
+        }
+    }
+}
+
 /// Everything the application needs to start.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -185,6 +224,8 @@ pub struct Settings {
     pub max_pdf_pages: usize,
     /// Sign-in on the pages.
     pub accounts: AccountSettings,
+    /// Audit retention and rate limits.
+    pub guards: Guards,
 }
 
 impl Settings {
@@ -217,6 +258,7 @@ impl Settings {
                 invite_ttl: args.accounts.invite_ttl()?,
                 public_url: args.accounts.public_url(),
             },
+            guards: args.guards.clone(),
         })
     }
 }

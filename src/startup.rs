@@ -34,6 +34,9 @@ impl Application {
             clock,
             deadline_policy: settings.deadline_policy,
             late_rule: settings.late_rule,
+            audit_retention: http::read_audit::Retention::days(
+                settings.guards.audit_retention_days,
+            ),
         };
         let keys = JwtKeys::from_secret(settings.jwt_secret.as_bytes());
         let limit = settings.max_body_bytes;
@@ -50,6 +53,7 @@ impl Application {
             App::new()
                 .wrap(from_fn(http::i18n::problems_in_language))
                 .wrap(from_fn(http::i18n::remember_language))
+                .wrap(from_fn(http::read_audit::record_reads))
                 .wrap(from_fn(http::middleware::request_context))
                 .app_data(web::Data::new(state.clone()))
                 .app_data(web::Data::new(keys.clone()))

@@ -93,6 +93,8 @@ diesel::table! {
         content_hash -> Nullable<Text>,
         reason -> Nullable<Text>,
         at -> Timestamp,
+        request_id -> Nullable<Text>,
+        subject_ids -> Nullable<Text>,
     }
 }
 

@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::{Json, Query};
 use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
+use super::read_audit::kind;
 use super::records::Record;
 use super::{new_id, utc_string, AppState, Faults};
 use crate::auth::Caller;
@@ -162,11 +163,14 @@ pub async fn list(
     let pnr = personnummer_filter(q.personnummer.as_deref())?;
     let scope = caller.scope();
     let today = stockholm_date(state.now());
-    pagination::respond(
+    pagination::respond_read(
         &state,
+        &caller,
+        kind::ASSISTANCE_USER,
         page,
         move |conn, p| repo::list_assistance_users(conn, &scope, pnr.as_deref(), p),
         |r| r.id.clone(),
+        |r| Some(r.organisation_id.clone()),
         move |r| AssistanceUser::of(r, today),
     )
     .await
@@ -182,5 +186,6 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let today = stockholm_date(state.now());
     let row = ASSISTANCE_USER.get(&state, caller.scope(), id).await?;
+    caller.read_one(kind::ASSISTANCE_USER, &row.organisation_id, &row.id);
     Ok(HttpResponse::Ok().json(AssistanceUser::of(row, today)))
 }

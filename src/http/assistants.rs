@@ -8,6 +8,7 @@ use super::assistance_users::{duplicate, personnummer_filter, ListQuery};
 use super::extract::{Json, Query};
 use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
+use super::read_audit::kind;
 use super::records::Record;
 use super::{new_id, utc_string, AppState, Faults};
 use crate::auth::{Caller, Scope};
@@ -128,11 +129,14 @@ pub async fn list(
     let page = PageParams::of(q.limit, &q.cursor)?;
     let pnr = personnummer_filter(q.personnummer.as_deref())?;
     let scope = caller.scope();
-    pagination::respond(
+    pagination::respond_read(
         &state,
+        &caller,
+        kind::ASSISTANT,
         page,
         move |conn, p| repo::list_assistants(conn, &scope, pnr.as_deref(), p),
         |r| r.id.clone(),
+        |r| Some(r.organisation_id.clone()),
         Assistant::from,
     )
     .await
@@ -147,6 +151,7 @@ pub async fn get(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let row = ASSISTANT.get(&state, caller.scope(), id).await?;
+    caller.read_one(kind::ASSISTANT, &row.organisation_id, &row.id);
     Ok(HttpResponse::Ok().json(Assistant::from(row)))
 }
 

@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::Query;
 use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
+use super::read_audit::kind as audited;
 use super::records::Record;
 use super::{new_id, utc_string, AppState};
 use crate::auth::{Caller, Scope};
@@ -512,8 +513,10 @@ pub async fn list(
     let kind = q.kind.as_deref().map(|k| parse_kind(Some(k))).transpose()?;
     let scope = caller.scope();
     let id = id.into_inner();
-    pagination::respond(
+    pagination::respond_read(
         &state,
+        &caller,
+        audited::DOCUMENT,
         page,
         move |conn, p| {
             let e = reg::get_employment(conn, &scope, &id)?
@@ -526,6 +529,7 @@ pub async fn list(
             )?)
         },
         |r| r.id.clone(),
+        |r| Some(r.organisation_id.clone()),
         Document::from,
     )
     .await
@@ -540,6 +544,7 @@ pub async fn get(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let row = DOCUMENT.get(&state, caller.scope(), id).await?;
+    caller.read_one(audited::DOCUMENT, &row.organisation_id, &row.id);
     Ok(HttpResponse::Ok().json(Document::from(row)))
 }
 
@@ -608,6 +613,7 @@ pub async fn content(
             .insert_header(cache)
             .finish());
     };
+    caller.read_one(audited::DOCUMENT, &doc.organisation_id, &doc.id);
     let mut resp = HttpResponse::Ok();
     resp.insert_header((header::CONTENT_TYPE, content_type))
         .insert_header((header::ETAG, etag))

@@ -55,6 +55,9 @@ impl GroupCommit {
     /// Runs `work` in the next batch and returns its reply once the batch
     /// has committed.
     pub async fn run(&self, work: Work) -> ApiResult<Reply> {
+        let request = super::middleware::current_request_id();
+        let work: Work =
+            Box::new(move |conn| crate::db::audit::with_request(request, || work(conn)));
         let (done, reply) = sync_channel(1);
         let jobs = self.jobs.clone();
         web::block(move || {

@@ -1,8 +1,9 @@
 //! `/imports/time-reports`: time reports uploaded as a CSV file, as Excel
-//! saves it (format: `docs/csv-format.md`); and the CSV side of the
+//! saves it, or as an `.xlsx` workbook (format: `docs/csv-format.md`); the
+//! template (`/imports/template`, *Mall*); and the CSV side of the
 //! time-report reads (`Accept: text/csv` or `?format=csv`).
 
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -16,12 +17,16 @@ use super::AppState;
 use crate::auth::{Caller, Scope};
 use crate::db::sha256_hex;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::import::{self, export, Options, DEFAULT_MAX_BYTES, DEFAULT_MAX_ERRORS};
+use crate::import::{self, export, xlsx, Options, DEFAULT_MAX_BYTES, DEFAULT_MAX_ERRORS};
 use crate::service::idempotency::{idempotent, Idempotency, Reply};
 use crate::service::submission::Env;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/imports/time-reports", web::post().to(create));
+    cfg.route("/imports/time-reports", web::post().to(create))
+        .route(
+            "/imports/template",
+            web::get().to(super::template::template),
+        );
 }
 
 /// Limits of CSV uploads; from `REDOVISA_MAX_IMPORT_BYTES` and
@@ -185,8 +190,45 @@ pub(super) trait Format: Send + 'static {
     fn failure(places: &Self::Places, f: import::ImportFailure) -> ApiError;
 }
 
-/// The CSV file (`docs/csv-format.md`).
+/// The CSV file or `.xlsx` workbook (`docs/csv-format.md`): a workbook's
+/// first sheet is read as the CSV it would save, so both go through the
+/// very same phases; its faults also name the cell.
 struct Csv;
+
+/// Whether the upload was a workbook (faults then name cells).
+struct Sheet(bool);
+
+impl Sheet {
+    fn name_cells(&self) -> Option<fn(&mut import::CsvError)> {
+        self.0
+            .then_some(xlsx::name_cell as fn(&mut import::CsvError))
+    }
+}
+
+/// A workbook turned into the CSV text of its first sheet, in a temporary
+/// file; CSV is passed on as it is.
+fn as_csv(mut file: std::fs::File) -> ApiResult<(std::fs::File, Sheet)> {
+    let mut head = [0u8; 4];
+    file.seek(SeekFrom::Start(0)).map_err(ApiError::internal)?;
+    let n = file.read(&mut head).map_err(ApiError::internal)?;
+    file.seek(SeekFrom::Start(0)).map_err(ApiError::internal)?;
+    if !xlsx::looks_like_xlsx(&head[..n]) {
+        return Ok((file, Sheet(false)));
+    }
+    let csv = xlsx::sheet_as_csv(std::io::BufReader::new(file)).map_err(|e| {
+        import::refused_file(
+            vec![
+                import::CsvError::new(1, None, "unreadable_workbook", e.to_string())
+                    .to_field_error(),
+            ],
+            0,
+        )
+    })?;
+    let mut out = tempfile::tempfile().map_err(ApiError::internal)?;
+    out.write_all(&csv).map_err(ApiError::internal)?;
+    out.seek(SeekFrom::Start(0)).map_err(ApiError::internal)?;
+    Ok((out, Sheet(true)))
+}
 
 impl Format for Csv {
     const FILE_TYPES: &'static [&'static str] = &[
@@ -195,28 +237,39 @@ impl Format for Csv {
         "text/plain",
         "application/vnd.ms-excel",
         "application/octet-stream",
+        xlsx::CONTENT_TYPE,
     ];
-    const HINT: &'static str = "Send the file as the body with `Content-Type: text/csv`, or as the part `file` of `multipart/form-data`.";
-    type Places = ();
+    const HINT: &'static str = "Send the file as the body with `Content-Type: text/csv` (or, for a workbook, `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), or as the part `file` of `multipart/form-data`.";
+    type Places = Sheet;
 
     fn prepare(
         conn: &mut crate::db::DbConn,
         env: &Env,
         file: std::fs::File,
         max_errors: usize,
-    ) -> ApiResult<(import::Prepared, ())> {
-        Ok((
-            import::prepare(conn, env, file, max_errors, &mut |_| {})?,
-            (),
-        ))
+    ) -> ApiResult<(import::Prepared, Sheet)> {
+        let (file, sheet) = as_csv(file)?;
+        let prepared = import::prepare(conn, env, file, max_errors, &mut |_| {});
+        match (prepared, sheet.name_cells()) {
+            (Ok(p), _) => Ok((p, sheet)),
+            (Err(e), Some(name)) => Err(e.map_faults(name).into()),
+            (Err(e), None) => Err(e.into()),
+        }
     }
 
-    fn body(_: &(), result: import::ImportResult) -> String {
+    fn body(sheet: &Sheet, result: import::ImportResult) -> String {
+        let result = match sheet.name_cells() {
+            Some(name) => result.map_warnings(name),
+            None => result,
+        };
         serde_json::to_string(&result).expect("result serialises")
     }
 
-    fn failure(_: &(), f: import::ImportFailure) -> ApiError {
-        f.into()
+    fn failure(sheet: &Sheet, f: import::ImportFailure) -> ApiError {
+        match sheet.name_cells() {
+            Some(name) => f.map_faults(name).into(),
+            None => f.into(),
+        }
     }
 }
 
@@ -226,15 +279,15 @@ impl Format for Csv {
 /// stored, or nothing is.
 #[utoipa::path(post, path = "/api/v1/imports/time-reports", operation_id = "importTimeReports", tag = "imports",
     params(ImportQuery, ("Idempotency-Key" = Option<String>, Header, description = "A repeat with the same file and parameters returns the first result (not for dry runs)")),
-    request_body(description = "The CSV file (docs/csv-format.md), as the body or as the part `file` of a form",
-        content((String = "text/csv"), (String = "multipart/form-data"))),
+    request_body(description = "The CSV file or `.xlsx` workbook (docs/csv-format.md), as the body or as the part `file` of a form; a workbook's faults also name the `cell`",
+        content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "multipart/form-data"))),
     responses(
         (status = 201, body = import::ImportResult, description = "Receipts of the versions created; months identical to the stored version are listed in `unchanged`"),
         (status = 200, body = import::ImportResult, description = "A dry run (nothing stored), or every month unchanged"),
         (status = 409, body = crate::error::Problem, description = "The file would replace stored months and has no `correction_reason`; `reports` names them"),
         (status = 413, body = crate::error::Problem, description = "Larger than REDOVISA_MAX_IMPORT_BYTES"),
-        (status = 415, body = crate::error::Problem, description = "Neither text/csv nor multipart/form-data"),
-        (status = 422, body = crate::error::Problem, description = "Every fault, each with `line` and `column`; `errors_omitted` counts those past the limit")),
+        (status = 415, body = crate::error::Problem, description = "Neither text/csv, .xlsx nor multipart/form-data"),
+        (status = 422, body = crate::error::Problem, description = "Every fault, each with `line` and `column` (and `cell` in a workbook); `errors_omitted` counts those past the limit")),
     security(("bearer" = [])))]
 pub async fn create(
     state: web::Data<AppState>,
@@ -379,12 +432,22 @@ fn csv_response(filename: &str, body: Vec<u8>) -> HttpResponse {
 }
 
 /// `GET /time-reports/{id}` as CSV: the current version's rows.
-pub async fn report_csv(state: &AppState, scope: Scope, id: String) -> ApiResult<HttpResponse> {
+pub async fn report_csv(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    id: String,
+) -> ApiResult<HttpResponse> {
+    let scope = caller.scope();
     let (report, body) = state
         .db(move |conn| {
             export::report_csv(conn, &scope, &id)?.ok_or_else(|| ApiError::not_found("Time report"))
         })
         .await?;
+    caller.read_export(
+        "csv:time_report".to_string(),
+        Some(&report.organisation_id),
+        vec![report.id.clone()],
+    );
     Ok(csv_response(
         &format!("tidrapport-{}-{}.csv", report.month, report.id),
         body,

@@ -10,6 +10,7 @@ use super::deadlines::{optional_month, parse_month};
 use super::extract::{Json, Query};
 use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
+use super::read_audit::kind;
 use super::records::Record;
 use super::AppState;
 use crate::auth::{Caller, Scope};
@@ -145,10 +146,10 @@ pub async fn draft(
     let scope = caller.scope();
     let user = q.assistance_user_id.clone();
     let ctx = state.late();
-    let draft = state
+    let (draft, org) = state
         .db(move |conn| {
             let org = user_org(conn, &scope, &user)?;
-            match service::compute(conn, &org, &user, month) {
+            let draft = match service::compute(conn, &org, &user, month) {
                 Ok(c) => {
                     let mut d = crate::service::late::draft(conn, &ctx, &c)?;
                     crate::service::agreements::add_to_notices(
@@ -158,13 +159,20 @@ pub async fn draft(
                         &d.month,
                         &mut d.warnings,
                     )?;
-                    Ok(d)
+                    d
                 }
-                Err(ComputeError::NoTimeReport) => Err(time_report_missing(month)),
-                Err(e) => Err(e.into()),
-            }
+                Err(ComputeError::NoTimeReport) => return Err(time_report_missing(month)),
+                Err(e) => return Err(e.into()),
+            };
+            Ok((draft, org))
         })
         .await?;
+    // A draft has no id of its own: the entry names the user and month.
+    caller.read_one(
+        kind::INVOICE,
+        &org,
+        &format!("draft:{}:{}", q.assistance_user_id, draft.month),
+    );
     Ok(HttpResponse::Ok().json(draft))
 }
 
@@ -218,8 +226,10 @@ pub async fn list(
     let month = optional_month(q.month.as_deref())?;
     let scope = caller.scope();
     let user = q.assistance_user_id.clone();
-    pagination::respond(
+    pagination::respond_read(
         &state,
+        &caller,
+        kind::INVOICE,
         page,
         move |conn, p| {
             let rows = store::list_invoices(conn, &scope, month.as_deref(), user.as_deref(), p)?;
@@ -228,13 +238,15 @@ pub async fn list(
                 let status = service::status_of(conn, &inv, &v)?;
                 out.push((
                     inv.id.clone(),
+                    inv.organisation_id.clone(),
                     service::view_now(conn, &inv, &v, Some(status))?,
                 ));
             }
             Ok::<_, diesel::result::Error>(out)
         },
-        |(id, _)| id.clone(),
-        |(_, v)| v,
+        |(id, _, _)| id.clone(),
+        |(_, org, _)| Some(org.clone()),
+        |(_, _, v)| v,
     )
     .await
 }
@@ -247,14 +259,16 @@ pub async fn get(
     caller: Caller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let view = INVOICE
+    let (view, org, id) = INVOICE
         .with(&state, caller.scope(), id, |conn, inv| {
             let v = store::get_version(conn, &inv.id, inv.current_version)?
                 .ok_or_else(|| ApiError::not_found("Invoice"))?;
             let status = service::status_of(conn, &inv, &v)?;
-            Ok(service::view_now(conn, &inv, &v, Some(status))?)
+            let view = service::view_now(conn, &inv, &v, Some(status))?;
+            Ok((view, inv.organisation_id, inv.id))
         })
         .await?;
+    caller.read_one(kind::INVOICE, &org, &id);
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -277,8 +291,10 @@ pub async fn versions(
                 };
                 out.push(service::view_now(conn, &inv, &v, status)?);
             }
-            Ok(out)
+            Ok((out, inv.organisation_id, inv.id))
         })
         .await?;
+    let (list, org, id) = list;
+    caller.read_one(kind::INVOICE, &org, &id);
     Ok(HttpResponse::Ok().json(list))
 }

@@ -17,6 +17,16 @@ use crate::domain::redact::{holds_number, redact, REDACTED};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+tokio::task_local! {
+    /// The id of the request being answered, for the audit trail.
+    static CURRENT: String;
+}
+
+/// The id of the request this task answers (`None` outside a request).
+pub fn current_request_id() -> Option<String> {
+    CURRENT.try_with(Clone::clone).ok()
+}
+
 /// Query parameters whose values are never personal: kept in the access
 /// log. Every other value (`personnummer`, `correction_reason`, `filename`,
 /// a parameter the API does not know) is logged as `[redacted]`.
@@ -53,7 +63,9 @@ pub async fn request_context(
     );
     let query = logged_query(req.query_string());
     let started = Instant::now();
-    let mut res = next.call(req).instrument(span.clone()).await?;
+    let mut res = CURRENT
+        .scope(request_id.clone(), next.call(req).instrument(span.clone()))
+        .await?;
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert(REQUEST_ID, v);
     }

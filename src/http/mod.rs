@@ -6,6 +6,7 @@ pub mod agreements;
 pub mod api_keys;
 pub mod assistance_users;
 pub mod assistants;
+pub mod audit;
 pub mod balances;
 pub mod change_notices;
 pub mod dashboard;
@@ -32,12 +33,15 @@ pub mod pagination;
 pub mod paxml;
 pub mod pdfs;
 pub mod rates;
+pub mod read_audit;
 pub mod records;
 pub mod representatives;
 pub mod session;
 pub mod signatories;
 pub mod signatures;
+pub mod template;
 pub mod time_reports;
+pub mod upload;
 
 use std::sync::Arc;
 
@@ -65,6 +69,9 @@ pub struct AppState {
     /// SQLite: the writer that batches time-report submissions into one
     /// transaction (`group_commit`); `None` on PostgreSQL.
     pub group_commit: Option<group_commit::GroupCommit>,
+    /// How long read entries of the audit trail are kept, and when they
+    /// were last purged (`read_audit`).
+    pub audit_retention: read_audit::Retention,
 }
 
 impl AppState {
@@ -75,9 +82,13 @@ impl AppState {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        // Audit entries written by the work name the request.
+        let request = middleware::current_request_id();
         web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
+            crate::db::audit::with_request(request, || {
+                let mut conn = pool.get()?;
+                f(&mut conn)
+            })
         })
         .await?
     }
@@ -149,11 +160,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(api_keys::routes)
             .configure(change_notices::routes)
             .configure(agreements::routes)
-            .configure(events::routes),
+            .configure(events::routes)
+            .configure(audit::routes),
     )
     .configure(health::routes)
     .configure(page::routes)
     .configure(session::routes)
+    .configure(upload::routes)
     .default_service(web::to(not_found));
 }
 

@@ -11,7 +11,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/dashboard", web::get().to(dashboard))
         .route("/dashboard/app.js", web::get().to(script))
-        .route("/dashboard/style.css", web::get().to(stylesheet));
+        .route("/dashboard/style.css", web::get().to(stylesheet))
+        .route("/upload/upload.js", web::get().to(upload_script));
 }
 
 /// Only the page's own files and the same-origin API; no inline script or
@@ -94,6 +95,21 @@ static STYLE: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
+static UPLOAD_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_str!("../../assets/upload/upload.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
+
+/// The upload page's script (`/upload`).
+#[utoipa::path(get, path = "/upload/upload.js", operation_id = "getUploadScript", tag = "pages", responses(
+    (status = 200, description = "JavaScript", content_type = "text/javascript", body = String),
+    (status = 304, description = "Unchanged since the `If-None-Match` ETag")))]
+pub async fn upload_script(req: HttpRequest) -> HttpResponse {
+    UPLOAD_SCRIPT.respond(&req)
+}
+
 /// The compliance dashboard page (HTML). Open it with
 /// `/dashboard#token=<JWT>`; the token moves to session storage.
 #[utoipa::path(get, path = "/dashboard", operation_id = "getDashboardPage", tag = "dashboard", responses(
@@ -134,6 +150,7 @@ mod tests {
         assert!(!html.contains(" style="));
         assert!(!html.contains("http://") && !html.contains("https://"));
         assert!(!SCRIPT.body.contains("innerHTML"));
+        assert!(!UPLOAD_SCRIPT.body.contains("innerHTML"));
     }
 
     #[test]

@@ -91,3 +91,29 @@ where
     let rows = state.db(move |conn| Ok(read(conn, &p)?)).await?;
     Ok(HttpResponse::Ok().json(Paginated::from_rows(rows, &page, id, map)))
 }
+
+/// [`respond`] for a list of personal data: the ids on the page are
+/// recorded as the request's one read-audit entry of `kind`; `org` is a
+/// row's organisation (when the row knows it).
+#[allow(clippy::too_many_arguments)]
+pub async fn respond_read<R, T, E>(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    kind: &'static str,
+    page: Page,
+    read: impl FnOnce(&mut DbConn, &Page) -> Result<Vec<R>, E> + Send + 'static,
+    id: impl Fn(&R) -> String,
+    org: impl Fn(&R) -> Option<String>,
+    map: impl Fn(R) -> T,
+) -> ApiResult<HttpResponse>
+where
+    R: Send + 'static,
+    T: ToSchema + Serialize,
+    ApiError: From<E>,
+{
+    let p = page.clone();
+    let rows = state.db(move |conn| Ok(read(conn, &p)?)).await?;
+    let shown = rows.iter().take(page.limit as usize);
+    caller.read_list(kind, shown.map(|r| (org(r), id(r))).collect());
+    Ok(HttpResponse::Ok().json(Paginated::from_rows(rows, &page, id, map)))
+}

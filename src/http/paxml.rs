@@ -162,6 +162,12 @@ pub async fn export(
     };
     let user = q.assistance_user_id.clone();
     let now = state.now();
+    // One entry for the file, naming the month and, when asked for, the user.
+    caller.read_export(
+        format!("paxml:{month}"),
+        Some(&org),
+        user.iter().cloned().collect(),
+    );
     let body = state
         .db(move |conn| {
             let org = reg::get_organisation(conn, &Scope::All, &org)?

@@ -104,16 +104,22 @@ pub async fn report_pdf(
     let (id, n) = path.into_inner();
     let assistant = q.assistant_id.clone();
     let max = limit(&pages);
-    let (bytes, name) = state
+    let (bytes, name, report) = state
         .db(move |conn| {
             let report = reports::get_report(conn, &scope, &id)?
                 .ok_or_else(|| ApiError::not_found("Time report"))?;
             let v = reports::get_version(conn, &report.id, n)?
                 .ok_or_else(|| ApiError::not_found("Version"))?;
             let bytes = service::report_pdf(conn, &report, &v, &assistant, max)?;
-            Ok((bytes, format!("tidsredovisning-{}-v{n}.pdf", report.month)))
+            let name = format!("tidsredovisning-{}-v{n}.pdf", report.month);
+            Ok((bytes, name, report))
         })
         .await?;
+    caller.read_export(
+        format!("pdf:time_report:v{n}"),
+        Some(&report.organisation_id),
+        vec![report.id, q.assistant_id.clone()],
+    );
     Ok(pdf(bytes, &name))
 }
 
@@ -131,16 +137,22 @@ pub async fn invoice_pdf(
     let scope = caller.scope();
     let (id, n) = path.into_inner();
     let max = limit(&pages);
-    let (bytes, name) = state
+    let (bytes, name, inv) = state
         .db(move |conn| {
             let inv = invoices::get_invoice(conn, &scope, &id)?
                 .ok_or_else(|| ApiError::not_found("Invoice"))?;
             let v = invoices::get_version(conn, &inv.id, n)?
                 .ok_or_else(|| ApiError::not_found("Version"))?;
             let bytes = service::invoice_pdf(conn, &inv, &v, max)?;
-            Ok((bytes, format!("rakning-{}-v{n}.pdf", inv.month)))
+            let name = format!("rakning-{}-v{n}.pdf", inv.month);
+            Ok((bytes, name, inv))
         })
         .await?;
+    caller.read_export(
+        format!("pdf:invoice:v{n}"),
+        Some(&inv.organisation_id),
+        vec![inv.id],
+    );
     Ok(pdf(bytes, &name))
 }
 
@@ -171,6 +183,11 @@ pub async fn month_pdf(
     let month = parse_month(&month, "month")?;
     let scope = caller.scope();
     let (org, user) = (q.organisation_id.clone(), q.assistance_user_id.clone());
+    caller.read_export(
+        format!("pdf:month:{month}"),
+        Some(&org),
+        user.iter().cloned().collect(),
+    );
     let max = limit(&pages);
     let bytes = state
         .db(move |conn| {

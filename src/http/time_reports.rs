@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::deadlines::optional_month;
 use super::extract::{Json, Query};
 use super::pagination::{self, PageParams, Paginated};
+use super::read_audit::kind;
 use super::records::Record;
 use super::AppState;
 use crate::auth::Caller;
@@ -274,11 +275,18 @@ pub async fn list(
     let scope = caller.scope();
     let (user, late) = (q.assistance_user_id.clone(), q.late);
     if super::imports::wants_csv(&req)? {
+        caller.read_export(
+            format!("csv:time_reports:{}", month.as_deref().unwrap_or("all")),
+            caller.org.as_deref(),
+            Vec::new(),
+        );
         return super::imports::list_csv(&state, scope, month, user, late).await;
     }
     let ctx = state.late();
-    pagination::respond(
+    pagination::respond_read(
         &state,
+        &caller,
+        kind::TIME_REPORT,
         page,
         move |conn, p| -> ApiResult<Vec<Receipt>> {
             store::list_reports(conn, &scope, month.as_deref(), user.as_deref(), late, p)?
@@ -287,6 +295,7 @@ pub async fn list(
                 .collect()
         },
         |r| r.id.clone(),
+        |_| None,
         |r| r,
     )
     .await
@@ -311,25 +320,27 @@ const TIME_REPORT: Record<ReportRow> = Record {
     read: store::get_report,
 };
 
-/// Loads a version (the current one when `version` is None) with its rows.
+/// Loads a version (the current one when `version` is None) with its rows,
+/// and the report's organisation.
 fn load(
     conn: &mut DbConn,
     ctx: &LateContext,
     caller_scope: &Scope,
     id: &str,
     version: Option<i32>,
-) -> ApiResult<TimeReport> {
+) -> ApiResult<(TimeReport, String)> {
     let report = TIME_REPORT.find(conn, caller_scope, id)?;
     let n = version.unwrap_or(report.current_version);
     let v =
         store::get_version(conn, &report.id, n)?.ok_or_else(|| ApiError::not_found("Version"))?;
     let rows = store::rows_of_version(conn, &v.id)?;
     let signed = crate::db::signatures::report_signatures(conn, &report.id, Some(v.version))?;
-    Ok(TimeReport {
+    let out = TimeReport {
         receipt: current_receipt(conn, ctx, &report, &v)?,
         signatures: crate::service::signing::report_status(&rows, &signed),
         rows: rows.into_iter().map(RowOutput::from).collect(),
-    })
+    };
+    Ok((out, report.organisation_id))
 }
 
 /// The current version with its rows.
@@ -343,14 +354,15 @@ pub async fn get(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     if super::imports::wants_csv(&req)? {
-        return super::imports::report_csv(&state, caller.scope(), id.into_inner()).await;
+        return super::imports::report_csv(&state, &caller, id.into_inner()).await;
     }
     let scope = caller.scope();
     let id = id.into_inner();
     let ctx = state.late();
-    let report = state
+    let (report, org) = state
         .db(move |conn| load(conn, &ctx, &scope, &id, None))
         .await?;
+    caller.read_one(kind::TIME_REPORT, &org, &report.receipt.id);
     Ok(HttpResponse::Ok().json(report))
 }
 
@@ -363,16 +375,17 @@ pub async fn versions(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let ctx = state.late();
-    let list = TIME_REPORT
+    let (list, org, id) = TIME_REPORT
         .with(&state, caller.scope(), id, move |conn, report| {
             let versions = store::list_versions(conn, &report.id)?;
             let mut list = late::receipts_of_report(conn, &ctx, &report, &versions)?;
             for r in &mut list {
                 crate::service::agreements::add_to_receipt(conn, &report.organisation_id, r)?;
             }
-            Ok(list)
+            Ok((list, report.organisation_id, report.id))
         })
         .await?;
+    caller.read_one(kind::TIME_REPORT, &org, &id);
     Ok(HttpResponse::Ok().json(list))
 }
 
@@ -387,9 +400,10 @@ pub async fn version(
     let scope = caller.scope();
     let (id, n) = path.into_inner();
     let ctx = state.late();
-    let report = state
+    let (report, org) = state
         .db(move |conn| load(conn, &ctx, &scope, &id, Some(n)))
         .await?;
+    caller.read_one(kind::TIME_REPORT, &org, &report.receipt.id);
     Ok(HttpResponse::Ok().json(report))
 }
 

@@ -23,6 +23,10 @@ pub struct CsvError {
     /// The other lines involved (the other side of an overlap).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related_lines: Vec<u64>,
+    /// In an `.xlsx` file, the cell (`"C4"`); absent for CSV, or when the
+    /// fault is the row as a whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
     /// Column position in the file, for ordering.
     #[serde(skip)]
     position: usize,
@@ -41,6 +45,7 @@ impl CsvError {
             code: code.into(),
             message: message.into(),
             related_lines: Vec::new(),
+            cell: None,
             position: usize::MAX,
         }
     }
@@ -48,6 +53,12 @@ impl CsvError {
     pub(crate) fn at_position(mut self, position: usize) -> Self {
         self.position = position;
         self
+    }
+
+    /// The column's position in the file (0-based), when the fault is one
+    /// cell.
+    pub fn position(&self) -> Option<usize> {
+        (self.position != usize::MAX && self.column.is_some()).then_some(self.position)
     }
 
     fn sort_key(&self) -> (u64, usize, &str) {
@@ -61,6 +72,9 @@ impl CsvError {
         extra.insert("column".into(), json!(self.column));
         if !self.related_lines.is_empty() {
             extra.insert("related_lines".into(), json!(self.related_lines));
+        }
+        if let Some(cell) = &self.cell {
+            extra.insert("cell".into(), json!(cell));
         }
         FieldError {
             pointer: None,
@@ -158,6 +172,24 @@ impl From<diesel::result::Error> for ImportFailure {
 }
 
 impl ImportFailure {
+    /// Every fault of the refusal passed through `f` (to name cells).
+    pub fn map_faults(self, f: impl Fn(&mut CsvError)) -> Self {
+        match self {
+            ImportFailure::Invalid {
+                mut errors,
+                omitted,
+            } => {
+                errors.iter_mut().for_each(f);
+                ImportFailure::Invalid { errors, omitted }
+            }
+            ImportFailure::MonthClosed(mut faults) => {
+                faults.iter_mut().for_each(f);
+                ImportFailure::MonthClosed(faults)
+            }
+            other => other,
+        }
+    }
+
     pub(super) fn file(code: &'static str, message: impl Into<String>) -> Self {
         ImportFailure::Invalid {
             errors: vec![CsvError::new(1, None, code, message)],

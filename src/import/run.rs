@@ -43,6 +43,16 @@ pub struct ImportResult {
     pub unchanged: Vec<ImportedReport>,
 }
 
+impl ImportResult {
+    /// Every located warning passed through `f` (to name cells).
+    pub fn map_warnings(mut self, f: impl Fn(&mut CsvError)) -> Self {
+        for r in self.receipts.iter_mut().chain(self.unchanged.iter_mut()) {
+            r.csv_warnings.iter_mut().for_each(&f);
+        }
+        self
+    }
+}
+
 impl Prepared {
     /// The locks the submissions need ([`submission::lock_keys`]): per
     /// report and per person. Only the assistants of each report matter to

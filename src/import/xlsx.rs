@@ -6,9 +6,10 @@
 //! too, in both formats.
 //!
 //! Excel keeps dates as serial day numbers and clock times as fractions of
-//! a day (binary floating point). They are read exactly: to the nearest
-//! second (far below a float's error, far above its noise), and a time
-//! that is not a whole minute stays visible (`07:00:30`) so that the
+//! a day (binary floating point). They are read exactly: the float's exact
+//! binary value is converted with integer arithmetic to the nearest
+//! millisecond (Excel's own precision, far above a float's noise), and a
+//! time that is not a whole minute stays visible (`07:00:30`) so that the
 //! import's own rule refuses it instead of a silent rounding.
 
 use std::io::{Cursor, Read, Seek};
@@ -39,6 +40,7 @@ pub enum XlsxError {
 /// The first worksheet as CSV text the import reads: sheet row N is line N.
 pub fn sheet_as_csv<R: Read + Seek>(reader: R) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Xlsx::new(reader).map_err(|e| XlsxError::Unreadable(e.to_string()))?;
+    let epoch = epoch(workbook.has_1904_epoch());
     let range = workbook
         .worksheet_range_at(0)
         .ok_or(XlsxError::NoSheet)?
@@ -57,13 +59,13 @@ pub fn sheet_as_csv<R: Read + Seek>(reader: R) -> Result<Vec<u8>, XlsxError> {
         let mut fields: Vec<String> = vec![String::new(); first_col as usize];
         for (j, cell) in row.iter().enumerate() {
             let column = columns.get(j).copied().flatten();
-            fields.push(cell_text(cell, column));
+            fields.push(cell_text(cell, column, epoch));
         }
         // The header is the first row with text, as for CSV.
         if columns.is_empty() && fields.iter().any(|f| !f.trim().is_empty()) {
             columns = row
                 .iter()
-                .map(|c| Column::from_header(cell_text(c, None).trim()))
+                .map(|c| Column::from_header(cell_text(c, None, epoch).trim()))
                 .collect();
         }
         write_record(&mut out, &fields);
@@ -89,57 +91,119 @@ fn write_record(out: &mut Vec<u8>, fields: &[String]) {
 
 /// A cell as the CSV import reads it. `column` is what the header says the
 /// cell holds, which decides how a bare number is meant.
-fn cell_text(cell: &Data, column: Option<Column>) -> String {
+fn cell_text(cell: &Data, column: Option<Column>, epoch: NaiveDate) -> String {
     let clock = matches!(column, Some(Column::Start | Column::End));
     match cell {
         Data::Empty => String::new(),
         // A line break inside a cell would shift every later line number.
         Data::String(s) => s.replace(['\r', '\n'], " "),
         Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
-        Data::Int(i) => integer_text(*i, column),
-        Data::Float(f) => number_text(*f, column, clock),
-        Data::DateTime(dt) => serial_text(dt.as_f64(), clock),
+        Data::Int(i) => integer_text(*i, column, epoch),
+        Data::Float(f) => number_text(*f, column, clock, epoch),
+        Data::DateTime(dt) => serial_text_from(dt.as_f64(), clock, epoch),
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
         Data::Error(e) => format!("#{e:?}"),
     }
 }
 
-fn integer_text(i: i64, column: Option<Column>) -> String {
+fn integer_text(i: i64, column: Option<Column>, epoch: NaiveDate) -> String {
     match column {
         // A date typed as a bare serial number.
-        Some(Column::Date) if (1..=2_958_465).contains(&i) => serial_text(i as f64, false),
+        Some(Column::Date) if (1..=2_958_465).contains(&i) => {
+            serial_text_from(i as f64, false, epoch)
+        }
         _ => i.to_string(),
     }
 }
 
-fn number_text(f: f64, column: Option<Column>, clock: bool) -> String {
+fn number_text(f: f64, column: Option<Column>, clock: bool, epoch: NaiveDate) -> String {
     if clock && (0.0..=1.0).contains(&f) {
-        return serial_text(f, true);
+        return serial_text_from(f, true, epoch);
+    }
+    if column == Some(Column::Date) && (1.0..2_958_466.0).contains(&f) {
+        return serial_text_from(f, false, epoch);
     }
     if f.fract() == 0.0 && f.abs() < 1e15 {
         // Whole numbers (a personnummer kept as a number) without `.0`.
-        return integer_text(f as i64, column);
+        return integer_text(f as i64, column, epoch);
     }
     f.to_string()
 }
 
-/// A serial date-time (days since 1899-12-30, the 1900 date system) as
-/// text: a date, a clock time (`clock`, or a value below one day), or both.
+/// Milliseconds in a day: Excel keeps times to the millisecond.
+const DAY_MS: i128 = 86_400_000;
+
+/// A serial's value in whole milliseconds, rounded to the nearest, computed
+/// exactly: an `f64` is the rational `mantissa × 2^exponent`, so
+/// `mantissa × 86 400 000 / 2^-exponent` is integer arithmetic with no float
+/// rounding on the way. `None` outside Excel's range of dates.
+fn exact_millis(serial: f64) -> Option<i128> {
+    if !serial.is_finite() || !(0.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    let bits = serial.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1u64 << 52) - 1);
+    let (mantissa, exponent) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | (1u64 << 52), biased - 1075)
+    };
+    let scaled = i128::from(mantissa) * DAY_MS;
+    Some(if exponent >= 0 {
+        scaled << exponent
+    } else if exponent <= -120 {
+        0
+    } else {
+        let shift = (-exponent) as u32;
+        (scaled + (1i128 << (shift - 1))) >> shift
+    })
+}
+
+/// A serial date-time (days since 1899-12-30, the 1900 date system; `epoch`
+/// moves it for a workbook in the 1904 system) as text: a date, a clock
+/// time (`clock`, or a value below one day), or both. A time that is not a
+/// whole minute keeps its seconds (and milliseconds) so that the import's
+/// own rule refuses it rather than a silent rounding.
+#[cfg(test)]
 fn serial_text(serial: f64, clock: bool) -> String {
-    let seconds = (serial * 86_400.0).round() as i64;
-    let days = seconds.div_euclid(86_400);
-    let secs = seconds.rem_euclid(86_400);
+    serial_text_from(serial, clock, epoch(false))
+}
+
+/// Day 0 of the workbook's date system: 1899-12-30, or 1904-01-01 in the
+/// 1904 system of old Excel for Mac.
+fn epoch(is_1904: bool) -> NaiveDate {
+    if is_1904 {
+        NaiveDate::from_ymd_opt(1904, 1, 1).expect("a valid date")
+    } else {
+        NaiveDate::from_ymd_opt(1899, 12, 30).expect("a valid date")
+    }
+}
+
+fn serial_text_from(serial: f64, clock: bool, epoch: NaiveDate) -> String {
+    let Some(ms) = exact_millis(serial) else {
+        return format!("{serial}");
+    };
+    let days = (ms / DAY_MS) as i64;
+    let rem = ms % DAY_MS;
     let time = || {
-        let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-        if s == 0 {
+        let (h, m, s, milli) = (
+            rem / 3_600_000,
+            rem / 60_000 % 60,
+            rem / 1000 % 60,
+            rem % 1000,
+        );
+        if rem % 60_000 == 0 {
             format!("{h:02}:{m:02}")
-        } else {
+        } else if milli == 0 {
             format!("{h:02}:{m:02}:{s:02}")
+        } else {
+            format!("{h:02}:{m:02}:{s:02}.{milli:03}")
         }
     };
     if clock || days == 0 {
         // 24:00 (one whole day) is midnight at the end of the day.
-        return if days == 1 && secs == 0 {
+        return if days == 1 && rem == 0 {
             "24:00".to_string()
         } else if days == 0 {
             time()
@@ -147,12 +211,10 @@ fn serial_text(serial: f64, clock: bool) -> String {
             format!("{serial}")
         };
     }
-    let Some(date) = NaiveDate::from_ymd_opt(1899, 12, 30)
-        .and_then(|d| d.checked_add_signed(Duration::days(days)))
-    else {
+    let Some(date) = epoch.checked_add_signed(Duration::days(days)) else {
         return format!("{serial}");
     };
-    if secs == 0 {
+    if rem == 0 {
         date.format("%Y-%m-%d").to_string()
     } else {
         format!("{} {}", date.format("%Y-%m-%d"), time())
@@ -170,6 +232,13 @@ pub fn cell(position: usize, row: u64) -> String {
     }
     letters.reverse();
     format!("{}{row}", String::from_utf8(letters).unwrap_or_default())
+}
+
+/// Names the cell of a fault (`"C4"`) when it is one cell of the sheet.
+pub fn name_cell(fault: &mut super::CsvError) {
+    if let Some(position) = fault.position() {
+        fault.cell = Some(cell(position, fault.line));
+    }
 }
 
 /// The template's header row: the Swedish names, as the export writes them.
@@ -245,11 +314,30 @@ mod tests {
         assert_eq!(serial_text(0.0, true), "00:00");
         // Half a minute is not rounded away: the import refuses it.
         assert_eq!(serial_text(7.0 / 24.0 + 30.0 / 86_400.0, true), "07:00:30");
+        assert_eq!(
+            serial_text(7.0 / 24.0 + 0.25 / 86_400.0, true),
+            "07:00:00.250"
+        );
+        // Float noise from a formula (=A2+1/24) is below a millisecond.
+        assert_eq!(serial_text(6.0 / 24.0 + 1.0 / 24.0, true), "07:00");
+        assert_eq!(exact_millis(0.5), Some(43_200_000));
+        assert_eq!(exact_millis(-1.0), None);
+        // A date and time far from the epoch keeps its minutes.
+        assert_eq!(
+            serial_text(46296.0 + 22.5 / 24.0, false),
+            "2026-10-01 22:30"
+        );
         assert_eq!(serial_text(46296.25, false), "2026-10-01 06:00");
         // Every minute of a day survives the float.
         for m in 0..1440 {
             let text = serial_text(m as f64 / 1440.0, true);
             assert_eq!(text, format!("{:02}:{:02}", m / 60, m % 60));
+            // With a date in front, too (the float has fewer bits left).
+            let text = serial_text(46296.0 + m as f64 / 1440.0, false);
+            assert_eq!(
+                text,
+                format!("2026-10-01 {:02}:{:02}", m / 60, m % 60).replace(" 00:00", "")
+            );
         }
     }
 
@@ -280,15 +368,28 @@ mod tests {
     #[test]
     fn numbers_become_the_text_people_typed() {
         assert_eq!(
-            cell_text(&Data::Float(197001010110.0), Some(Column::Assistant)),
+            cell_text(
+                &Data::Float(197001010110.0),
+                Some(Column::Assistant),
+                epoch(false)
+            ),
             "197001010110"
         );
         assert_eq!(
-            cell_text(&Data::Float(46296.0), Some(Column::Date)),
+            cell_text(&Data::Float(46296.0), Some(Column::Date), epoch(false)),
             "2026-10-01"
         );
-        assert_eq!(cell_text(&Data::Float(0.75), Some(Column::End)), "18:00");
-        assert_eq!(cell_text(&Data::String("a\nb;c".into()), None), "a b;c");
-        assert_eq!(cell_text(&Data::Bool(true), Some(Column::Double)), "TRUE");
+        assert_eq!(
+            cell_text(&Data::Float(0.75), Some(Column::End), epoch(false)),
+            "18:00"
+        );
+        assert_eq!(
+            cell_text(&Data::String("a\nb;c".into()), None, epoch(false)),
+            "a b;c"
+        );
+        assert_eq!(
+            cell_text(&Data::Bool(true), Some(Column::Double), epoch(false)),
+            "TRUE"
+        );
     }
 }

@@ -452,6 +452,8 @@ fn store_or_refuse(
         content_hash: Some(v.content_hash.clone()),
         reason: v.correction_reason.clone(),
         at: now,
+        request_id: None,
+        subject_ids: None,
     };
     facts.store(
         conn,

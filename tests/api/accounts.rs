@@ -95,6 +95,24 @@ impl<'a> Browser<'a> {
             .await
     }
 
+    /// A POST of raw bytes (a file upload) with extra headers.
+    pub async fn post_raw(
+        &mut self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> Res {
+        let mut req = self
+            .client
+            .post(self.app.url(path))
+            .insert_header(("Content-Type", content_type));
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        self.send(req, Some(body)).await
+    }
+
     pub fn set_cookie(&self, name: &str) -> &str {
         self.set_cookies
             .iter()

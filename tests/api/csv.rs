@@ -628,7 +628,7 @@ async fn error_list_and_upload_size_are_capped(app: TestApp) {
 }
 db_test!(error_list_and_upload_size_are_capped);
 
-fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+pub fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
     let boundary = "----redovisa-test-boundary-7d4a";
     let mut body = Vec::new();
     for (name, filename, data) in parts {

@@ -160,6 +160,7 @@ impl TestApp {
             max_import_errors: 1000,
             max_pdf_pages: 500,
             accounts: redovisa::config::AccountSettings::default(),
+            guards: redovisa::config::Guards::default(),
         };
         tweak(&mut settings);
         let clock = FixedClock::new(default_now());
@@ -173,6 +174,20 @@ impl TestApp {
             self.db,
             self.database_url.clone(),
             self.settings.clone(),
+            self.clock.clone(),
+            self._guard.clone(),
+        )
+    }
+
+    /// Another server on this one's database and clock with changed
+    /// settings (this one keeps running).
+    pub fn with_settings(&self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = self.settings.clone();
+        tweak(&mut settings);
+        Self::start(
+            self.db,
+            self.database_url.clone(),
+            settings,
             self.clock.clone(),
             self._guard.clone(),
         )

@@ -28,6 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         super::page::dashboard,
         super::page::script,
         super::page::stylesheet,
+        super::page::upload_script,
+        super::upload::upload_page,
         super::session::login_page,
         super::session::login,
         super::session::logout,
@@ -64,6 +66,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         super::late_exceptions::list,
         super::late_exceptions::get,
         super::imports::create,
+        super::template::template,
         super::paxml::export,
         super::paxml::import,
         super::time_reports::create,
@@ -113,6 +116,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         super::agreements::get,
         super::agreements::patch,
         super::events::list,
+        super::audit::list,
     ),
     modifiers(&CommonResponses, &Constraints, &Idempotency)
 )]
