@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod change_notices;
 pub mod dashboard;
+pub mod dependents;
 pub mod documents;
 pub mod events;
 pub mod idempotency;

@@ -11,7 +11,7 @@ use super::extract::{Json, Query};
 use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::records::Record;
-use super::{new_id, nullable, utc_string, AppState, Faults};
+use super::{new_id, utc_string, AppState, Faults};
 use crate::auth::{Caller, Scope};
 use crate::db::agreements::{self as store, AgreementRow};
 use crate::db::register as reg;
@@ -39,28 +39,32 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub struct CreateAgreement {
     pub assistance_user_id: String,
     /// First day the agreement is valid.
+    #[serde(deserialize_with = "super::extract::date::required")]
     pub valid_from: NaiveDate,
     /// Last day (inclusive); left out or null: until further notice.
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub valid_to: Option<NaiveDate>,
     /// Who FK pays: `provider` (at the user's request) or `assistance_user`
     /// (the main rule).
     pub payee: Payee,
     /// The day the agreement was sent to FK (with form 3079 or the
     /// e-service); left out or null while not sent.
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub sent_to_fk_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchAgreement {
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub valid_from: Option<NaiveDate>,
     /// `null` makes it open-ended.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "super::extract::date::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub valid_to: Option<Option<NaiveDate>>,
     pub payee: Option<Payee>,
     /// `null`: not sent.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "super::extract::date::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub sent_to_fk_on: Option<Option<NaiveDate>>,
 }

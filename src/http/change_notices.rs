@@ -44,8 +44,10 @@ pub struct CreateChangeNotice {
     /// are for adults only (18 or older on `occurred_on`).
     pub kind: ChangeKind,
     /// The day the change happened (Europe/Stockholm date).
+    #[serde(deserialize_with = "super::extract::date::required")]
     pub occurred_on: NaiveDate,
     /// The day FK was told; left out or null while not yet reported.
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub reported_to_fk_on: Option<NaiveDate>,
     /// Free text (at most 2000 characters); never logged.
     pub note: Option<String>,
@@ -55,9 +57,10 @@ pub struct CreateChangeNotice {
 #[serde(deny_unknown_fields)]
 pub struct PatchChangeNotice {
     pub kind: Option<ChangeKind>,
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub occurred_on: Option<NaiveDate>,
     /// The day FK was told (reporting the notice); `null` un-reports it.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "super::extract::date::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub reported_to_fk_on: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "nullable")]

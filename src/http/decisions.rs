@@ -48,7 +48,9 @@ pub struct CreateDecision {
     pub assistance_user_id: String,
     /// Average hours per week granted, e.g. "134.50".
     pub hours_per_week: String,
+    #[serde(deserialize_with = "super::extract::date::required")]
     pub valid_from: NaiveDate,
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub valid_to: Option<NaiveDate>,
     /// Length of each grant period (*beviljandeperiod*); periods run back to
     /// back from `valid_from`. Default 6.
@@ -63,8 +65,9 @@ pub struct CreateDecision {
 #[serde(deny_unknown_fields)]
 pub struct PatchDecision {
     pub hours_per_week: Option<String>,
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub valid_from: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "super::extract::date::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub valid_to: Option<Option<NaiveDate>>,
     pub grant_period_months: Option<i64>,

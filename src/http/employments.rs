@@ -34,10 +34,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub struct CreateEmployment {
     pub assistant_id: String,
     pub assistance_user_id: String,
+    #[serde(deserialize_with = "super::extract::date::required")]
     pub start_date: NaiveDate,
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub end_date: Option<NaiveDate>,
     /// The date FK received the assistant's details (form 3066); hours
     /// before it are not payable. Null until known.
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub registered_with_fk_on: Option<NaiveDate>,
     /// The assistant lives in the assistance user's household. Default false.
     #[serde(default)]
@@ -54,11 +57,12 @@ pub struct CreateEmployment {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchEmployment {
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub start_date: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "super::extract::date::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub end_date: Option<Option<NaiveDate>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "super::extract::date::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub registered_with_fk_on: Option<Option<NaiveDate>>,
     pub shares_household: Option<bool>,

@@ -38,6 +38,7 @@ pub struct CreateLateException {
     /// FK's reference (*diarienummer*) of the decision.
     pub fk_reference: String,
     /// The day FK decided; not in the future.
+    #[serde(deserialize_with = "super::extract::date::required")]
     pub decided_on: NaiveDate,
 }
 

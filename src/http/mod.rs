@@ -9,6 +9,7 @@ pub mod assistants;
 pub mod audit;
 pub mod balances;
 pub mod change_notices;
+pub mod corrections;
 pub mod dashboard;
 pub mod deadlines;
 pub mod decisions;
@@ -150,6 +151,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(imports::routes)
             .configure(paxml::routes)
             .configure(time_reports::routes)
+            .configure(corrections::routes)
             .configure(invoices::routes)
             .configure(documents::routes)
             .configure(months::routes)

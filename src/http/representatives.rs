@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::extract::{Json, Query};
 use super::idempotent::Reply;
 use super::pagination::{PageParams, Paginated};
-use super::{new_id, nullable, utc_string, AppState, Faults};
+use super::{new_id, utc_string, AppState, Faults};
 use crate::auth::{Caller, Scope};
 use crate::db::register as reg;
 use crate::db::signers::{self as store, RepresentativeRow};
@@ -47,8 +47,10 @@ pub struct CreateRepresentative {
     /// `guardian` (*vårdnadshavare*, for a user under 18), `trustee` (*god
     /// man*), `administrator` (*förvaltare*) or `agent` (*ombud*).
     pub kind: RepresentativeKind,
+    #[serde(deserialize_with = "super::extract::date::required")]
     pub valid_from: NaiveDate,
     /// Last day (inclusive); null or left out: until further notice.
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub valid_to: Option<NaiveDate>,
 }
 
@@ -57,9 +59,10 @@ pub struct CreateRepresentative {
 pub struct PatchRepresentative {
     pub name: Option<String>,
     pub kind: Option<RepresentativeKind>,
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub valid_from: Option<NaiveDate>,
     /// `null` makes it open-ended.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "super::extract::date::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub valid_to: Option<Option<NaiveDate>>,
 }

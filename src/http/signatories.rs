@@ -10,7 +10,7 @@ use super::extract::{Json, Query};
 use super::idempotent::Reply;
 use super::pagination::{PageParams, Paginated};
 use super::representatives::check_period;
-use super::{new_id, nullable, utc_string, AppState, Faults};
+use super::{new_id, utc_string, AppState, Faults};
 use crate::auth::{Caller, Scope};
 use crate::db::register as reg;
 use crate::db::signers::{self as store, SignatoryRow};
@@ -33,8 +33,10 @@ pub struct CreateSignatory {
     /// 10 or 12 digits.
     pub personnummer: String,
     pub name: String,
+    #[serde(deserialize_with = "super::extract::date::required")]
     pub valid_from: NaiveDate,
     /// Last day (inclusive); null or left out: until further notice.
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub valid_to: Option<NaiveDate>,
 }
 
@@ -42,9 +44,10 @@ pub struct CreateSignatory {
 #[serde(deny_unknown_fields)]
 pub struct PatchSignatory {
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub valid_from: Option<NaiveDate>,
     /// `null` makes it open-ended.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "super::extract::date::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub valid_to: Option<Option<NaiveDate>>,
 }

@@ -322,7 +322,7 @@ const TIME_REPORT: Record<ReportRow> = Record {
 
 /// Loads a version (the current one when `version` is None) with its rows,
 /// and the report's organisation.
-fn load(
+pub(super) fn load(
     conn: &mut DbConn,
     ctx: &LateContext,
     caller_scope: &Scope,

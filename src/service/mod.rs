@@ -18,3 +18,4 @@ pub mod pdf;
 pub mod preload;
 pub mod signing;
 pub mod submission;
+pub mod void;

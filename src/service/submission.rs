@@ -158,6 +158,14 @@ pub struct Receipt {
     pub version: i32,
     pub assistance_user_id: String,
     pub month: String,
+    /// `submitted`, or `voided` (*makulerad*): this version has no rows and
+    /// the month counts as not reported until it is filed again.
+    #[schema(pattern = "^(submitted|voided)$")]
+    pub status: String,
+    /// When the version was voided; null unless `status` is `voided`.
+    pub voided_at: Option<String>,
+    /// Why it was voided; null unless `status` is `voided`.
+    pub void_reason: Option<String>,
     pub received_at: String,
     /// FK's deadline for the month.
     pub due_date: String,
@@ -194,6 +202,14 @@ pub fn receipt(report: &ReportRow, v: &VersionRow) -> Receipt {
         version: v.version,
         assistance_user_id: report.assistance_user_id.clone(),
         month: report.month.clone(),
+        status: if v.voided_at.is_some() {
+            "voided"
+        } else {
+            "submitted"
+        }
+        .to_string(),
+        voided_at: v.voided_at.map(crate::db::utc_string),
+        void_reason: v.void_reason.clone(),
         received_at: crate::db::utc_string(v.received_at),
         due_date: v.due_date.to_string(),
         internal_due_date: v.internal_due_date.to_string(),
@@ -329,7 +345,9 @@ fn store_or_refuse(
         Some(r) => facts.current_version(conn, r)?,
         None => None,
     };
-    if let (Some(report), Some(cur)) = (&existing, &current) {
+    // A voided month is filed afresh: no comparison, no reason needed.
+    let voided = current.as_ref().is_some_and(|c| c.voided_at.is_some());
+    if let (Some(report), Some(cur)) = (&existing, current.as_ref().filter(|_| !voided)) {
         if cur.content_hash == hash {
             return Ok(Outcome::Unchanged(facts.receipt(
                 conn,
@@ -403,6 +421,8 @@ fn store_or_refuse(
         warnings: serde_json::to_string(&warnings).expect("warnings serialise"),
         warning_counts: serde_json::to_string(&warning_counts(&checked.warnings))
             .expect("counts serialise"),
+        voided_at: None,
+        void_reason: None,
     };
     let days: Vec<DayRow> = day_totals(&parsed.rows, &checked.payable)
         .into_iter()
@@ -446,7 +466,12 @@ fn store_or_refuse(
         id: crate::db::new_id(),
         organisation_id: Some(org.to_string()),
         actor: env.actor.clone(),
-        action: if version == 1 { "submit" } else { "correct" }.to_string(),
+        action: if version == 1 || voided {
+            "submit"
+        } else {
+            "correct"
+        }
+        .to_string(),
         entity: "time_report".to_string(),
         entity_id: report.id.clone(),
         content_hash: Some(v.content_hash.clone()),
@@ -466,7 +491,7 @@ fn store_or_refuse(
             audit,
         },
     )?;
-    events::report_stored(conn, &report, version, env.now)?;
+    events::report_stored(conn, &report, version == 1 || voided, env.now)?;
     events::invoice_after_change(conn, invoice, env.now)?;
     Ok(Outcome::Created(facts.receipt(
         conn,

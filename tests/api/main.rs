@@ -17,6 +17,7 @@ mod binary;
 mod browser;
 mod change_notices;
 mod concurrency;
+mod corrections;
 mod csv;
 mod dashboard;
 mod demo;
