@@ -71,6 +71,8 @@ pub struct ServeArgs {
     pub max_pdf_pages: usize,
     #[command(flatten)]
     pub accounts: AccountArgs,
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
     /// Session cookies without `Secure`, for plain http on a local machine
     /// only; never in production.
     #[arg(long, env = "REDOVISA_INSECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
@@ -94,6 +96,64 @@ pub struct AccountArgs {
     /// How long an invite link works, in seconds (default 7 days).
     #[arg(long, env = "REDOVISA_INVITE_TTL_SECONDS", default_value_t = DEFAULT_INVITE_TTL_SECONDS)]
     pub invite_ttl_seconds: i64,
+}
+
+/// Webhook deliveries (docs/integrations.md, "Webhooks").
+#[derive(Debug, Clone, Args)]
+pub struct WebhookArgs {
+    /// Allow webhook targets on loopback, private and link-local addresses
+    /// and plain `http`: for tests and closed networks only.
+    #[arg(long, env = "REDOVISA_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
+    /// The first wait before a failed delivery is tried again, in
+    /// milliseconds; each later wait doubles, up to an hour.
+    #[arg(long, env = "REDOVISA_WEBHOOK_RETRY_BASE_MS", default_value_t = 1000)]
+    pub webhook_retry_base_ms: u64,
+    /// How often the delivery worker looks for new events, in milliseconds.
+    #[arg(long, env = "REDOVISA_WEBHOOK_POLL_MS", default_value_t = 1000)]
+    pub webhook_poll_ms: u64,
+}
+
+/// How webhooks are checked and delivered.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// Targets on non-public addresses and plain `http` are allowed.
+    pub allow_private: bool,
+    /// The wait after a delivery's first failed attempt.
+    pub retry_base: std::time::Duration,
+    /// How long a failing delivery is retried before it is given up: a day
+    /// (`domain::webhook::RETRY_FOR`); not configurable, tests shorten it.
+    pub retry_for: std::time::Duration,
+    /// How often the worker looks for new events.
+    pub poll: std::time::Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            allow_private: false,
+            retry_base: std::time::Duration::from_millis(1000),
+            retry_for: crate::domain::webhook::RETRY_FOR,
+            poll: std::time::Duration::from_millis(1000),
+        }
+    }
+}
+
+impl WebhookArgs {
+    pub fn settings(&self) -> anyhow::Result<WebhookSettings> {
+        if self.webhook_retry_base_ms == 0 {
+            anyhow::bail!("REDOVISA_WEBHOOK_RETRY_BASE_MS must be positive");
+        }
+        if self.webhook_poll_ms == 0 {
+            anyhow::bail!("REDOVISA_WEBHOOK_POLL_MS must be positive");
+        }
+        Ok(WebhookSettings {
+            allow_private: self.webhook_allow_private,
+            retry_base: std::time::Duration::from_millis(self.webhook_retry_base_ms),
+            poll: std::time::Duration::from_millis(self.webhook_poll_ms),
+            ..WebhookSettings::default()
+        })
+    }
 }
 
 /// An invite link works for 7 days.
@@ -224,6 +284,8 @@ pub struct Settings {
     pub max_pdf_pages: usize,
     /// Sign-in on the pages.
     pub accounts: AccountSettings,
+    /// Webhook targets and deliveries.
+    pub webhooks: WebhookSettings,
     /// Audit retention and rate limits.
     pub guards: Guards,
 }
@@ -258,6 +320,7 @@ impl Settings {
                 invite_ttl: args.accounts.invite_ttl()?,
                 public_url: args.accounts.public_url(),
             },
+            webhooks: args.webhooks.settings()?,
             guards: args.guards.clone(),
         })
     }

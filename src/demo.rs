@@ -71,7 +71,7 @@ pub fn seed(
     }
     let today = crate::domain::deadline::stockholm_date(now);
     let this_month = ReportMonth::of(today);
-    let months: Vec<ReportMonth> = (1..=3).rev().map(|n| this_month.add_months(-n)).collect();
+    let months = demo_months(today, policy);
     let ts = now.naive_utc();
 
     conn.write_transaction::<_, anyhow::Error, _>(&["demo".to_string()], |conn| {
@@ -176,72 +176,69 @@ pub fn seed(
             }
         }
 
-        // Three months of reports: on time, except the user 1 report of the
-        // middle month (late), a correction of user 0's first month, and
-        // user 2's last month missing.
+        // Three months of reports (see `demo_months`): on time, except
+        // user 1's report of the middle month (late: the day after its due
+        // date, which has passed), user 0's first month corrected after
+        // its due date, and user 2's last month missing. Every arrival is
+        // in the past whatever day the demo is seeded.
         let mut reports = 0;
+        let dues: Vec<NaiveDate> = months.iter().map(|m| fk_due_date(*m, policy)).collect();
+        let env_at = |when: DateTime<Utc>| Env {
+            org_id: org.id.clone(),
+            actor: "demo:seed-demo".into(),
+            now: when.min(now),
+            policy,
+            late: Default::default(),
+        };
         for (mi, month) in months.iter().enumerate() {
             for (ui, u) in users.iter().enumerate() {
                 if ui == 2 && mi == 2 {
                     continue;
                 }
-                let due = fk_due_date(*month, policy);
+                // Late is the day after the due date; `now` is on or after
+                // that day, so even the clamp keeps it late.
                 let arrival = if ui == 1 && mi == 1 {
-                    at(due + Duration::days(3), 10)
+                    at(dues[1] + Duration::days(1), 10)
                 } else {
-                    at(month.add_months(1).first_day() + Duration::days(2), 9)
-                };
-                let env = Env {
-                    org_id: org.id.clone(),
-                    actor: "demo:seed-demo".into(),
-                    now: arrival.min(now),
-                    policy,
-                    late: Default::default(),
+                    at(month.add_months(1).first_day() + Duration::days(1), 9)
                 };
                 let hours_per_day = [12, 8, 16][ui];
                 let rows = month_rows(*month, &staff[&u.id], hours_per_day, 0);
-                submit(conn, &env, &u.id, *month, rows, None)?;
+                submit(conn, &env_at(arrival), &u.id, *month, rows, None)?;
                 reports += 1;
             }
         }
-        // A correction of the first month for user 0, a week after the first version.
-        let first = months[0];
-        let env = Env {
-            org_id: org.id.clone(),
-            actor: "demo:seed-demo".into(),
-            now: at(first.add_months(1).first_day() + Duration::days(9), 14).min(now),
-            policy,
-            late: Default::default(),
-        };
-        let rows = month_rows(first, &staff[&users[0].id], 12, 1);
-        submit(
-            conn,
-            &env,
-            &users[0].id,
-            first,
-            rows,
-            Some("Missed the evening shift on the 1st"),
-        )?;
 
-        // Invoices for every reported month, through the invoice service,
-        // except user 1's latest month (so one is missing).
+        // Invoices, through the invoice service as a payroll system sends
+        // them: the first month for everyone (user 0's goes stale with the
+        // correction below), the middle month for users 0 and 1 (user 2's
+        // is missing: its due date has passed), the last month for user 0
+        // (the others are not yet due).
         let mut invoices = 0;
         for (mi, month) in months.iter().enumerate() {
             for (ui, u) in users.iter().enumerate() {
-                if mi == 2 && ui >= 1 {
-                    continue;
-                }
-                let env = Env {
-                    org_id: org.id.clone(),
-                    actor: "demo:seed-demo".into(),
-                    now: at(month.add_months(1).first_day() + Duration::days(12), 10).min(now),
-                    policy,
-                    late: Default::default(),
+                let when: DateTime<Utc> = match (mi, ui) {
+                    (0, _) | (1, 0) => at(month.add_months(1).first_day() + Duration::days(11), 10),
+                    (1, 1) => at(dues[1] + Duration::days(1), 11),
+                    (2, 0) => at(month.add_months(1).first_day() + Duration::days(1), 10),
+                    _ => continue,
                 };
-                invoice(conn, &env, &u.id, *month)?;
+                invoice(conn, &env_at(when), &u.id, *month)?;
                 invoices += 1;
             }
         }
+
+        // User 0's first month corrected the day after its due date: a
+        // correction after the deadline, and a stale invoice.
+        let rows = month_rows(months[0], &staff[&users[0].id], 12, 1);
+        submit(
+            conn,
+            &env_at(at(dues[0] + Duration::days(1), 14)),
+            &users[0].id,
+            months[0],
+            rows,
+            Some("Missed the evening shift on the 1st"),
+        )?;
 
         Ok(Seeded {
             invoices,
@@ -252,6 +249,19 @@ pub fn seed(
             demo_rates,
         })
     })
+}
+
+/// The demo's three months, chosen from today so that every status shows
+/// whatever day it is seeded: the middle month is the latest whose FK due
+/// date has passed (a report after it is late, a missing invoice is
+/// missing), the last month's due date is today or later (its invoices are
+/// not yet due), and every month has ended.
+pub fn demo_months(today: NaiveDate, policy: DeadlinePolicy) -> Vec<ReportMonth> {
+    let mut middle = ReportMonth::of(today).add_months(-1);
+    while fk_due_date(middle, policy) >= today {
+        middle = middle.add_months(-1);
+    }
+    vec![middle.add_months(-1), middle, middle.add_months(1)]
 }
 
 /// A month of shifts: the user's two assistants alternate days, starting

@@ -7,14 +7,17 @@ use actix_web::dev::Server;
 use actix_web::{middleware::from_fn, web, App, HttpServer};
 
 use crate::auth::{JwtKeys, KnownOrganisations};
-use crate::clock::Clock;
+use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::db;
 use crate::http::{self, extract::BodyLimit, AppState};
+use crate::service::webhooks::worker::{self, WorkerHandle};
 
 pub struct Application {
     port: u16,
     server: Server,
+    /// The webhook delivery worker, stopped after the server.
+    webhooks: WorkerHandle,
 }
 
 impl Application {
@@ -30,7 +33,7 @@ impl Application {
             .then(|| http::group_commit::GroupCommit::start(pool.clone()));
         let state = AppState {
             group_commit,
-            pool,
+            pool: pool.clone(),
             clock,
             deadline_policy: settings.deadline_policy,
             late_rule: settings.late_rule,
@@ -46,6 +49,9 @@ impl Application {
             max_errors: settings.max_import_errors,
         };
         let pdf_limit = http::pdfs::PdfLimit(settings.max_pdf_pages);
+        let webhook_policy = http::webhooks::WebhookPolicy {
+            allow_private: settings.webhooks.allow_private,
+        };
         let accounts = settings.accounts.clone();
         // One cache for every worker, so a negative answer is shared.
         let known_orgs = web::Data::new(KnownOrganisations::default());
@@ -62,6 +68,7 @@ impl Application {
                 .app_data(web::Data::new(document_limit))
                 .app_data(web::Data::new(import_limits))
                 .app_data(web::Data::new(pdf_limit))
+                .app_data(web::Data::new(webhook_policy))
                 .app_data(web::Data::new(accounts.clone()))
                 .app_data(web::PayloadConfig::new(limit))
                 .app_data(web::QueryConfig::default().error_handler(http::query_error))
@@ -72,10 +79,14 @@ impl Application {
         if let Some(w) = settings.workers {
             server = server.workers(w.max(1));
         }
+        // Deliveries wait and sign by the machine's real time, whatever
+        // clock the requests are served with (tests pin that one).
+        let webhooks = worker::start(pool, settings.webhooks.clone(), Arc::new(SystemClock))?;
         tracing::info!(port, backend = ?settings.database.backend, "listening");
         Ok(Self {
             port,
             server: server.run(),
+            webhooks,
         })
     }
 
@@ -83,11 +94,16 @@ impl Application {
         self.port
     }
 
+    /// Serves until the server is stopped (SIGTERM, SIGINT), then stops
+    /// the webhook worker once its attempts in flight are recorded.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.webhooks.stop().await;
+        served
     }
 
-    /// The server future, to spawn on a runtime.
+    /// The server future, to spawn on a runtime; the webhook worker runs
+    /// until that runtime ends.
     pub fn into_server(self) -> Server {
         self.server
     }

@@ -69,6 +69,7 @@ pub(crate) fn serve(url: &str) -> u16 {
         max_import_errors: 100,
         max_pdf_pages: 500,
         accounts: redovisa::config::AccountSettings::default(),
+        webhooks: redovisa::config::WebhookSettings::default(),
         guards: redovisa::config::Guards::default(),
     };
     let (tx, rx) = std::sync::mpsc::channel();

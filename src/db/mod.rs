@@ -21,6 +21,8 @@ pub mod scope;
 pub mod signatures;
 pub mod signers;
 pub mod time_reports;
+pub mod webhook_deliveries;
+pub mod webhooks;
 
 pub use scope::Scope;
 

@@ -460,6 +460,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        organisation_id -> Text,
+        url -> Text,
+        event_types -> Text,
+        secret -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        cursor_seq -> BigInt,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        webhook_id -> Text,
+        event_seq -> BigInt,
+        event_id -> Text,
+        event_type -> Text,
+        status -> Text,
+        attempts -> Integer,
+        created_at -> Timestamp,
+        first_attempt_at -> Nullable<Timestamp>,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(assistance_users -> organisations (organisation_id));
 diesel::joinable!(decisions -> assistance_users (assistance_user_id));
 diesel::joinable!(assistants -> organisations (organisation_id));
@@ -476,6 +511,7 @@ diesel::joinable!(account_invites -> accounts (account_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(employment_documents -> employments (employment_id));
 diesel::joinable!(employment_documents -> document_blobs (sha256));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -510,4 +546,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     change_notices,
     agreements,
+    webhooks,
+    webhook_deliveries,
 );

@@ -25,3 +25,4 @@ pub mod report;
 pub mod shift;
 pub mod signing;
 pub mod text;
+pub mod webhook;

@@ -43,6 +43,7 @@ pub mod signatures;
 pub mod template;
 pub mod time_reports;
 pub mod upload;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -163,6 +164,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(change_notices::routes)
             .configure(agreements::routes)
             .configure(events::routes)
+            .configure(webhooks::routes)
             .configure(audit::routes),
     )
     .configure(health::routes)

@@ -60,7 +60,8 @@ pub struct DashboardRow {
     pub report_id: Option<String>,
     pub report_version: Option<i32>,
     pub report_status: ReportStatus,
-    /// `missing`, `current` or `stale`.
+    /// `current` or `stale`; without an invoice, `not_yet_due` until the
+    /// month's FK due date (`days_until_due` ≥ 0), then `missing`.
     pub invoice_status: String,
     pub internal_due_date: NaiveDate,
     /// Days until FK's deadline (negative: past).
@@ -92,7 +93,10 @@ pub struct Totals {
     pub reports_on_time: u32,
     pub reports_late: u32,
     pub reports_corrected_after_deadline: u32,
+    /// Without an invoice after the month's due date.
     pub invoices_missing: u32,
+    /// Without an invoice, before the month's due date.
+    pub invoices_not_yet_due: u32,
     pub invoices_current: u32,
     pub invoices_stale: u32,
     /// Months `ready` to close.
@@ -341,7 +345,15 @@ pub fn compliance(
         let invoice_status = invoices
             .get(&(org.clone(), user.clone()))
             .cloned()
-            .unwrap_or_else(|| "missing".to_string());
+            .unwrap_or_else(|| {
+                // Not there yet is not missing while the month is not due.
+                if today <= due {
+                    "not_yet_due"
+                } else {
+                    "missing"
+                }
+                .to_string()
+            });
         for t in [
             &mut totals,
             per_org.entry(org.clone()).or_insert_with(Totals::fresh),
@@ -356,6 +368,7 @@ pub fn compliance(
             match invoice_status.as_str() {
                 "current" => t.invoices_current += 1,
                 "stale" => t.invoices_stale += 1,
+                "not_yet_due" => t.invoices_not_yet_due += 1,
                 _ => t.invoices_missing += 1,
             }
             t.granted += granted;

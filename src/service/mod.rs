@@ -19,3 +19,4 @@ pub mod preload;
 pub mod signing;
 pub mod submission;
 pub mod void;
+pub mod webhooks;

@@ -387,3 +387,38 @@ async fn rows_paged_totals_whole(app: TestApp) {
     }
 }
 db_test!(rows_paged_totals_whole);
+
+/// An invoice that has not come yet is `not_yet_due` until the month's FK
+/// due date has passed, then `missing` (issue 16).
+async fn an_invoice_is_not_yet_due_before_the_months_due_date(app: TestApp) {
+    let org = fixtures::org(&app).await;
+    let u = fixtures::user(&app, &org, &pnr("19500101", 71)).await;
+    fixtures::decision(&app, &org, &u, json!({"valid_from": "2026-01-01"})).await;
+    // 2026-10 is due on 2026-12-07; the clock is at 2026-11-10.
+    let d = expect(
+        &app.get("/api/v1/dashboard/compliance?month=2026-10", &org.token)
+            .await,
+        200,
+    );
+    assert_eq!(row_for(&d, &u)["invoice_status"], "not_yet_due");
+    assert_eq!(d["totals"]["invoices_not_yet_due"], 1);
+    assert_eq!(d["totals"]["invoices_missing"], 0);
+    // On the due date itself it is still not due; the day after, missing.
+    app.set_now("2026-12-07T20:00:00Z");
+    let d = expect(
+        &app.get("/api/v1/dashboard/compliance?month=2026-10", &org.token)
+            .await,
+        200,
+    );
+    assert_eq!(row_for(&d, &u)["invoice_status"], "not_yet_due");
+    app.set_now("2026-12-08T09:00:00Z");
+    let d = expect(
+        &app.get("/api/v1/dashboard/compliance?month=2026-10", &org.token)
+            .await,
+        200,
+    );
+    assert_eq!(row_for(&d, &u)["invoice_status"], "missing");
+    assert_eq!(d["totals"]["invoices_missing"], 1);
+    assert_eq!(d["totals"]["invoices_not_yet_due"], 0);
+}
+db_test!(an_invoice_is_not_yet_due_before_the_months_due_date);

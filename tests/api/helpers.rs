@@ -160,6 +160,7 @@ impl TestApp {
             max_import_errors: 1000,
             max_pdf_pages: 500,
             accounts: redovisa::config::AccountSettings::default(),
+            webhooks: redovisa::config::WebhookSettings::default(),
             guards: redovisa::config::Guards::default(),
         };
         tweak(&mut settings);

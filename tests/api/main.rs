@@ -38,4 +38,5 @@ mod shutdown;
 mod signatures;
 mod time_reports;
 mod upload;
+mod webhooks;
 mod xlsx;

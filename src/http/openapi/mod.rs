@@ -121,6 +121,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         super::agreements::get,
         super::agreements::patch,
         super::events::list,
+        super::webhooks::create,
+        super::webhooks::list,
+        super::webhooks::get,
+        super::webhooks::patch,
+        super::webhooks::delete,
+        super::webhooks::list_deliveries,
         super::audit::list,
     ),
     modifiers(&CommonResponses, &Constraints, &Idempotency)
