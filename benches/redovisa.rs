@@ -391,6 +391,7 @@ fn row_rows(version_id: &str, rows: &[ParsedRow]) -> Vec<RowRow> {
             // Benchmarks read no postids; unique within the report only.
             postid: r.index as i32 + 1,
             clock_assumed: false,
+            unpaid_minutes: 0,
         })
         .collect()
 }
@@ -732,6 +733,7 @@ fn validation_context(persons: &[(String, String)], stored: Vec<StoredShift>) ->
             double_centi: Some(2_000),
         }],
         stored,
+        ..Context::default()
     }
 }
 
@@ -895,6 +897,7 @@ fn bench_submit(
         now: bench_now(),
         policy: DeadlinePolicy::default(),
         late: Default::default(),
+        probes: Default::default(),
     };
     let mut pc = pipeline_db.conn();
     let mut ic = insert_db.conn();

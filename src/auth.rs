@@ -158,6 +158,9 @@ pub struct Caller {
     /// What the request read, for its one read-audit entry
     /// (`http::read_audit`).
     pub reads: crate::http::read_audit::ReadLog,
+    /// Refusals for another employer's overlapping shift this request got
+    /// (audited and limited by `http::rate_limit`).
+    pub probes: crate::service::submission::Probes,
 }
 
 impl Caller {
@@ -232,6 +235,9 @@ impl FromRequest for Caller {
                 from_session(&req).await?
             };
             caller.may_use(req.method())?;
+            if !req.method().is_safe() {
+                crate::http::rate_limit::check_write(&req, &caller)?;
+            }
             let state = req.app_data::<web::Data<AppState>>().cloned();
             let known = req.app_data::<web::Data<KnownOrganisations>>().cloned();
             if let (Role::Provider | Role::ProviderRead, Some(org), Some(state), Some(known)) =
@@ -338,6 +344,7 @@ pub fn account_caller(account: &crate::db::accounts::AccountRow) -> Result<Calle
         org: account.organisation_id.clone(),
         api_key_id: None,
         reads: Default::default(),
+        probes: Default::default(),
     })
 }
 
@@ -370,6 +377,7 @@ async fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
         org: claims.org,
         api_key_id: None,
         reads: Default::default(),
+        probes: Default::default(),
     })
 }
 
@@ -416,6 +424,7 @@ async fn key_caller(req: &HttpRequest, token: &str) -> Result<Caller, ApiError> 
         org: row.organisation_id,
         api_key_id: Some(row.id),
         reads: Default::default(),
+        probes: Default::default(),
     })
 }
 

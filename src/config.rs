@@ -73,6 +73,8 @@ pub struct ServeArgs {
     pub accounts: AccountArgs,
     #[command(flatten)]
     pub webhooks: WebhookArgs,
+    #[command(flatten)]
+    pub deadline_events: DeadlineEventArgs,
     /// Session cookies without `Secure`, for plain http on a local machine
     /// only; never in production.
     #[arg(long, env = "REDOVISA_INSECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
@@ -152,6 +154,52 @@ impl WebhookArgs {
             retry_base: std::time::Duration::from_millis(self.webhook_retry_base_ms),
             poll: std::time::Duration::from_millis(self.webhook_poll_ms),
             ..WebhookSettings::default()
+        })
+    }
+}
+
+/// The `deadline.approaching` emitter (docs/integrations.md).
+#[derive(Debug, Clone, Args)]
+pub struct DeadlineEventArgs {
+    /// Record `deadline.approaching` events (once a day per reminder item
+    /// due within 7 days).
+    #[arg(long, env = "REDOVISA_DEADLINE_EVENTS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub deadline_events: bool,
+    /// How often the emitter looks for approaching items, in seconds; an
+    /// item is announced at most once per Stockholm day whatever this is.
+    #[arg(
+        long,
+        env = "REDOVISA_DEADLINE_EVENTS_INTERVAL_SECONDS",
+        default_value_t = 3600
+    )]
+    pub deadline_events_interval_seconds: u64,
+}
+
+/// Whether and how often `deadline.approaching` events are looked for.
+#[derive(Debug, Clone)]
+pub struct DeadlineEventSettings {
+    pub enabled: bool,
+    pub interval: std::time::Duration,
+}
+
+impl DeadlineEventSettings {
+    /// No emitter (tests, unless one turns it on).
+    pub fn off() -> Self {
+        Self {
+            enabled: false,
+            interval: std::time::Duration::from_secs(3600),
+        }
+    }
+}
+
+impl DeadlineEventArgs {
+    pub fn settings(&self) -> anyhow::Result<DeadlineEventSettings> {
+        if self.deadline_events_interval_seconds == 0 {
+            anyhow::bail!("REDOVISA_DEADLINE_EVENTS_INTERVAL_SECONDS must be positive");
+        }
+        Ok(DeadlineEventSettings {
+            enabled: self.deadline_events,
+            interval: std::time::Duration::from_secs(self.deadline_events_interval_seconds),
         })
     }
 }
@@ -286,6 +334,8 @@ pub struct Settings {
     pub accounts: AccountSettings,
     /// Webhook targets and deliveries.
     pub webhooks: WebhookSettings,
+    /// The `deadline.approaching` emitter.
+    pub deadline_events: DeadlineEventSettings,
     /// Audit retention and rate limits.
     pub guards: Guards,
 }
@@ -321,6 +371,7 @@ impl Settings {
                 public_url: args.accounts.public_url(),
             },
             webhooks: args.webhooks.settings()?,
+            deadline_events: args.deadline_events.settings()?,
             guards: args.guards.clone(),
         })
     }

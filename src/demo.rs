@@ -189,6 +189,7 @@ pub fn seed(
             now: when.min(now),
             policy,
             late: Default::default(),
+            probes: Default::default(),
         };
         for (mi, month) in months.iter().enumerate() {
             for (ui, u) in users.iter().enumerate() {

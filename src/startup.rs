@@ -11,6 +11,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::db;
 use crate::http::{self, extract::BodyLimit, AppState};
+use crate::service::deadline_events::{self, EmitterHandle};
 use crate::service::webhooks::worker::{self, WorkerHandle};
 
 pub struct Application {
@@ -18,6 +19,8 @@ pub struct Application {
     server: Server,
     /// The webhook delivery worker, stopped after the server.
     webhooks: WorkerHandle,
+    /// The `deadline.approaching` emitter, stopped with the server.
+    deadline_events: EmitterHandle,
 }
 
 impl Application {
@@ -31,6 +34,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let group_commit = (settings.database.backend == db::Backend::Sqlite)
             .then(|| http::group_commit::GroupCommit::start(pool.clone()));
+        let state_clock = clock.clone();
         let state = AppState {
             group_commit,
             pool: pool.clone(),
@@ -55,6 +59,7 @@ impl Application {
         let accounts = settings.accounts.clone();
         // One cache for every worker, so a negative answer is shared.
         let known_orgs = web::Data::new(KnownOrganisations::default());
+        let limits = web::Data::new(http::rate_limit::Limits::new(&settings.guards));
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(http::i18n::problems_in_language))
@@ -64,6 +69,7 @@ impl Application {
                 .app_data(web::Data::new(state.clone()))
                 .app_data(web::Data::new(keys.clone()))
                 .app_data(known_orgs.clone())
+                .app_data(limits.clone())
                 .app_data(web::Data::new(BodyLimit(limit)))
                 .app_data(web::Data::new(document_limit))
                 .app_data(web::Data::new(import_limits))
@@ -81,12 +87,24 @@ impl Application {
         }
         // Deliveries wait and sign by the machine's real time, whatever
         // clock the requests are served with (tests pin that one).
-        let webhooks = worker::start(pool, settings.webhooks.clone(), Arc::new(SystemClock))?;
+        let webhooks = worker::start(
+            pool.clone(),
+            settings.webhooks.clone(),
+            Arc::new(SystemClock),
+        )?;
+        // Which day it is, and so what is approaching, is the app's clock.
+        let deadline_events = deadline_events::start(
+            pool,
+            settings.deadline_events.clone(),
+            state_clock,
+            settings.deadline_policy,
+        );
         tracing::info!(port, backend = ?settings.database.backend, "listening");
         Ok(Self {
             port,
             server: server.run(),
             webhooks,
+            deadline_events,
         })
     }
 
@@ -98,6 +116,7 @@ impl Application {
     /// the webhook worker once its attempts in flight are recorded.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
+        self.deadline_events.stop();
         self.webhooks.stop().await;
         served
     }

@@ -1,8 +1,25 @@
 // The compliance dashboard page. Plain JavaScript, no libraries, no build
-// step: it reads the JSON API with the bearer token kept in this tab's
-// session storage and builds every element with DOM APIs (no HTML strings),
-// so the strict Content-Security-Policy holds. See docs/dashboard.md.
+// step: it reads the JSON API with the session cookie of a signed-in
+// person (or a bearer token kept in this tab's session storage) and builds
+// every element with DOM APIs (no HTML strings), so the strict
+// Content-Security-Policy holds. Its words come from the server's
+// catalogue (`data-messages`), Swedish unless English is chosen. See
+// docs/dashboard.md and docs/pages.md.
 'use strict';
+
+const LANG = document.body.dataset.lang === 'en' ? 'en' : 'sv';
+const SIGNED_IN = document.body.dataset.signedIn === 'true';
+const MESSAGES = JSON.parse(document.body.dataset.messages || '{}');
+
+/** A text of the catalogue, `{name}` filled in. */
+function t(key, values = {}) {
+  let text = MESSAGES[key] || key;
+  for (const [k, v] of Object.entries(values)) text = text.replaceAll(`{${k}}`, String(v));
+  return text;
+}
+
+/** "1 dag" / "3 dagar": the catalogue's `<key>_one` or `<key>_other`. */
+const countOf = (n, key) => t(`${key}_${Math.abs(n) === 1 ? 'one' : 'other'}`, { n: fmtInt(n) });
 
 const API = '/api/v1';
 const TOKEN_KEY = 'redovisa.dashboard.token';
@@ -14,34 +31,30 @@ const CHART_MONTHS = 12;
 const NAMES_ONE_BY_ONE = 40;
 
 const REPORT_STATUS = {
-  on_time: { text: 'On time', tone: 'ok', mark: '✓' },
-  late: { text: 'Late', tone: 'bad', mark: '✗' },
-  corrected_after_deadline: { text: 'Corrected after deadline', tone: 'warn', mark: '!' },
-  missing: { text: 'Missing', tone: 'bad', mark: '✗' },
+  on_time: { text: t('dash.report.on_time'), tone: 'ok', mark: '✓' },
+  late: { text: t('dash.report.late'), tone: 'bad', mark: '✗' },
+  corrected_after_deadline: { text: t('dash.report.corrected_after_deadline'), tone: 'warn', mark: '!' },
+  missing: { text: t('dash.report.missing'), tone: 'bad', mark: '✗' },
 };
 const INVOICE_STATUS = {
-  current: { text: 'Up to date', tone: 'ok', mark: '✓' },
-  stale: { text: 'Out of date', tone: 'warn', mark: '!' },
-  missing: { text: 'Missing', tone: 'bad', mark: '✗' },
+  current: { text: t('dash.invoice.current'), tone: 'ok', mark: '✓' },
+  stale: { text: t('dash.invoice.stale'), tone: 'warn', mark: '!' },
+  not_yet_due: { text: t('dash.invoice.not_yet_due'), tone: 'pending', mark: '…' },
+  missing: { text: t('dash.invoice.missing'), tone: 'bad', mark: '✗' },
 };
 const MONTH_STATE = {
-  open: { text: 'Open', tone: 'pending', mark: '…' },
-  ready: { text: 'Ready to close', tone: 'ok', mark: '✓' },
-  closed: { text: 'Closed', tone: 'ok', mark: '■' },
+  open: { text: t('dash.month.open'), tone: 'pending', mark: '…' },
+  ready: { text: t('dash.month.ready'), tone: 'ok', mark: '✓' },
+  closed: { text: t('dash.month.closed'), tone: 'ok', mark: '■' },
 };
-const WARNING_LABELS = {
-  working_time_exceeded: 'Working time exceeded',
-  assistant_under_18: 'Assistant under 18',
-  assistant_outside_eea: 'Assistant outside the EEA',
-  hospital_stay: 'Hospital stay',
-  over_grant: 'Over the grant',
-  assistant_not_registered_with_fk: 'Assistant not registered with FK',
-};
+const warningLabel = (code) => (MESSAGES[`dash.warning.${code}`] || code.replaceAll('_', ' '));
 
 const state = {
   month: null,
   user: null,
   names: new Map(),
+  orgNames: new Map(),
+  compliance: null,
   loadSeq: 0,
   chartSeq: 0,
 };
@@ -73,11 +86,27 @@ function svg(tag, attrs = {}, ...children) {
 
 // ---- formatting ----------------------------------------------------------------
 
-const longDate = new Intl.DateTimeFormat('en-GB', {
+const LOCALE = LANG === 'sv' ? 'sv-SE' : 'en-GB';
+const longDate = new Intl.DateTimeFormat(LOCALE, {
   weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC',
 });
-const monthLong = new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
-const monthShort = new Intl.DateTimeFormat('en-GB', { month: 'short', timeZone: 'UTC' });
+const monthLong = new Intl.DateTimeFormat(LOCALE, { month: 'long', year: 'numeric', timeZone: 'UTC' });
+const monthShort = new Intl.DateTimeFormat(LOCALE, { month: 'short', timeZone: 'UTC' });
+/** Names compared as people read them: "Brukare 2" before "Brukare 10". */
+const byName = new Intl.Collator(LOCALE, { numeric: true, sensitivity: 'base' });
+
+/** A decimal string as the language writes it, exactly (no floats):
+ *  `1234.50` → `1 234,50` in Swedish, `1,234.50` in English. */
+function fmtNumber(decimal) {
+  if (decimal === null || decimal === undefined) return '';
+  const s = String(decimal);
+  const negative = s.startsWith('-');
+  const [whole, frac] = s.replace('-', '').split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, LANG === 'sv' ? '\u00a0' : ',');
+  const out = frac === undefined ? grouped : `${grouped}${LANG === 'sv' ? ',' : '.'}${frac}`;
+  return (negative ? '\u2212' : '') + out;
+}
+const fmtInt = (n) => fmtNumber(String(n));
 
 function utcDate(iso) {
   const [y, m, d] = iso.split('-').map(Number);
@@ -89,17 +118,18 @@ const daysBetween = (a, b) => Math.round((utcDate(b) - utcDate(a)) / 86400000);
 
 function addMonths(ym, n) {
   const [y, m] = ym.split('-').map(Number);
-  const t = y * 12 + (m - 1) + n;
-  return `${Math.floor(t / 12)}-${String((t % 12) + 1).padStart(2, '0')}`;
+  const total = y * 12 + (m - 1) + n;
+  return `${Math.floor(total / 12)}-${String((total % 12) + 1).padStart(2, '0')}`;
 }
 
+/** English counted words (the reminders section's). */
 const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** "27 days left", "today", "passed 5 days ago". */
+/** "27 dagar kvar", "i dag", "passerades för 5 dagar sedan". */
 function relative(days) {
-  if (days > 0) return `${plural(days, 'day')} left`;
-  if (days === 0) return 'today';
-  return `passed ${plural(-days, 'day')} ago`;
+  if (days > 0) return countOf(days, 'dash.days_left');
+  if (days === 0) return t('dash.today');
+  return countOf(-days, 'dash.days_ago');
 }
 
 function tone(days) {
@@ -116,8 +146,8 @@ const token = () => sessionStorage.getItem(TOKEN_KEY);
  *  session storage and leaves the address bar (and the history). */
 function readFragment() {
   const params = new URLSearchParams(location.hash.slice(1));
-  const t = params.get('token');
-  if (t) sessionStorage.setItem(TOKEN_KEY, cleanToken(t));
+  const fragmentToken = params.get('token');
+  if (fragmentToken) sessionStorage.setItem(TOKEN_KEY, cleanToken(fragmentToken));
   const month = params.get('month');
   if (month && MONTH_RE.test(month)) state.month = month;
   state.user = params.get('user') || null;
@@ -149,17 +179,19 @@ class ApiError extends Error {
 }
 
 async function api(path) {
-  const t = token();
-  if (!t) throw new NeedToken('');
+  const bearer = token();
+  if (!bearer && !SIGNED_IN) throw new NeedToken('');
+  const headers = { Accept: 'application/json', 'Accept-Language': LANG };
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
   let res;
   try {
     res = await fetch(API + path, {
-      headers: { Authorization: `Bearer ${t}`, Accept: 'application/json' },
+      headers,
       cache: 'no-store',
-      credentials: 'omit',
+      credentials: bearer ? 'omit' : 'same-origin',
     });
   } catch (e) {
-    throw new ApiError(0, { title: 'Network error', detail: `The server could not be reached (${e.message}).` });
+    throw new ApiError(0, { title: t('dash.network_title'), detail: t('dash.network', { reason: e.message }) });
   }
   let body = null;
   try {
@@ -168,8 +200,13 @@ async function api(path) {
     body = null;
   }
   if (res.status === 401) {
+    if (!bearer) {
+      // The session ended: sign in again.
+      location.assign('/login?m=session_expired');
+      throw new NeedToken('');
+    }
     sessionStorage.removeItem(TOKEN_KEY);
-    throw new NeedToken((body && body.detail) || 'The token was not accepted.');
+    throw new NeedToken((body && body.detail) || t('dash.token_refused'));
   }
   if (!res.ok) throw new ApiError(res.status, body || { title: `HTTP ${res.status}` });
   return body;
@@ -213,7 +250,20 @@ async function loadNames(ids) {
   } while (cursor && missing.size > 0);
 }
 
-const nameOf = (id) => state.names.get(id) || `Unknown user (${id.slice(0, 8)})`;
+const nameOf = (id) => state.names.get(id) || t('dash.unknown_user', { id: id.slice(0, 8) });
+
+/** Organisation names (a provider reads its own; admins and auditors all). */
+async function loadOrgNames(ids) {
+  await eachLimited([...new Set(ids)].filter((id) => !state.orgNames.has(id)), 4, async (id) => {
+    try {
+      const o = await api(`/organisations/${encodeURIComponent(id)}`);
+      state.orgNames.set(id, o.name);
+    } catch (e) {
+      if (e instanceof NeedToken) throw e;
+    }
+  });
+}
+const orgNameOf = (id) => state.orgNames.get(id) || id.slice(0, 8);
 
 // ---- messages --------------------------------------------------------------------
 
@@ -224,7 +274,7 @@ function clearAlert() {
 function showAlert(err) {
   const p = err.problem || {};
   const box = el('div', { className: 'alert-box' },
-    el('strong', { text: p.title || 'Something went wrong' }), ' ',
+    el('strong', { text: p.title || t('dash.error') }), ' ',
     el('span', { text: p.detail || err.message || '' }));
   if (Array.isArray(p.errors) && p.errors.length) {
     box.append(el('ul', {}, ...p.errors.map((e) => el('li', { text: e.message || e.code }))));
@@ -238,9 +288,7 @@ function setStatus(text) {
 
 function handleError(err) {
   if (err instanceof NeedToken) {
-    showTokenForm(err.message
-      ? `Your token was not accepted: ${err.message} Please enter a valid token.`
-      : null);
+    showTokenForm(err.message ? t('dash.token_not_accepted', { reason: err.message }) : null);
   } else {
     showAlert(err);
   }
@@ -264,21 +312,23 @@ function showTokenForm(reason) {
 function showDashboard() {
   $('token-section').hidden = true;
   $('main').hidden = false;
-  $('sign-out').hidden = false;
+  // A token can be forgotten; a session ends with "Logga ut".
+  $('sign-out').hidden = !token();
 }
 
 // ---- loading ---------------------------------------------------------------------
 
 async function load() {
-  if (!token()) {
+  if (!token() && !SIGNED_IN) {
     showTokenForm(null);
     return;
   }
   showDashboard();
   const seq = ++state.loadSeq;
   clearAlert();
-  setStatus('Loading…');
+  setStatus(t('dash.loading'));
   $('table-wrap').setAttribute('aria-busy', 'true');
+  if (typeof loadReminders === 'function') loadReminders(seq); // reminders.js
   try {
     const query = state.month ? `?month=${state.month}` : '';
     const compliance = await api(`/dashboard/compliance${query}`);
@@ -299,10 +349,12 @@ async function load() {
         return null;
       }),
       loadNames(compliance.rows.map((r) => r.assistance_user_id)),
+      loadOrgNames(compliance.rows.map((r) => r.organisation_id)),
     ]);
     if (seq !== state.loadSeq) return;
     renderDeadlines(compliance, deadline);
     renderSummary(compliance);
+    state.compliance = compliance;
     renderTable(compliance);
     // Breaches are computed per organisation; shown when the view is one.
     const orgs = compliance.totals_by_organisation;
@@ -316,7 +368,7 @@ async function load() {
       : null;
     if (seq !== state.loadSeq) return;
     renderBreaches(breaches);
-    setStatus(`${plural(compliance.rows.length, 'assistance user')}, ${fmtMonth(compliance.month)}.`);
+    setStatus(`${countOf(compliance.rows.length, 'dash.n_users')}, ${fmtMonth(compliance.month)}.`);
     await loadChart();
   } catch (err) {
     if (seq !== state.loadSeq) return;
@@ -337,25 +389,25 @@ function renderDeadlines(c, d) {
   const internalDate = d ? d.internal_due_date : c.internal_due_date;
   const cutoffs = new Set(c.rows.map((r) => r.internal_due_date));
 
-  const fk = card('fk', 'Försäkringskassan’s deadline', fkDays,
-    `The report for ${month} must have reached Försäkringskassan by ${fmtDate(c.due_date)}.`,
-    fkDays < 0 ? 'Reports that arrive now are late.' : 'A report that arrives after this day is late.');
+  const fk = card('fk', t('dash.fk_deadline'), fkDays,
+    t('dash.fk_text', { month, date: fmtDate(c.due_date) }),
+    fkDays < 0 ? t('dash.fk_passed') : t('dash.fk_ahead'));
   if (d && d.weekday_rule && d.nominal_due_date !== d.due_date) {
-    fk.append(el('p', { className: 'note', text: `The 5th (${fmtDate(d.nominal_due_date)}) is not a weekday, so the deadline moves to the next weekday.` }));
+    fk.append(el('p', { className: 'note', text: t('dash.fk_weekday', { date: fmtDate(d.nominal_due_date) }) }));
   }
-  const internal = card('internal', 'Internal cut-off', internalDays,
-    `Your organisation collects the ${month} reports by ${fmtDate(internalDate)}.`,
-    cutoffs.size > 1 ? 'Organisations set their own cut-off; the row of each user shows its own.' : null);
+  const internal = card('internal', t('dash.internal_cutoff'), internalDays,
+    t('dash.internal_text', { month, date: fmtDate(internalDate) }),
+    cutoffs.size > 1 ? t('dash.internal_many') : null);
   $('deadline-cards').replaceChildren(fk, internal);
 }
 
 function card(kind, title, days, text, note) {
-  const t = tone(days);
-  const countdown = days > 0 ? `${plural(days, 'day')} left`
-    : days === 0 ? 'Due today' : `Passed ${plural(-days, 'day')} ago`;
-  return el('div', { className: `deadline ${t}`, 'data-deadline': kind, 'data-days': days },
+  const tn = tone(days);
+  const countdown = days > 0 ? countOf(days, 'dash.days_left')
+    : days === 0 ? t('dash.due_today') : countOf(-days, 'dash.passed_ago');
+  return el('div', { className: `deadline ${tn}`, 'data-deadline': kind, 'data-days': days },
     el('h3', { text: title }),
-    el('p', { className: 'countdown' }, el('span', { className: 'mark', 'aria-hidden': 'true', text: t === 'past' ? '✗' : t === 'soon' ? '!' : '◷' }), ' ', countdown),
+    el('p', { className: 'countdown' }, el('span', { className: 'mark', 'aria-hidden': 'true', text: tn === 'past' ? '✗' : tn === 'soon' ? '!' : '◷' }), ' ', countdown),
     el('p', { text }),
     note ? el('p', { className: 'note', text: note }) : null);
 }
@@ -363,19 +415,20 @@ function card(kind, title, days, text, note) {
 // ---- summary -----------------------------------------------------------------------
 
 function renderSummary(c) {
-  const t = c.totals;
+  const tot = c.totals;
   const items = [
-    ['Assistance users', t.users],
-    ['Reports on time', t.reports_on_time],
-    ['Reports late', t.reports_late],
-    ['Corrected after deadline', t.reports_corrected_after_deadline],
-    ['Reports missing', t.reports_missing],
-    ['Invoices missing', t.invoices_missing],
-    ['Invoices out of date', t.invoices_stale],
-    ['Months ready to close', t.ready],
-    ['Months closed', t.closed],
-    ['Granted hours', t.granted_hours],
-    ['Reported payable hours', t.reported_payable_hours],
+    [t('dash.sum.users'), fmtInt(tot.users)],
+    [t('dash.sum.on_time'), fmtInt(tot.reports_on_time)],
+    [t('dash.sum.late'), fmtInt(tot.reports_late)],
+    [t('dash.sum.corrected'), fmtInt(tot.reports_corrected_after_deadline)],
+    [t('dash.sum.missing'), fmtInt(tot.reports_missing)],
+    [t('dash.sum.invoices_missing'), fmtInt(tot.invoices_missing)],
+    [t('dash.sum.invoices_not_yet_due'), fmtInt(tot.invoices_not_yet_due ?? 0)],
+    [t('dash.sum.invoices_stale'), fmtInt(tot.invoices_stale)],
+    [t('dash.sum.ready'), fmtInt(tot.ready)],
+    [t('dash.sum.closed'), fmtInt(tot.closed)],
+    [t('dash.sum.granted'), fmtNumber(tot.granted_hours)],
+    [t('dash.sum.reported'), fmtNumber(tot.reported_payable_hours)],
   ];
   $('summary').replaceChildren(...items.map(([k, v]) => el('div', {}, el('dt', { text: k }), el('dd', { text: v }))));
 }
@@ -391,24 +444,56 @@ function statusCell(map, value, extra) {
 
 function warningsCell(warnings) {
   const list = Object.entries(warnings || {}).filter(([, n]) => n > 0);
-  if (list.length === 0) return el('td', { className: 'warnings none', text: 'None' });
+  if (list.length === 0) return el('td', { className: 'warnings none', text: t('dash.none') });
   return el('td', { className: 'warnings' },
-    el('ul', {}, ...list.map(([code, n]) => el('li', { 'data-warning': code, text: `${WARNING_LABELS[code] || code.replaceAll('_', ' ')}: ${n}` }))));
+    el('ul', {}, ...list.map(([code, n]) => el('li', { 'data-warning': code, text: `${warningLabel(code)}: ${fmtInt(n)}` }))));
+}
+
+/** Whether a row passes the search box and the filter. */
+function shown(r) {
+  const q = $('search-input').value.trim().toLocaleLowerCase(LOCALE);
+  if (q && !`${nameOf(r.assistance_user_id)} ${orgNameOf(r.organisation_id)}`.toLocaleLowerCase(LOCALE).includes(q)) return false;
+  switch ($('filter-select').value) {
+    case 'late': return r.report_status === 'late' || r.report_status === 'corrected_after_deadline';
+    case 'missing': return r.report_status === 'missing' || r.invoice_status === 'missing';
+    case 'stale': return r.invoice_status === 'stale';
+    case 'warnings': return Object.values(r.warnings || {}).some((n) => n > 0);
+    case 'not_ready': return r.month_state === 'open';
+    default: return true;
+  }
+}
+
+/** Links from a user's row: the month's status and its PDFs. */
+function linksCell(c, r) {
+  const q = `assistance_user_id=${encodeURIComponent(r.assistance_user_id)}&organisation_id=${encodeURIComponent(r.organisation_id)}`;
+  const links = [
+    el('a', { href: `${API}/months/${c.month}/status?${q}`, 'data-link': 'status', text: t('dash.link.status') }),
+    el('a', { href: `${API}/months/${c.month}/pdf?${q}`, 'data-link': 'month-pdf', text: t('dash.link.month_pdf') }),
+  ];
+  if (r.report_id) {
+    links.push(el('a', { href: `${API}/time-reports/${encodeURIComponent(r.report_id)}/versions/${r.report_version}/pdf`, 'data-link': 'report-pdf', text: t('dash.link.report_pdf') }));
+  }
+  const name = nameOf(r.assistance_user_id);
+  return el('td', { className: 'links' }, el('ul', { 'aria-label': t('dash.links_of', { name }) }, ...links.map((a) => el('li', {}, a))));
 }
 
 function renderTable(c) {
   const multiOrg = new Set(c.rows.map((r) => r.organisation_id)).size > 1;
-  const rows = [...c.rows].sort((a, b) => nameOf(a.assistance_user_id).localeCompare(nameOf(b.assistance_user_id), 'sv'));
+  const all = [...c.rows].sort((a, b) => byName.compare(nameOf(a.assistance_user_id), nameOf(b.assistance_user_id))
+    || a.assistance_user_id.localeCompare(b.assistance_user_id));
+  const rows = all.filter(shown);
+  const cols = multiOrg ? 10 : 9;
   const head = el('tr', {},
-    el('th', { scope: 'col', text: 'Assistance user' }),
-    multiOrg ? el('th', { scope: 'col', text: 'Organisation' }) : null,
-    el('th', { scope: 'col', className: 'num', text: 'Granted hours' }),
-    el('th', { scope: 'col', className: 'num', text: 'Reported payable hours' }),
-    el('th', { scope: 'col', text: 'Time report' }),
-    el('th', { scope: 'col', text: 'Invoice' }),
-    el('th', { scope: 'col', text: 'Month' }),
-    el('th', { scope: 'col', text: 'Internal cut-off' }),
-    el('th', { scope: 'col', text: 'Warnings' }));
+    el('th', { scope: 'col', text: t('dash.col.user') }),
+    multiOrg ? el('th', { scope: 'col', text: t('dash.col.organisation') }) : null,
+    el('th', { scope: 'col', className: 'num', text: t('dash.col.granted') }),
+    el('th', { scope: 'col', className: 'num', text: t('dash.col.reported') }),
+    el('th', { scope: 'col', text: t('dash.col.report') }),
+    el('th', { scope: 'col', text: t('dash.col.invoice') }),
+    el('th', { scope: 'col', text: t('dash.col.month') }),
+    el('th', { scope: 'col', text: t('dash.col.cutoff') }),
+    el('th', { scope: 'col', text: t('dash.col.warnings') }),
+    el('th', { scope: 'col', text: t('dash.col.links') }));
   const body = el('tbody');
   for (const r of rows) {
     const id = r.assistance_user_id;
@@ -419,7 +504,7 @@ function renderTable(c) {
     }, el('span', { className: 'mark', 'aria-hidden': 'true', text: selected ? '▾' : '▸' }), el('span', { className: 'name', text: name }));
     button.addEventListener('click', () => selectUser(state.user === id ? null : id));
     const missing = r.report_status === 'missing';
-    const reportExtra = r.report_version > 1 ? `version ${r.report_version}` : null;
+    const reportExtra = r.report_version > 1 ? t('dash.version', { n: r.report_version }) : null;
     const report = statusCell(REPORT_STATUS, r.report_status, reportExtra);
     if (missing && r.days_until_due >= 0) {
       // Not late yet: still "Missing", in a milder tone: past the internal
@@ -431,26 +516,32 @@ function renderTable(c) {
     const cutoff = missing
       ? el('td', { className: `due ${tone(r.days_until_internal_due)}` },
         `${fmtDate(r.internal_due_date)} `, el('span', { className: 'sub', text: `(${relative(r.days_until_internal_due)})` }))
-      : el('td', { className: 'due done', text: 'Report received' });
+      : el('td', { className: 'due done', text: t('dash.report_received') });
     body.append(el('tr', {
       className: selected ? 'selected' : null, 'data-user-id': id, 'data-report-status': r.report_status,
+      'data-invoice-status': r.invoice_status,
     },
     el('th', { scope: 'row' }, button),
-    multiOrg ? el('td', { className: 'org', title: r.organisation_id, text: r.organisation_id.slice(0, 8) }) : null,
-    el('td', { className: 'num', text: r.granted_hours }),
-    el('td', { className: 'num', text: r.reported_payable_hours }),
+    multiOrg ? el('td', { className: 'org', 'data-organisation-id': r.organisation_id, text: orgNameOf(r.organisation_id) }) : null,
+    el('td', { className: 'num', 'data-hours': r.granted_hours, text: fmtNumber(r.granted_hours) }),
+    el('td', { className: 'num', 'data-hours': r.reported_payable_hours, text: fmtNumber(r.reported_payable_hours) }),
     report,
     statusCell(INVOICE_STATUS, r.invoice_status, null),
     statusCell(MONTH_STATE, r.month_state, null),
     cutoff,
-    warningsCell(r.warnings)));
+    warningsCell(r.warnings),
+    linksCell(c, r)));
   }
+  const orgs = [...new Set(c.rows.map((r) => r.organisation_id))].map(orgNameOf);
   const table = el('table', { className: 'users', id: 'users-table' },
-    el('caption', { text: `Reports for ${fmtMonth(c.month)}: ${plural(rows.length, 'assistance user')} with a decision covering the month` }),
+    el('caption', { text: t('dash.caption', { month: fmtMonth(c.month), users: countOf(all.length, 'dash.n_users'), orgs: orgs.join(', ') }) }),
     el('thead', {}, head), body);
-  if (rows.length === 0) {
-    body.append(el('tr', {}, el('td', { colspan: multiOrg ? 9 : 8, text: 'No assistance user has a decision covering this month.' })));
+  if (all.length === 0) {
+    body.append(el('tr', {}, el('td', { colspan: cols, text: t('dash.no_users') })));
+  } else if (rows.length === 0) {
+    body.append(el('tr', {}, el('td', { colspan: cols, text: t('dash.no_match') })));
   }
+  $('filter-count').textContent = rows.length === all.length ? '' : t('dash.showing', { shown: fmtInt(rows.length), all: fmtInt(all.length) });
   $('table-wrap').replaceChildren(table);
 }
 
@@ -463,19 +554,19 @@ function renderBreaches(breaches) {
   }
   section.hidden = false;
   const table = el('table', {},
-    el('caption', { text: 'Assistants whose average weekly hours, across all employers, exceed their working-time limit' }),
+    el('caption', { text: t('dash.breaches_caption') }),
     el('thead', {}, el('tr', {},
-      el('th', { scope: 'col', text: 'Assistant' }),
-      el('th', { scope: 'col', text: 'Rule' }),
-      el('th', { scope: 'col', text: 'Period' }),
-      el('th', { scope: 'col', className: 'num', text: 'Hours per week' }),
-      el('th', { scope: 'col', className: 'num', text: 'Limit' }))),
+      el('th', { scope: 'col', text: t('dash.col.assistant') }),
+      el('th', { scope: 'col', text: t('dash.col.rule') }),
+      el('th', { scope: 'col', text: t('dash.col.period') }),
+      el('th', { scope: 'col', className: 'num', text: t('dash.col.hours_per_week') }),
+      el('th', { scope: 'col', className: 'num', text: t('dash.col.limit') }))),
     el('tbody', {}, ...breaches.map((b) => el('tr', {},
       el('th', { scope: 'row', title: b.assistant_id, text: b.assistant_id.slice(0, 8) }),
       el('td', { text: b.rule.replaceAll('_', ' ') }),
       el('td', { text: `${b.period_start} – ${b.period_end}` }),
-      el('td', { className: 'num', text: b.hours_per_week }),
-      el('td', { className: 'num', text: b.limit_hours_per_week })))));
+      el('td', { className: 'num', text: fmtNumber(b.hours_per_week) }),
+      el('td', { className: 'num', text: fmtNumber(b.limit_hours_per_week) })))));
   $('breaches').replaceChildren(table);
 }
 
@@ -513,7 +604,7 @@ async function loadChart() {
     ]);
     if (seq !== state.chartSeq) return;
     renderChart(id, balance);
-    setStatus(`Showing the hours of ${nameOf(id)} below the table.`);
+    setStatus(t('dash.chart_status', { name: nameOf(id) }));
   } catch (err) {
     if (seq !== state.chartSeq) return;
     if (err instanceof ApiError && err.status === 404) {
@@ -538,7 +629,7 @@ function renderChart(id, b) {
   const name = nameOf(id);
   const months = b.months;
   const range = `${fmtMonth(b.from)} – ${fmtMonth(b.to)}`;
-  $('chart-heading').textContent = `Hours of ${name}, ${range}`;
+  $('chart-heading').textContent = t('dash.chart_heading', { name, range });
 
   const W = 760, H = 340;
   const m = { top: 20, right: 16, bottom: 64, left: 64 };
@@ -551,13 +642,13 @@ function renderChart(id, b) {
   const group = pw / Math.max(1, months.length);
   const barW = Math.min(28, group * 0.36);
 
-  const titleText = `Granted and reported payable hours per month, ${name}, ${range}`;
+  const titleText = t('dash.chart_title', { name, range });
   const chart = svg('svg', {
     viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': titleText,
     className: 'chart', id: 'hours-chart', 'data-user-id': id, preserveAspectRatio: 'xMidYMid meet',
   });
   chart.append(svg('title', { text: titleText }),
-    svg('desc', { text: 'Two bars per month: granted hours (hatched) and reported payable hours (solid). The same figures are in the table below.' }),
+    svg('desc', { text: t('dash.chart_desc') }),
     svg('defs', {}, svg('pattern', { id: 'hatch', width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
       svg('rect', { width: 6, height: 6, className: 'hatch-bg' }),
       svg('line', { x1: 0, y1: 0, x2: 0, y2: 6, className: 'hatch-line' }))));
@@ -569,27 +660,27 @@ function renderChart(id, b) {
       svg('text', { x: m.left - 8, y: yy + 4, className: 'tick', 'text-anchor': 'end', text: String(Math.round(v * 100) / 100) }));
   }
   axes.append(svg('line', { x1: m.left, x2: m.left, y1: m.top, y2: m.top + ph, className: 'axis' }),
-    svg('text', { x: 16, y: m.top + ph / 2, className: 'axis-label', 'text-anchor': 'middle', transform: `rotate(-90 16 ${m.top + ph / 2})`, text: 'Hours' }),
-    svg('text', { x: m.left + pw / 2, y: H - 8, className: 'axis-label', 'text-anchor': 'middle', text: 'Month reported' }));
+    svg('text', { x: 16, y: m.top + ph / 2, className: 'axis-label', 'text-anchor': 'middle', transform: `rotate(-90 16 ${m.top + ph / 2})`, text: t('dash.hours') }),
+    svg('text', { x: m.left + pw / 2, y: H - 8, className: 'axis-label', 'text-anchor': 'middle', text: t('dash.month_label') }));
   chart.append(axes);
 
   const bars = svg('g', { className: 'bars' });
   months.forEach((x, i) => {
     const cx = m.left + group * i + group / 2;
     const series = [
-      ['granted', x.granted_hours, cx - barW - 1, 'Granted'],
-      ['reported', x.reported_payable_hours, cx + 1, 'Reported payable'],
+      ['granted', x.granted_hours, cx - barW - 1, t('dash.series.granted')],
+      ['reported', x.reported_payable_hours, cx + 1, t('dash.series.reported')],
     ];
     for (const [kind, hours, bx, label] of series) {
       const barTop = y(Number(hours));
       bars.append(svg('rect', {
         x: bx.toFixed(1), y: barTop.toFixed(1), width: barW.toFixed(1), height: Math.max(0, m.top + ph - barTop).toFixed(1),
         className: `bar bar-${kind}`, 'data-month': x.month, 'data-series': kind, 'data-hours': hours,
-      }, svg('title', { text: `${fmtMonth(x.month)}: ${label.toLowerCase()} ${hours} hours` })));
+      }, svg('title', { text: `${fmtMonth(x.month)}: ${label} ${fmtNumber(hours)} h` })));
     }
     if (x.over_grant_period) {
       bars.append(svg('text', { x: cx, y: m.top + 12, className: 'over', 'text-anchor': 'middle', text: '!' },
-        svg('title', { text: `${fmtMonth(x.month)}: the grant period's hours were exceeded` })));
+        svg('title', { text: t('dash.over_grant_mark', { month: fmtMonth(x.month) }) })));
     }
     const first = i === 0 || x.month.endsWith('-01');
     bars.append(svg('text', { x: cx, y: m.top + ph + 18, className: 'tick', 'text-anchor': 'middle', 'aria-hidden': 'true', text: monthShort.format(utcDate(x.month)) }));
@@ -599,37 +690,37 @@ function renderChart(id, b) {
   });
   chart.append(bars);
 
-  const legend = el('ul', { className: 'legend', 'aria-label': 'Legend' },
-    el('li', {}, swatch('granted'), ' Granted hours (hatched)'),
-    el('li', {}, swatch('reported'), ' Reported payable hours (solid)'));
+  const legend = el('ul', { className: 'legend', 'aria-label': t('dash.legend') },
+    el('li', {}, swatch('granted'), ` ${t('dash.legend.granted')}`),
+    el('li', {}, swatch('reported'), ` ${t('dash.legend.reported')}`));
 
   const table = el('table', { className: 'figures', id: 'figures-table', 'data-user-id': id },
-    el('caption', { text: `Figures of the chart: ${name}, ${range} (hours; difference = granted − reported)` }),
+    el('caption', { text: t('dash.figures_caption', { name, range }) }),
     el('thead', {}, el('tr', {},
-      el('th', { scope: 'col', text: 'Month' }),
-      el('th', { scope: 'col', className: 'num', text: 'Granted hours' }),
-      el('th', { scope: 'col', className: 'num', text: 'Reported payable hours' }),
-      el('th', { scope: 'col', className: 'num', text: 'Difference' }),
-      el('th', { scope: 'col', className: 'num', text: 'Cumulative granted' }),
-      el('th', { scope: 'col', className: 'num', text: 'Cumulative reported' }),
-      el('th', { scope: 'col', className: 'num', text: 'Amount (SEK)' }),
-      el('th', { scope: 'col', text: 'Over grant period' }))),
+      el('th', { scope: 'col', text: t('dash.col.month') }),
+      el('th', { scope: 'col', className: 'num', text: t('dash.col.granted') }),
+      el('th', { scope: 'col', className: 'num', text: t('dash.col.reported') }),
+      el('th', { scope: 'col', className: 'num', text: t('dash.col.difference') }),
+      el('th', { scope: 'col', className: 'num', text: t('dash.col.cum_granted') }),
+      el('th', { scope: 'col', className: 'num', text: t('dash.col.cum_reported') }),
+      el('th', { scope: 'col', className: 'num', text: t('dash.col.amount') }),
+      el('th', { scope: 'col', text: t('dash.col.over_grant') }))),
     el('tbody', {}, ...months.map((x) => el('tr', { 'data-month': x.month },
       el('th', { scope: 'row', text: fmtMonth(x.month) }),
-      el('td', { className: 'num', 'data-series': 'granted', text: x.granted_hours }),
-      el('td', { className: 'num', 'data-series': 'reported', text: x.reported_payable_hours }),
-      el('td', { className: 'num', text: x.difference_hours }),
-      el('td', { className: 'num', text: x.cumulative_granted_hours }),
-      el('td', { className: 'num', text: x.cumulative_reported_hours }),
-      el('td', { className: 'num', text: x.amount_sek === null ? 'No rate' : x.amount_sek }),
+      el('td', { className: 'num', 'data-series': 'granted', text: fmtNumber(x.granted_hours) }),
+      el('td', { className: 'num', 'data-series': 'reported', text: fmtNumber(x.reported_payable_hours) }),
+      el('td', { className: 'num', text: fmtNumber(x.difference_hours) }),
+      el('td', { className: 'num', text: fmtNumber(x.cumulative_granted_hours) }),
+      el('td', { className: 'num', text: fmtNumber(x.cumulative_reported_hours) }),
+      el('td', { className: 'num', text: x.amount_sek === null ? t('dash.no_rate') : fmtNumber(x.amount_sek) }),
       x.over_grant_period
-        ? el('td', { className: 'status bad' }, el('span', { className: 'mark', 'aria-hidden': 'true', text: '!' }), ' Yes')
-        : el('td', { text: 'No' })))));
+        ? el('td', { className: 'status bad' }, el('span', { className: 'mark', 'aria-hidden': 'true', text: '!' }), ` ${t('dash.yes')}`)
+        : el('td', { text: t('dash.no') })))));
 
   const periods = b.periods.length ? el('ul', { className: 'periods' }, ...b.periods.map((p) => el('li', {},
-    el('strong', { text: `Grant period ${p.start} – ${p.end}: ` }),
-    `granted ${p.granted_hours} h, reported ${p.reported_payable_hours} h, remaining ${p.remaining_hours} h`,
-    p.projected_hours ? `; at the current pace ${p.projected_hours} h by the end of the period${p.projected_to_exceed ? ' — more than granted' : ''}` : '',
+    el('strong', { text: t('dash.period', { start: p.start, end: p.end }) }),
+    t('dash.period_figures', { granted: fmtNumber(p.granted_hours), reported: fmtNumber(p.reported_payable_hours), remaining: fmtNumber(p.remaining_hours) }),
+    p.projected_hours ? t(p.projected_to_exceed ? 'dash.period_projected_over' : 'dash.period_projected', { hours: fmtNumber(p.projected_hours) }) : '',
     '.'))) : null;
   const warnings = b.warnings.length ? el('ul', { className: 'notes' }, ...b.warnings.map((w) => el('li', { text: w.message }))) : null;
 
@@ -648,9 +739,9 @@ function init() {
   readFragment();
   $('token-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const t = cleanToken($('token-input').value);
-    if (!t) return;
-    sessionStorage.setItem(TOKEN_KEY, t);
+    const typed = cleanToken($('token-input').value);
+    if (!typed) return;
+    sessionStorage.setItem(TOKEN_KEY, typed);
     $('token-input').value = '';
     load().then(() => {
       if (!$('main').hidden) $('main').focus();
@@ -666,7 +757,7 @@ function init() {
     ev.preventDefault();
     const v = $('month-input').value.trim();
     if (!MONTH_RE.test(v)) {
-      showAlert({ problem: { title: 'Invalid month', detail: 'Write the month as YYYY-MM, e.g. 2026-10.' } });
+      showAlert({ problem: { title: t('dash.invalid_month'), detail: t('dash.invalid_month_detail') } });
       $('month-input').focus();
       return;
     }
@@ -680,6 +771,12 @@ function init() {
     state.month = addMonths(base, n);
     load();
   };
+  const refilter = () => {
+    if (state.compliance) renderTable(state.compliance);
+  };
+  $('search-input').addEventListener('input', refilter);
+  $('filter-select').addEventListener('change', refilter);
+  $('filter-form').addEventListener('submit', (ev) => ev.preventDefault());
   $('prev-month').addEventListener('click', shift(-1));
   $('next-month').addEventListener('click', shift(1));
   // The skip link moves focus without touching the fragment (which holds state).

@@ -229,6 +229,7 @@ fn bench_size(
         now: bench_now(),
         policy: DeadlinePolicy::default(),
         late: redovisa::domain::late::LateRule::default(),
+        probes: Default::default(),
     };
     let opts = Options {
         max_errors: 100,

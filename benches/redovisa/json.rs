@@ -70,6 +70,7 @@ pub(crate) fn serve(url: &str) -> u16 {
         max_pdf_pages: 500,
         accounts: redovisa::config::AccountSettings::default(),
         webhooks: redovisa::config::WebhookSettings::default(),
+        deadline_events: redovisa::config::DeadlineEventSettings::off(),
         guards: redovisa::config::Guards::default(),
     };
     let (tx, rx) = std::sync::mpsc::channel();

@@ -181,6 +181,28 @@ pub fn invoices_of_month(
         .load(conn)
 }
 
+/// Current versions of every invoice in scope for months in `[from, to]`
+/// ("YYYY-MM" sorts as dates; no paging).
+pub fn invoices_between(
+    conn: &mut DbConn,
+    scope: &Scope,
+    from: &str,
+    to: &str,
+) -> QueryResult<Vec<(InvoiceRow, InvoiceVersionRow)>> {
+    let mut q = invoices::table
+        .inner_join(invoice_versions::table)
+        .filter(invoices::current_version.eq(invoice_versions::version))
+        .filter(invoices::month.ge(from.to_string()))
+        .filter(invoices::month.le(to.to_string()))
+        .into_boxed();
+    if let Some(org) = scope.org() {
+        q = q.filter(invoices::organisation_id.eq(org.to_string()));
+    }
+    q.order(invoices::id.asc())
+        .select((InvoiceRow::as_select(), InvoiceVersionRow::as_select()))
+        .load(conn)
+}
+
 /// Every decision in scope, per user in the order of [`decisions_of_user`].
 pub fn decisions_in_scope(conn: &mut DbConn, scope: &Scope) -> QueryResult<Vec<DecisionRow>> {
     let mut q = decisions::table.into_boxed();
@@ -224,6 +246,8 @@ pub struct PayableRow {
     pub work_date: NaiveDate,
     pub kind: String,
     pub minutes: i64,
+    /// Of `minutes`, not paid (unmarked double assistance).
+    pub unpaid_minutes: i64,
 }
 
 /// Payable rows dated in `[from, to]` of the current versions of a user's
@@ -247,6 +271,7 @@ pub fn payable_rows_between(
             time_report_rows::work_date,
             time_report_rows::kind,
             time_report_rows::minutes,
+            time_report_rows::unpaid_minutes,
         ))
         .load(conn)
 }

@@ -117,6 +117,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    deadline_event_marks (organisation_id, item, day) {
+        organisation_id -> Text,
+        item -> Text,
+        day -> Date,
+    }
+}
+
+diesel::table! {
     write_lock (id) {
         id -> Integer,
         n -> BigInt,
@@ -189,6 +197,7 @@ diesel::table! {
         payable -> Bool,
         postid -> Integer,
         clock_assumed -> Bool,
+        unpaid_minutes -> BigInt,
     }
 }
 
@@ -523,6 +532,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     event_log_head,
     events,
+    deadline_event_marks,
     write_lock,
     time_reports,
     time_report_versions,

@@ -85,6 +85,9 @@ pub struct RowRow {
     pub postid: i32,
     /// The clock times were assumed (PAXml `datum` + `timmar`).
     pub clock_assumed: bool,
+    /// Minutes of a payable row that are not paid (unmarked double
+    /// assistance without a grant: the later row's overlap).
+    pub unpaid_minutes: i64,
 }
 
 pub fn find_report(
@@ -289,7 +292,7 @@ pub fn insert_batch(conn: &mut DbConn, b: &Batch) -> QueryResult<()> {
     match conn {
         DbConn::Postgres(c) => copy_rows_and_days(c, &b.rows, &b.days),
         DbConn::Sqlite(_) => {
-            chunked(conn, &b.rows, 15, insert!(time_report_rows::table))?;
+            chunked(conn, &b.rows, 16, insert!(time_report_rows::table))?;
             chunked(conn, &b.days, 7, insert!(time_report_days::table))
         }
     }
@@ -331,13 +334,14 @@ pub fn copy_rows_and_days(
             r::payable,
             r::postid,
             r::clock_assumed,
+            r::unpaid_minutes,
         );
         diesel::copy_from(r::table)
             .from_raw_data(target, |w| {
                 for x in rows {
                     writeln!(
                         w,
-                        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                         x.version_id,
                         x.row_index,
                         x.assistant_id,
@@ -353,6 +357,7 @@ pub fn copy_rows_and_days(
                         b(x.payable),
                         x.postid,
                         b(x.clock_assumed),
+                        x.unpaid_minutes,
                     )
                     .map_err(fail)?;
                 }
@@ -494,6 +499,57 @@ pub struct UserDay {
     pub work_date: NaiveDate,
     pub payable_units: i64,
     pub double_units: i64,
+}
+
+/// Double-assistance units per day of the current versions of users'
+/// reports with the organisation, dated in `[from, to]`, on days with any:
+/// (user, month, date, units). Users in chunks, one query each.
+pub fn double_days_of_users(
+    conn: &mut DbConn,
+    org: &str,
+    users: &[String],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<(String, String, NaiveDate, i64)>> {
+    let mut out = Vec::new();
+    for chunk in users.chunks(500) {
+        out.extend(
+            time_report_days::table
+                .inner_join(time_report_versions::table.inner_join(time_reports::table))
+                .filter(time_reports::organisation_id.eq(org))
+                .filter(time_reports::assistance_user_id.eq_any(chunk))
+                .filter(time_reports::current_version.eq(time_report_versions::version))
+                .filter(time_report_days::double_units.gt(0))
+                .filter(time_report_days::work_date.ge(from))
+                .filter(time_report_days::work_date.le(to))
+                .select((
+                    time_reports::assistance_user_id,
+                    time_reports::month,
+                    time_report_days::work_date,
+                    time_report_days::double_units,
+                ))
+                .load::<(String, String, NaiveDate, i64)>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// The months in `[from, to]` ("YYYY-MM") for which a user has a time
+/// report stored with the organisation.
+pub fn report_months(
+    conn: &mut DbConn,
+    org: &str,
+    user: &str,
+    from: &str,
+    to: &str,
+) -> QueryResult<Vec<String>> {
+    time_reports::table
+        .filter(time_reports::organisation_id.eq(org))
+        .filter(time_reports::assistance_user_id.eq(user))
+        .filter(time_reports::month.ge(from))
+        .filter(time_reports::month.le(to))
+        .select(time_reports::month)
+        .load(conn)
 }
 
 pub fn user_days(

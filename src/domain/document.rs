@@ -63,6 +63,9 @@ pub struct Row {
     /// Real elapsed minutes (DST included).
     pub minutes: i64,
     pub payable: bool,
+    /// Of a payable row's minutes, those not paid (unmarked double
+    /// assistance without a grant).
+    pub unpaid_minutes: i64,
 }
 
 /// One assistant's part of a time-report version.
@@ -100,7 +103,9 @@ impl TimeReportDoc {
             }
             let units = PayableUnits::of(r.kind, r.minutes);
             if r.payable {
-                t.payable += units;
+                let paid = PayableUnits::of(r.kind, r.minutes - r.unpaid_minutes);
+                t.payable += paid;
+                t.not_payable += units - paid;
             } else {
                 t.not_payable += units;
             }
@@ -129,6 +134,8 @@ pub fn row_marks(r: &Row) -> Vec<&'static str> {
     }
     if !r.payable {
         marks.push("ej ersättningsgill");
+    } else if r.unpaid_minutes > 0 {
+        marks.push("överlapp ej ersättningsgill");
     }
     marks
 }
@@ -419,6 +426,7 @@ mod tests {
                     hospital: false,
                     minutes: 480,
                     payable: true,
+                    unpaid_minutes: 0,
                 },
                 Row {
                     date: "2026-10-24".parse().unwrap(),
@@ -429,6 +437,7 @@ mod tests {
                     hospital: true,
                     minutes: 600,
                     payable: true,
+                    unpaid_minutes: 0,
                 },
                 Row {
                     date: "2026-10-25".parse().unwrap(),
@@ -439,6 +448,7 @@ mod tests {
                     hospital: false,
                     minutes: 540,
                     payable: false,
+                    unpaid_minutes: 0,
                 },
             ],
         }

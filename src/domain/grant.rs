@@ -165,16 +165,33 @@ pub fn hours_string(v: Fifths) -> String {
     crate::domain::quantity::hundredths_to_string(hundredths(v))
 }
 
-/// Projection of a period's use at the pace so far: reported × period days /
-/// elapsed days (elapsed counted to `today`, at most the period's length).
+/// Projection of a period's use at the pace of the months reported so far:
+/// `reported` × period days / the days of the reported months that fall in
+/// the period. Months not yet reported do not count as zero use (that would
+/// understate every projection by the reporting lag). Returns the projection
+/// and the months it is based on (those of `reported_months` in the period,
+/// in order); `None` when no reported month falls in the period.
 pub fn projected(
     reported: Fifths,
     period: (NaiveDate, NaiveDate),
-    today: NaiveDate,
-) -> Option<Fifths> {
+    reported_months: &[ReportMonth],
+) -> Option<(Fifths, Vec<ReportMonth>)> {
     let total_days = i128::from((period.1 - period.0).num_days() + 1);
-    let elapsed = i128::from((today.min(period.1) - period.0).num_days() + 1);
-    (elapsed > 0).then(|| div_round(reported * total_days, elapsed))
+    let mut months: Vec<ReportMonth> = reported_months
+        .iter()
+        .copied()
+        .filter(|m| m.first_day() <= period.1 && m.last_day() >= period.0)
+        .collect();
+    months.sort();
+    months.dedup();
+    let days: i128 = months
+        .iter()
+        .map(|m| {
+            let (a, b) = (m.first_day().max(period.0), m.last_day().min(period.1));
+            i128::from((b - a).num_days() + 1)
+        })
+        .sum();
+    (days > 0).then(|| (div_round(reported * total_days, days), months))
 }
 
 // ---- one decision's grant periods ------------------------------------------
@@ -346,12 +363,20 @@ mod tests {
     #[test]
     fn projection_and_rounding() {
         let period = (d("2026-07-01"), d("2026-12-31")); // 184 days
-                                                         // 92 days elapsed with 100 h reported → 200 h projected.
+        let m = |s: &str| ReportMonth::parse(s).unwrap();
+        // July and August reported (62 days) with 100 h → 296.77 h projected,
+        // whatever today is: September, not yet reported, is not zero use.
         let reported = fifths(PayableUnits(100 * 1680));
-        assert_eq!(
-            hours_string(projected(reported, period, d("2026-09-30")).unwrap()),
-            "200.00"
-        );
+        let (p, based_on) = projected(reported, period, &[m("2026-08"), m("2026-07")]).unwrap();
+        assert_eq!(hours_string(p), "296.77"); // 100 × 184 / 62
+        assert_eq!(based_on, [m("2026-07"), m("2026-08")]);
+        // Only the days of a month inside the period count.
+        let late_start = (d("2026-07-15"), d("2027-01-14")); // 184 days
+        let (p, _) = projected(reported, late_start, &[m("2026-07")]).unwrap();
+        assert_eq!(hours_string(p), "1082.35"); // 100 × 184 / 17
+                                                // Nothing reported in the period: no projection.
+        assert_eq!(projected(0, period, &[m("2026-06")]), None);
+        assert_eq!(projected(0, period, &[]), None);
         assert_eq!(div_round(5, 2), 3);
         assert_eq!(div_round(-5, 2), -3);
         assert_eq!(div_round(4, 3), 1);

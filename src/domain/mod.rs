@@ -21,6 +21,7 @@ pub mod paxml;
 pub mod quantity;
 pub mod redact;
 pub mod register;
+pub mod reminder;
 pub mod report;
 pub mod shift;
 pub mod signing;

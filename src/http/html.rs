@@ -51,38 +51,55 @@ pub struct Page<'a> {
     pub body: String,
 }
 
+/// The header every page shares: the name, the navigation of a signed-in
+/// person (with the sign-out form), and the language switch.
+pub fn site_header(lang: Lang, path: &str, nav: Option<&Nav<'_>>) -> String {
+    let other = lang.other();
+    let nav = match nav {
+        Some(nav) => format!(
+            concat!(
+                "<nav class=\"site-nav\" aria-label=\"{nav_label}\"><ul>",
+                "<li><a href=\"/dashboard\">{dashboard}</a></li>",
+                "<li><a href=\"/upload\">{upload}</a></li>",
+                "</ul>",
+                "<form method=\"post\" action=\"/logout\" class=\"sign-out\">",
+                "<span class=\"who\">{signed_in_as} {name}</span> ",
+                "<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">",
+                "<button type=\"submit\" class=\"secondary\" id=\"sign-out-button\">{sign_out}</button>",
+                "</form></nav>"
+            ),
+            nav_label = t(lang, "nav.label"),
+            dashboard = t(lang, "nav.dashboard"),
+            upload = t(lang, "nav.upload"),
+            signed_in_as = t(lang, "nav.signed_in_as"),
+            name = escape(nav.name),
+            csrf = escape(nav.csrf_token),
+            sign_out = t(lang, "nav.sign_out"),
+        ),
+        None => String::new(),
+    };
+    format!(
+        concat!(
+            "<header class=\"site\"><p class=\"brand\">{site}</p>{nav}",
+            "<p class=\"lang-switch\"><a href=\"{path}?lang={other}\" lang=\"{other}\" hreflang=\"{other}\">{switch}</a></p>",
+            "</header>"
+        ),
+        site = t(lang, "site.name"),
+        nav = nav,
+        path = escape(path),
+        other = other.code(),
+        switch = t(lang, "site.switch_language"),
+    )
+}
+
 impl Page<'_> {
     pub fn render(&self) -> String {
         let lang = self.lang;
-        let other = lang.other();
         let scripts: String = self
             .scripts
             .iter()
             .map(|s| format!("<script src=\"{}\" defer></script>\n", escape(s)))
             .collect();
-        let nav = match &self.nav {
-            Some(nav) => format!(
-                concat!(
-                    "<nav class=\"site-nav\" aria-label=\"{nav_label}\"><ul>",
-                    "<li><a href=\"/dashboard\">{dashboard}</a></li>",
-                    "<li><a href=\"/upload\">{upload}</a></li>",
-                    "</ul>",
-                    "<form method=\"post\" action=\"/logout\" class=\"sign-out\">",
-                    "<span class=\"who\">{signed_in_as} {name}</span> ",
-                    "<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">",
-                    "<button type=\"submit\" class=\"secondary\" id=\"sign-out-button\">{sign_out}</button>",
-                    "</form></nav>"
-                ),
-                nav_label = t(lang, "nav.label"),
-                dashboard = t(lang, "nav.dashboard"),
-                upload = t(lang, "nav.upload"),
-                signed_in_as = t(lang, "nav.signed_in_as"),
-                name = escape(nav.name),
-                csrf = escape(nav.csrf_token),
-                sign_out = t(lang, "nav.sign_out"),
-            ),
-            None => String::new(),
-        };
         format!(
             concat!(
                 "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n",
@@ -91,19 +108,14 @@ impl Page<'_> {
                 "<title>{title} · {site}</title>\n",
                 "<link rel=\"stylesheet\" href=\"/dashboard/style.css\">\n{scripts}</head>\n<body>\n",
                 "<a class=\"skip\" href=\"#main\">{skip}</a>\n",
-                "<header class=\"site\"><p class=\"brand\">{site}</p>{nav}",
-                "<p class=\"lang-switch\"><a href=\"{path}?lang={other}\" lang=\"{other}\" hreflang=\"{other}\">{switch}</a></p>",
-                "</header>\n<main id=\"main\" tabindex=\"-1\">\n{body}\n</main>\n</body>\n</html>\n"
+                "{header}\n<main id=\"main\" tabindex=\"-1\">\n{body}\n</main>\n</body>\n</html>\n"
             ),
             lang = lang.code(),
             title = escape(self.title),
             site = t(lang, "site.name"),
             scripts = scripts,
             skip = t(lang, "site.skip"),
-            nav = nav,
-            path = escape(self.path),
-            other = other.code(),
-            switch = t(lang, "site.switch_language"),
+            header = site_header(lang, self.path, self.nav.as_ref()),
             body = self.body,
         )
     }

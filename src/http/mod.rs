@@ -33,9 +33,11 @@ pub mod page;
 pub mod pagination;
 pub mod paxml;
 pub mod pdfs;
+pub mod rate_limit;
 pub mod rates;
 pub mod read_audit;
 pub mod records;
+pub mod reminders;
 pub mod representatives;
 pub mod session;
 pub mod signatories;
@@ -117,6 +119,7 @@ impl AppState {
             now: self.now(),
             policy: self.deadline_policy,
             late: self.late_rule,
+            probes: caller.probes.clone(),
         }
     }
 }
@@ -163,6 +166,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(api_keys::routes)
             .configure(change_notices::routes)
             .configure(agreements::routes)
+            .configure(reminders::routes)
             .configure(events::routes)
             .configure(webhooks::routes)
             .configure(audit::routes),

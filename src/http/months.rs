@@ -134,6 +134,7 @@ async fn change(
         now: state.now(),
         policy: state.deadline_policy,
         late: state.late_rule,
+        probes: Default::default(),
     };
     super::idempotent::write(&state, &caller, &req, move |conn| {
         reg::get_assistance_user(conn, &Scope::Org(org.clone()), &user)?

@@ -1,6 +1,6 @@
 //! `/dashboard`: the compliance dashboard page for people (outside
 //! `/api/v1`, no auth on the page itself: the page asks for a token and
-//! sends it to the JSON API). Its three files are embedded in the binary, so
+//! sends it to the JSON API). Its files are embedded in the binary, so
 //! nothing is built or downloaded; see `docs/dashboard.md`.
 
 use std::sync::LazyLock;
@@ -8,9 +8,13 @@ use std::sync::LazyLock;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::html::{escape, site_header, Nav};
+use super::i18n::{t, Lang, MESSAGES};
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/dashboard", web::get().to(dashboard))
         .route("/dashboard/app.js", web::get().to(script))
+        .route("/dashboard/reminders.js", web::get().to(reminders_script))
         .route("/dashboard/style.css", web::get().to(stylesheet))
         .route("/upload/upload.js", web::get().to(upload_script));
 }
@@ -76,15 +80,18 @@ impl Asset {
     }
 }
 
-static PAGE: LazyLock<Asset> = LazyLock::new(|| {
-    Asset::new(
-        include_str!("../../assets/dashboard/index.html"),
-        "text/html; charset=utf-8",
-    )
-});
+/// The dashboard page's template: `{{lang}}`, `{{t:key}}` (the catalogue),
+/// `{{header}}`, `{{signed_in}}` and `{{messages}}` (the script's texts).
+const PAGE_TEMPLATE: &str = include_str!("../../assets/dashboard/index.html");
 static SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
     Asset::new(
         include_str!("../../assets/dashboard/app.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
+static REMINDERS: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_str!("../../assets/dashboard/reminders.js"),
         "text/javascript; charset=utf-8",
     )
 });
@@ -110,13 +117,51 @@ pub async fn upload_script(req: HttpRequest) -> HttpResponse {
     UPLOAD_SCRIPT.respond(&req)
 }
 
-/// The compliance dashboard page (HTML). Open it with
-/// `/dashboard#token=<JWT>`; the token moves to session storage.
+/// The dashboard page in `lang`, for a signed-in person (`nav`) or not.
+fn render_dashboard(lang: Lang, nav: Option<&Nav<'_>>) -> String {
+    let messages: serde_json::Map<String, serde_json::Value> = MESSAGES
+        .iter()
+        .filter(|(k, _, _)| k.starts_with("dash."))
+        .map(|(k, _, _)| ((*k).to_string(), t(lang, k).into()))
+        .collect();
+    let mut out = String::with_capacity(PAGE_TEMPLATE.len() + 4096);
+    let mut rest = PAGE_TEMPLATE;
+    while let Some(at) = rest.find("{{") {
+        out.push_str(&rest[..at]);
+        let end = rest[at..].find("}}").map(|e| at + e).unwrap_or(rest.len());
+        let name = &rest[at + 2..end];
+        match name {
+            "lang" => out.push_str(lang.code()),
+            "signed_in" => out.push_str(if nav.is_some() { "true" } else { "false" }),
+            "messages" => out.push_str(&escape(
+                &serde_json::Value::Object(messages.clone()).to_string(),
+            )),
+            "header" => out.push_str(&site_header(lang, "/dashboard", nav)),
+            key => out.push_str(&escape(t(lang, key.trim_start_matches("t:")))),
+        }
+        rest = &rest[(end + 2).min(rest.len())..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The compliance dashboard page (HTML), in Swedish unless the browser or
+/// the switch asks for English. Signed in, its script reads the API with
+/// the session; otherwise it takes an API token (`/dashboard#token=<JWT>`,
+/// kept in session storage) or sends the person to `/login`.
 #[utoipa::path(get, path = "/dashboard", operation_id = "getDashboardPage", tag = "dashboard", responses(
-    (status = 200, description = "The dashboard page", content_type = "text/html", body = String),
-    (status = 304, description = "Unchanged since the `If-None-Match` ETag")))]
-pub async fn dashboard(req: HttpRequest) -> HttpResponse {
-    PAGE.respond(&req)
+    (status = 200, description = "The dashboard page", content_type = "text/html", body = String)))]
+pub async fn dashboard(req: HttpRequest) -> actix_web::Result<HttpResponse> {
+    let lang = Lang::of_page(&req);
+    let signed_in = super::session::signed_in(&req).await?;
+    let nav = signed_in
+        .as_ref()
+        .map(|(session, account)| super::session::nav(session, account));
+    let mut res = HttpResponse::Ok();
+    super::html::with_page_headers(&mut res);
+    Ok(res
+        .content_type("text/html; charset=utf-8")
+        .body(render_dashboard(lang, nav.as_ref())))
 }
 
 /// The dashboard page's script.
@@ -125,6 +170,14 @@ pub async fn dashboard(req: HttpRequest) -> HttpResponse {
     (status = 304, description = "Unchanged since the `If-None-Match` ETag")))]
 pub async fn script(req: HttpRequest) -> HttpResponse {
     SCRIPT.respond(&req)
+}
+
+/// The dashboard page's "Att göra" section (the reminders).
+#[utoipa::path(get, path = "/dashboard/reminders.js", operation_id = "getDashboardRemindersScript", tag = "dashboard", responses(
+    (status = 200, description = "JavaScript", content_type = "text/javascript", body = String),
+    (status = 304, description = "Unchanged since the `If-None-Match` ETag")))]
+pub async fn reminders_script(req: HttpRequest) -> HttpResponse {
+    REMINDERS.respond(&req)
 }
 
 /// The dashboard page's stylesheet.
@@ -141,7 +194,10 @@ mod tests {
 
     #[test]
     fn the_page_loads_only_its_own_files() {
-        let html = PAGE.body;
+        let html = &render_dashboard(Lang::Sv, None);
+        assert!(html.contains("<html lang=\"sv\">"));
+        assert!(!html.contains("{{"), "every placeholder filled");
+        assert!(render_dashboard(Lang::En, None).contains("<html lang=\"en\">"));
         assert!(html.contains(r#"src="/dashboard/app.js""#));
         assert!(html.contains(r#"href="/dashboard/style.css""#));
         // No inline script or style: the CSP would block them.
@@ -150,13 +206,14 @@ mod tests {
         assert!(!html.contains(" style="));
         assert!(!html.contains("http://") && !html.contains("https://"));
         assert!(!SCRIPT.body.contains("innerHTML"));
+        assert!(!REMINDERS.body.contains("innerHTML"));
+        assert!(html.contains(r#"src="/dashboard/reminders.js""#));
         assert!(!UPLOAD_SCRIPT.body.contains("innerHTML"));
     }
 
     #[test]
     fn etags_differ_per_file() {
-        assert_ne!(PAGE.etag, SCRIPT.etag);
         assert_ne!(SCRIPT.etag, STYLE.etag);
-        assert_eq!(PAGE.etag.len(), 34);
+        assert_eq!(SCRIPT.etag.len(), 34);
     }
 }

@@ -134,38 +134,50 @@ impl Caller {
 /// Who read, kept in the request's extensions for [`record_reads`].
 #[derive(Clone)]
 struct Reader {
-    actor: String,
-    log: ReadLog,
+    caller: Caller,
 }
 
 /// Called by the [`Caller`] extractor once the caller is known.
 pub fn attach(req: &HttpRequest, caller: &Caller) {
     req.extensions_mut().insert(Reader {
-        actor: caller.actor(),
-        log: caller.reads.clone(),
+        caller: caller.clone(),
     });
 }
 
-/// Writes the request's read entry after a successful response.
+/// Writes the request's read entry after a successful response, and the
+/// entry of an `overlaps_other_employer` refusal (`rate_limit`).
 pub async fn record_reads(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let res = next.call(req).await?;
-    if !res.status().is_success() {
-        return Ok(res.map_into_left_body());
-    }
     let reader = res.request().extensions().get::<Reader>().cloned();
-    let Some((reader, read)) = reader.and_then(|r| r.log.take().map(|read| (r, read))) else {
+    let state = res.request().app_data::<web::Data<AppState>>().cloned();
+    let (Some(reader), Some(state)) = (reader, state) else {
         return Ok(res.map_into_left_body());
     };
-    let Some(state) = res.request().app_data::<web::Data<AppState>>().cloned() else {
+    let probed = reader.caller.probes.take();
+    if !probed.is_empty() {
+        let limits = res
+            .request()
+            .app_data::<web::Data<super::rate_limit::Limits>>()
+            .cloned();
+        probe_refused(
+            &state,
+            limits.as_ref().map(|l| l.get_ref()),
+            &reader,
+            probed,
+        )
+        .await;
+    }
+    let read = reader.caller.reads.take();
+    let Some(read) = read.filter(|_| res.status().is_success()) else {
         return Ok(res.map_into_left_body());
     };
     let row = AuditRow {
         id: crate::db::new_id(),
         organisation_id: read.org,
-        actor: reader.actor,
+        actor: reader.caller.actor(),
         action: "read".to_string(),
         entity: read.kind.to_string(),
         entity_id: read.subject_id.unwrap_or_default(),
@@ -185,6 +197,35 @@ pub async fn record_reads(
             let (req, _) = res.into_parts();
             Ok(ServiceResponse::new(req, e.error_response()).map_into_right_body())
         }
+    }
+}
+
+/// An `overlaps_other_employer` refusal: audited with the assistants it
+/// was about (ids, in the audit trail only) and counted against the
+/// credential. The refused request stored nothing; this entry is written
+/// apart from it.
+async fn probe_refused(
+    state: &AppState,
+    limits: Option<&super::rate_limit::Limits>,
+    reader: &Reader,
+    probed: Vec<String>,
+) {
+    super::rate_limit::overlap_refusals(state, limits, &reader.caller, probed.len());
+    let row = AuditRow {
+        id: crate::db::new_id(),
+        organisation_id: reader.caller.org.clone(),
+        actor: reader.caller.actor(),
+        action: "overlap_refused".to_string(),
+        entity: kind::ASSISTANT.to_string(),
+        entity_id: String::new(),
+        content_hash: None,
+        reason: None,
+        at: state.now().naive_utc(),
+        request_id: super::middleware::current_request_id(),
+        subject_ids: audit::joined_ids(&probed),
+    };
+    if let Err(e) = store(state, row).await {
+        tracing::error!(error = %e.detail, "an overlap refusal could not be audited");
     }
 }
 

@@ -257,6 +257,7 @@ pub async fn sign_report(
         now: state.now(),
         policy: state.deadline_policy,
         late: state.late_rule,
+        probes: Default::default(),
     };
     let id = id.into_inner();
     super::idempotent::write(&state, &caller, &http, move |conn| {
@@ -305,6 +306,7 @@ pub async fn sign_invoice(
         now: state.now(),
         policy: state.deadline_policy,
         late: state.late_rule,
+        probes: Default::default(),
     };
     let id = id.into_inner();
     super::idempotent::write(&state, &caller, &http, move |conn| {

@@ -118,6 +118,7 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
             weekday_rule: args.deadline_weekday_rule,
         },
         late: args.late.rule(),
+        probes: Default::default(),
     };
     let opts = Options {
         dry_run: args.dry_run,

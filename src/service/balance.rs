@@ -56,8 +56,12 @@ pub struct PeriodBalance {
     pub granted_hours: String,
     pub reported_payable_hours: String,
     pub remaining_hours: String,
-    /// Reported × period days / days elapsed (to today).
+    /// The period's reported hours at the pace of the reported months:
+    /// reported × period days / the days of `projection_based_on` in the
+    /// period; null when no month of the period is reported yet.
     pub projected_hours: Option<String>,
+    /// The months (`YYYY-MM`) with a time report whose days set the pace.
+    pub projection_based_on: Vec<String>,
     pub projected_to_exceed: bool,
     /// Months (up to the current one) by whose end the period's granted
     /// total was exceeded.
@@ -126,12 +130,30 @@ pub fn balance(
         .min(first);
     let q_to = periods.iter().map(|p| p.1).max().unwrap_or(last).max(last);
     let (days, lost) = expected_days(conn, late, org, user, q_from, q_to)?;
+    let reported_months: Vec<ReportMonth> = crate::db::time_reports::report_months(
+        conn,
+        org,
+        user,
+        &ReportMonth::of(q_from).to_string(),
+        &ReportMonth::of(q_to).to_string(),
+    )?
+    .iter()
+    .filter_map(|m| ReportMonth::parse(m).ok())
+    .collect();
     let rates: HashMap<i32, i64> = reg::list_rates(conn)?
         .into_iter()
         .map(|r| (r.year, r.ore_per_hour))
         .collect();
     Ok(compute(
-        user, from, to, &grants, &periods, &days, &lost, &rates, today,
+        user,
+        from,
+        to,
+        &grants,
+        &periods,
+        (&days, &reported_months),
+        &lost,
+        &rates,
+        today,
     ))
 }
 
@@ -142,7 +164,7 @@ fn compute(
     to: ReportMonth,
     grants: &[Grant],
     periods: &[(NaiveDate, NaiveDate)],
-    days: &[UserDay],
+    (days, reported_months): (&[UserDay], &[ReportMonth]),
     lost: &BTreeMap<ReportMonth, PayableUnits>,
     rates: &HashMap<i32, i64>,
     today: NaiveDate,
@@ -177,15 +199,19 @@ fn compute(
             }
             m = m.add_months(1);
         }
-        let projection = projected(reported, (start, end), today).filter(|_| today >= start);
+        let projection =
+            projected(reported, (start, end), reported_months).filter(|_| today >= start);
         period_out.push(PeriodBalance {
             start,
             end,
             granted_hours: hours_string(granted),
             reported_payable_hours: hours_string(reported),
             remaining_hours: hours_string(granted - reported),
-            projected_hours: projection.map(hours_string),
-            projected_to_exceed: projection.is_some_and(|p| p > granted),
+            projected_to_exceed: projection.as_ref().is_some_and(|p| p.0 > granted),
+            projected_hours: projection.as_ref().map(|p| hours_string(p.0)),
+            projection_based_on: projection
+                .map(|p| p.1.iter().map(ReportMonth::to_string).collect())
+                .unwrap_or_default(),
             exceeded_in_months: exceeded_in,
         });
     }

@@ -49,6 +49,7 @@ fn row(r: &RowRow) -> Row {
         hospital: r.hospital,
         minutes: r.minutes,
         payable: r.payable,
+        unpaid_minutes: r.unpaid_minutes,
     }
 }
 

@@ -50,6 +50,9 @@ pub struct FileFacts {
     employments: HashMap<String, Vec<EmploymentRow>>,
     /// By user, oldest first.
     decisions: HashMap<String, Vec<DecisionRow>>,
+    /// Double-assistance days of the users' stored reports around the
+    /// file's months: (user, month, date, units).
+    double_days: Vec<(String, String, NaiveDate, i64)>,
     /// Current-version shifts of the file's people, by personnummer.
     shifts: HashMap<String, Vec<Shift>>,
     report_ids: Vec<String>,
@@ -106,6 +109,7 @@ impl FileFacts {
                 .collect(),
             employments: HashMap::new(),
             decisions: HashMap::new(),
+            double_days: Vec::new(),
             shifts: HashMap::new(),
             report_ids: Vec::new(),
             report_index: HashMap::new(),
@@ -142,6 +146,14 @@ impl FileFacts {
                 .or_default()
                 .push(d);
         }
+        // Grant periods reach at most two years either side of a month.
+        facts.double_days = store::double_days_of_users(
+            conn,
+            org,
+            users,
+            first.add_months(-24).first_day(),
+            last.add_months(24).last_day(),
+        )?;
         facts.load_shifts(conn, months)?;
         Ok(facts)
     }
@@ -266,7 +278,7 @@ impl Facts for FileFacts {
 
     fn context(
         &mut self,
-        _: &mut DbConn,
+        conn: &mut DbConn,
         org: &str,
         user: &str,
         month: ReportMonth,
@@ -312,11 +324,23 @@ impl Facts for FileFacts {
                 );
             }
         }
+        let all = self.decisions.get(user).cloned().unwrap_or_default();
+        let days = &self.double_days;
+        let (grants, stored_double) =
+            super::submission::double_facts(conn, user, month, &all, |_, from, to| {
+                Ok(days
+                    .iter()
+                    .filter(|(_, _, d, _)| (from..=to).contains(d))
+                    .cloned()
+                    .collect())
+            })?;
         Ok(Context {
             today: Some(today),
             assistants,
             decisions,
             stored,
+            grants,
+            stored_double,
         })
     }
 

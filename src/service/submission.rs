@@ -50,6 +50,41 @@ pub struct Env {
     pub policy: DeadlinePolicy,
     /// From which month a late report is not paid (the 2027 rule).
     pub late: LateRule,
+    /// Where refusals for another employer's overlapping shift are noted.
+    pub probes: Probes,
+}
+
+/// The assistants a submission was refused for because another employer
+/// reports them at the same time (`overlaps_other_employer`). The refusal
+/// is FK's rule, but it also tells the sender that someone works elsewhere,
+/// so the HTTP layer audits it and limits how often a credential may see it
+/// (docs/security.md, the overlap oracle).
+#[derive(Debug, Clone, Default)]
+pub struct Probes(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Probes {
+    /// The assistant ids noted so far, emptying the list.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().expect("probe lock"))
+    }
+
+    fn note(&self, sub: &Submission, issues: &[Issue]) {
+        let mut ids: Vec<String> = issues
+            .iter()
+            .filter(|i| i.code == "overlaps_other_employer")
+            .filter_map(|i| match i.target {
+                Target::Row { index, .. } => sub.rows.get(index).map(|r| r.assistant_id.clone()),
+                Target::Month => None,
+            })
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        let mut list = self.0.lock().expect("probe lock");
+        ids.retain(|id| !list.contains(id));
+        ids.dedup();
+        list.extend(ids);
+    }
 }
 
 impl Env {
@@ -338,6 +373,7 @@ fn store_or_refuse(
             Target::Month => (0, 0),
             Target::Row { index, .. } => (1, index),
         });
+        env.probes.note(sub, &errors);
         return Err(SubmitError::Refused(Refusal::Invalid(errors)));
     }
     let hash = content_hash(&parsed.rows);
@@ -424,25 +460,30 @@ fn store_or_refuse(
         voided_at: None,
         void_reason: None,
     };
-    let days: Vec<DayRow> = day_totals(&parsed.rows, &checked.payable)
-        .into_iter()
-        .map(|t| DayRow {
-            version_id: v.id.clone(),
-            assistant_id: t.assistant_id.to_string(),
-            work_date: t.date,
-            payable_units: t.payable.0,
-            not_payable_units: t.not_payable.0,
-            double_units: t.double.0,
-            working_minutes: t.working_minutes,
-        })
-        .collect();
+    let days: Vec<DayRow> = day_totals(
+        &parsed.rows,
+        &checked.payable,
+        &checked.unpaid_minutes,
+        &checked.double_minutes,
+    )
+    .into_iter()
+    .map(|t| DayRow {
+        version_id: v.id.clone(),
+        assistant_id: t.assistant_id.to_string(),
+        work_date: t.date,
+        payable_units: t.payable.0,
+        not_payable_units: t.not_payable.0,
+        double_units: t.double.0,
+        working_minutes: t.working_minutes,
+    })
+    .collect();
     let postids = postids(conn, facts, org, current.as_ref(), &parsed.rows)?;
     let rows: Vec<RowRow> = parsed
         .rows
         .iter()
-        .zip(&checked.payable)
+        .zip(checked.payable.iter().zip(&checked.unpaid_minutes))
         .zip(postids)
-        .map(|((r, &payable), postid)| RowRow {
+        .map(|((r, (&payable, &unpaid_minutes)), postid)| RowRow {
             version_id: v.id.clone(),
             row_index: r.index as i32,
             assistant_id: r.assistant_id.clone(),
@@ -458,6 +499,7 @@ fn store_or_refuse(
             payable,
             postid,
             clock_assumed: r.clock_assumed,
+            unpaid_minutes,
         })
         .collect();
     report.current_version = version;
@@ -606,12 +648,56 @@ pub(crate) fn load_context(
             .map(|s| stored_shift(org, s))
             .collect()
     };
+    let all = reg::all_decisions_for_user(conn, org, user)?;
+    let (grants, stored_double) = double_facts(conn, user, month, &all, |conn, from, to| {
+        store::double_days_of_users(conn, org, &[user.to_string()], from, to)
+    })?;
     Ok(Context {
         today: Some(today),
         assistants: facts,
         decisions,
         stored,
+        grants,
+        stored_double,
     })
+}
+
+/// Double-assistance units per day: (user, month, date, units).
+pub(crate) type DoubleDays = Vec<(String, String, chrono::NaiveDate, i64)>;
+
+/// What the double-assistance rule needs beyond the month: the user's
+/// decisions as grants, and the user's other months' double time per day.
+pub(crate) type DoubleFacts = (
+    Vec<crate::domain::grant::Grant>,
+    Vec<(chrono::NaiveDate, PayableUnits)>,
+);
+
+/// The user's decisions as grants and the double-assistance time of the
+/// user's other months in the grant periods of `month` (see
+/// `domain::report::double`); `double_days` reads [`DoubleDays`] in a date
+/// range.
+pub(crate) fn double_facts(
+    conn: &mut DbConn,
+    user: &str,
+    month: ReportMonth,
+    decisions: &[crate::db::register::DecisionRow],
+    double_days: impl FnOnce(
+        &mut DbConn,
+        chrono::NaiveDate,
+        chrono::NaiveDate,
+    ) -> diesel::QueryResult<DoubleDays>,
+) -> diesel::QueryResult<DoubleFacts> {
+    let grants = crate::service::grants::grants_of(decisions);
+    let Some((from, to)) = crate::domain::report::double::period_window(&grants, month) else {
+        return Ok((grants, Vec::new()));
+    };
+    let m = month.to_string();
+    let days = double_days(conn, from, to)?
+        .into_iter()
+        .filter(|(u, mo, _, _)| u == user && *mo != m)
+        .map(|(_, _, d, units)| (d, PayableUnits(units)))
+        .collect();
+    Ok((grants, days))
 }
 
 /// What the rules know of one of the organisation's assistants reported

@@ -23,7 +23,10 @@ impl<'a> Browser<'a> {
     pub fn new(app: &'a TestApp) -> Self {
         Self {
             app,
-            client: awc::Client::builder().disable_redirects().finish(),
+            client: awc::Client::builder()
+                .disable_redirects()
+                .timeout(std::time::Duration::from_secs(120))
+                .finish(),
             cookies: HashMap::new(),
             set_cookies: Vec::new(),
         }

@@ -64,9 +64,24 @@ async fn worked_example(app: TestApp) {
     assert_eq!(p["granted_hours"], "1820.00");
     assert_eq!(p["reported_payable_hours"], "572.00");
     assert_eq!(p["remaining_hours"], "1248.00");
-    assert_eq!(p["projected_hours"], "1487.20");
+    // The pace of the reported months: 572 × 182 / (31 + 29).
+    assert_eq!(p["projected_hours"], "1735.07");
+    assert_eq!(p["projection_based_on"], json!(["2024-01", "2024-02"]));
     assert_eq!(p["projected_to_exceed"], false);
     assert_eq!(b["warnings"], json!([]));
+    // Weeks later, March still unreported: it is not zero use, so the
+    // projection stands (dividing by the days elapsed would give 937.87).
+    app.set_now("2024-04-20T12:00:00Z");
+    let res = app
+        .get(
+            &format!("/api/v1/assistance-users/{user}/balance?from=2024-01&to=2024-02"),
+            &org.token,
+        )
+        .await;
+    let p = &expect(&res, 200)["periods"][0];
+    assert_eq!(p["projected_hours"], "1735.07");
+    assert_eq!(p["projection_based_on"], json!(["2024-01", "2024-02"]));
+    app.set_now("2024-03-10T12:00:00Z");
     // The default range is the current grant period.
     let res = app
         .get(

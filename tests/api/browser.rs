@@ -18,9 +18,32 @@ use crate::time_reports::{october, report, row};
 const CHROMIUM: &str = "chromium";
 
 async fn the_page_is_served_with_strict_headers(app: TestApp) {
+    // The page itself is rendered per person and language: never cached.
+    let page = app.get("/dashboard", "").await;
+    assert_eq!(page.status.as_u16(), 200);
+    assert_eq!(page.content_type, "text/html; charset=utf-8");
+    assert_eq!(page.headers.get("cache-control").unwrap(), "no-store");
+    let csp = page
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.starts_with("default-src 'none'") && !csp.contains("unsafe"),
+        "{csp}"
+    );
+    assert!(
+        page.text.contains("<html lang=\"sv\">"),
+        "Swedish by default"
+    );
+    let english = app
+        .get_with("/dashboard", "", &[("Accept-Language", "en-GB,en;q=0.9")])
+        .await;
+    assert!(english.text.contains("<html lang=\"en\">"));
     for (path, kind) in [
-        ("/dashboard", "text/html; charset=utf-8"),
         ("/dashboard/app.js", "text/javascript; charset=utf-8"),
+        ("/dashboard/reminders.js", "text/javascript; charset=utf-8"),
         ("/dashboard/style.css", "text/css; charset=utf-8"),
     ] {
         // No token needed: the page asks for one and sends it to the API.
@@ -302,7 +325,7 @@ async fn the_page_shows_the_seeded_month_in_chromium() {
         return;
     }
     let url = format!(
-        "{}/dashboard#token={}&month=2026-10&user={}",
+        "{}/dashboard?lang=en#token={}&month=2026-10&user={}",
         app.base, s.org_token, s.on_time
     );
     // On a blocking thread, so this runtime keeps driving the server.
@@ -348,6 +371,22 @@ async fn the_page_shows_the_seeded_month_in_chromium() {
     // Missing after FK's deadline (7 Dec; the clock is at 10 Dec).
     let bertil = element(table, "tr", &format!(r#"data-user-id="{}""#, s.missing));
     assert!(bertil.contains("status bad"), "{bertil}");
+
+    // "Att göra" at the top: Bertil's October report, overdue.
+    let todo = element(&dom, "table", r#"id="todo-table""#);
+    let missing = element(
+        todo,
+        "tr",
+        &format!(r#"data-user-id="{}" data-month="2026-10""#, s.missing),
+    );
+    assert!(
+        missing.contains(r#"data-kind="time_report_missing" data-severity="overdue""#),
+        "{missing}"
+    );
+    assert!(missing.contains("Bertil Ek"), "{missing}");
+    assert!(missing.contains("Time report missing"), "{missing}");
+    assert!(missing.contains("passed 3 days ago · Overdue"), "{missing}");
+    assert!(dom.find(r#"id="todo-section""#) < dom.find(r#"id="deadlines""#));
 
     // The countdown.
     let fk = element(&dom, "div", r#"data-deadline="fk""#);

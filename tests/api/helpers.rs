@@ -161,6 +161,7 @@ impl TestApp {
             max_pdf_pages: 500,
             accounts: redovisa::config::AccountSettings::default(),
             webhooks: redovisa::config::WebhookSettings::default(),
+            deadline_events: redovisa::config::DeadlineEventSettings::off(),
             guards: redovisa::config::Guards::default(),
         };
         tweak(&mut settings);

@@ -627,6 +627,7 @@ async fn openapi_covers_every_route(app: TestApp) {
         "/api/v1/change-notices/{id}",
         "/api/v1/agreements",
         "/api/v1/agreements/{id}",
+        "/api/v1/reminders",
         "/api/v1/openapi.json",
         "/api/v1/organisations",
         "/api/v1/organisations/{id}",
@@ -640,6 +641,7 @@ async fn openapi_covers_every_route(app: TestApp) {
         "/api/v1/time-reports/{id}/versions/{version}",
         "/dashboard",
         "/dashboard/app.js",
+        "/dashboard/reminders.js",
         "/dashboard/style.css",
         "/upload",
         "/upload/upload.js",
@@ -656,7 +658,7 @@ async fn openapi_covers_every_route(app: TestApp) {
             "{p} missing from the OpenAPI document"
         );
     }
-    assert_eq!(paths.len(), 74, "a path was added: list it above");
+    assert_eq!(paths.len(), 76, "a path was added: list it above");
 }
 db_test!(openapi_covers_every_route);
 

@@ -23,6 +23,9 @@ pub struct PaidRow {
     pub minutes: i64,
     /// False when the time report excluded it (assistant not registered with FK).
     pub payable: bool,
+    /// Minutes of a payable row that are not paid (unmarked double
+    /// assistance without a grant; see `domain::report::double`).
+    pub unpaid_minutes: i64,
     /// Assistance during a hospital stay.
     pub hospital: bool,
 }
@@ -180,11 +183,14 @@ pub fn compute(
             not_payable_units += u;
             continue;
         }
-        minutes.add(r.kind, r.minutes);
-        units += u;
+        let paid_minutes = r.minutes - r.unpaid_minutes;
+        let paid = PayableUnits::of(r.kind, paid_minutes);
+        not_payable_units += u - paid;
+        minutes.add(r.kind, paid_minutes);
+        units += paid;
         let e = by_day.entry(r.date).or_default();
-        e.0.add(r.kind, r.minutes);
-        e.1 += u;
+        e.0.add(r.kind, paid_minutes);
+        e.1 += paid;
     }
 
     // Segments over the month (and any stray row dates beyond it).

@@ -22,6 +22,7 @@ fn row(date: &str, kind: ShiftKind, minutes: i64) -> PaidRow {
         kind,
         minutes,
         payable: true,
+        unpaid_minutes: 0,
         hospital: false,
     }
 }

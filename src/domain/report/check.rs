@@ -10,6 +10,7 @@ use crate::domain::month::ReportMonth;
 use crate::domain::quantity::{minutes_to_hours_string, PayableUnits};
 use crate::domain::report::context::Context;
 use crate::domain::report::day_limit::check_day_totals;
+use crate::domain::report::double::check_unmarked_double;
 use crate::domain::report::issue::{Field, Issue};
 use crate::domain::report::overlaps::check_overlaps;
 use crate::domain::report::parse::ParsedRow;
@@ -24,7 +25,7 @@ pub struct Totals {
     pub standby_minutes: i64,
     pub payable: PayableUnits,
     /// Converted hours excluded from `payable` (assistant not yet
-    /// registered with FK).
+    /// registered with FK; unmarked double assistance paid once).
     pub not_payable: PayableUnits,
 }
 
@@ -35,6 +36,12 @@ pub struct Checked {
     pub warnings: Vec<Issue>,
     /// Per parsed row (same order): whether its hours are payable.
     pub payable: Vec<bool>,
+    /// Per parsed row: minutes of a payable row that are not paid (the
+    /// later row's overlap in unmarked double assistance without a grant).
+    pub unpaid_minutes: Vec<i64>,
+    /// Per parsed row: minutes counted against the double grant besides
+    /// rows marked `double` (unmarked double assistance with a grant).
+    pub double_minutes: Vec<i64>,
     pub totals: Totals,
 }
 
@@ -140,29 +147,33 @@ pub fn check_report(month: ReportMonth, rows: &[ParsedRow], ctx: &Context) -> Ch
         }
     }
     check_double(rows, ctx, &mut errors);
+    let double = check_unmarked_double(rows, &payable, ctx, &mut warnings);
     check_overlaps(rows, ctx, &mut errors, &mut warnings);
     check_day_totals(rows, ctx, &mut errors);
     check_working_time(month, rows, ctx, &mut warnings);
 
     let mut totals = Totals::default();
-    for (row, &ok) in rows.iter().zip(&payable) {
+    for (k, (row, &ok)) in rows.iter().zip(&payable).enumerate() {
         let m = row.minutes();
         match row.kind {
             ShiftKind::Active => totals.active_minutes += m,
             ShiftKind::Waiting => totals.waiting_minutes += m,
             ShiftKind::Standby => totals.standby_minutes += m,
         }
-        let units = PayableUnits::of(row.kind, m);
         if ok {
-            totals.payable += units;
+            let unpaid = double.unpaid_minutes[k];
+            totals.payable += PayableUnits::of(row.kind, m - unpaid);
+            totals.not_payable += PayableUnits::of(row.kind, unpaid);
         } else {
-            totals.not_payable += units;
+            totals.not_payable += PayableUnits::of(row.kind, m);
         }
     }
     Checked {
         errors,
         warnings,
         payable,
+        unpaid_minutes: double.unpaid_minutes,
+        double_minutes: double.double_minutes,
         totals,
     }
 }

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::domain::grant::Grant;
+use crate::domain::quantity::PayableUnits;
 use crate::domain::register::{WorkingTimeLimit, WorkingTimeRule};
 use crate::domain::shift::ShiftKind;
 
@@ -84,4 +86,10 @@ pub struct Context {
     pub assistants: HashMap<String, AssistantFacts>,
     pub decisions: Vec<DecisionFacts>,
     pub stored: Vec<StoredShift>,
+    /// Every decision of the user as a grant (their grant periods reach
+    /// beyond the month), for the double grant's period total.
+    pub grants: Vec<Grant>,
+    /// Double-assistance time per day of the user's other months' current
+    /// reports in the organisation, where any.
+    pub stored_double: Vec<(NaiveDate, PayableUnits)>,
 }

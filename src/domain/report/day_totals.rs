@@ -22,10 +22,17 @@ pub struct DayTotal<'a> {
 }
 
 /// Per assistant and day, the figures balances and dashboards need, so that
-/// they never rescan rows. `payable` is [`Checked::payable`].
-pub fn day_totals<'a>(rows: &'a [ParsedRow], payable: &[bool]) -> Vec<DayTotal<'a>> {
+/// they never rescan rows. `payable`, `unpaid` and `double` are
+/// [`Checked`](super::Checked)'s `payable`, `unpaid_minutes` and
+/// `double_minutes` (empty: none).
+pub fn day_totals<'a>(
+    rows: &'a [ParsedRow],
+    payable: &[bool],
+    unpaid: &[i64],
+    double: &[i64],
+) -> Vec<DayTotal<'a>> {
     let mut map: BTreeMap<(&str, NaiveDate), DayTotal> = BTreeMap::new();
-    for (row, &ok) in rows.iter().zip(payable) {
+    for (k, (row, &ok)) in rows.iter().zip(payable).enumerate() {
         let t = map
             .entry((row.assistant_id.as_str(), row.date))
             .or_insert(DayTotal {
@@ -37,11 +44,16 @@ pub fn day_totals<'a>(rows: &'a [ParsedRow], payable: &[bool]) -> Vec<DayTotal<'
                 working_minutes: 0,
             });
         let units = PayableUnits::of(row.kind, row.minutes());
+        let unpaid = unpaid.get(k).copied().unwrap_or(0);
         if ok {
-            t.payable += units;
+            let paid = PayableUnits::of(row.kind, row.minutes() - unpaid);
+            t.payable += paid;
+            t.not_payable += PayableUnits::of(row.kind, unpaid);
             if row.double {
-                t.double += units;
+                t.double += paid;
             }
+            let extra = double.get(k).copied().unwrap_or(0);
+            t.double += PayableUnits::of(row.kind, extra);
         } else {
             t.not_payable += units;
         }

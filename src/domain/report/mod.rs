@@ -11,7 +11,7 @@
 //! The files, one job each: [`issue`] (faults and where they are),
 //! [`parse`] (phase 1), [`context`] (what phase 2 is given), [`check`]
 //! (phase 2 and the per-row rules), [`overlaps`], [`day_limit`] (24 h a
-//! day), [`working_time`], [`day_totals`] (per-day figures for the read
+//! day), [`working_time`], [`double`] (unmarked double assistance), [`day_totals`] (per-day figures for the read
 //! side) and [`content_hash`].
 
 pub mod check;
@@ -19,6 +19,7 @@ pub mod content_hash;
 pub mod context;
 pub mod day_limit;
 pub mod day_totals;
+pub mod double;
 pub mod issue;
 pub mod overlaps;
 pub mod parse;

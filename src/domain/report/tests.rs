@@ -3,6 +3,7 @@ use std::collections::HashMap;
 use chrono::{Duration, NaiveDate};
 
 use super::*;
+use crate::domain::quantity::PayableUnits;
 use crate::domain::register::WorkingTimeRule;
 use crate::domain::shift::ShiftKind;
 
@@ -54,6 +55,7 @@ fn ctx() -> Context {
             double_centi: Some(1000),
         }],
         stored: Vec::new(),
+        ..Context::default()
     }
 }
 
@@ -418,7 +420,7 @@ fn day_totals_split_payable_double_and_working_time() {
         raw("b", "2026-10-01", "08:00", "09:00", "active"),
     ];
     let p = parse_report("2026-10", &rows, d("2026-11-10"));
-    let t = day_totals(&p.rows, &[true, true, true, false]);
+    let t = day_totals(&p.rows, &[true, true, true, false], &[], &[]);
     assert_eq!(t.len(), 2);
     assert_eq!(t[0].assistant_id, "a");
     assert_eq!(t[0].payable.to_hours_string(), "4.00"); // 1 + 2 + 1
@@ -452,4 +454,157 @@ fn hash_ignores_order_and_notation() {
         d("2026-11-10"),
     );
     assert_ne!(content_hash(&a.rows), content_hash(&c.rows));
+}
+
+// ---- unmarked double assistance (issue 11 §6) -------------------------------
+
+fn row_codes(out: &Checked, row: usize) -> Vec<&'static str> {
+    out.warnings
+        .iter()
+        .filter(|w| matches!(w.target, Target::Row { index, .. } if index == row))
+        .map(|w| w.code)
+        .collect()
+}
+
+fn double_grant(centi: i64) -> crate::domain::grant::Grant {
+    crate::domain::grant::Grant {
+        id: "g".into(),
+        valid_from: d("2026-07-01"),
+        valid_to: None,
+        recorded_at: d("2026-07-01").and_hms_opt(0, 0, 0).unwrap(),
+        grant_period_months: 6,
+        hours_per_week_centi: 10000,
+        double_hours_per_week_centi: Some(centi),
+        rate: crate::domain::register::DecisionRate::Standard,
+    }
+}
+
+#[test]
+fn unmarked_overlap_without_grant_is_paid_once() {
+    let mut c = ctx();
+    c.decisions[0].double_centi = None;
+    let rows = [
+        raw("b", "2026-10-05", "10:00", "14:00", "active"),
+        raw("a", "2026-10-05", "08:00", "12:00", "active"),
+    ];
+    let (_, out) = run(&rows, &c);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    // Row 0 (b) starts later: its two overlapping hours are not paid.
+    assert_eq!(out.unpaid_minutes, [120, 0]);
+    assert_eq!(out.double_minutes, [0, 0]);
+    assert_eq!(out.totals.payable.to_hours_string(), "6.00");
+    assert_eq!(out.totals.not_payable.to_hours_string(), "2.00");
+    assert_eq!(row_codes(&out, 0), ["unmarked_double_assistance"]);
+    assert_eq!(row_codes(&out, 1), ["unmarked_double_assistance"]);
+    // Day totals follow: b is paid 2 h, a 4 h.
+    let p = parse_report("2026-10", &rows, d("2026-11-10"));
+    let t = day_totals(
+        &p.rows,
+        &out.payable,
+        &out.unpaid_minutes,
+        &out.double_minutes,
+    );
+    let b = t.iter().find(|t| t.assistant_id == "b").unwrap();
+    assert_eq!(b.payable.to_hours_string(), "2.00");
+    assert_eq!(b.not_payable.to_hours_string(), "2.00");
+}
+
+#[test]
+fn a_third_assistant_loses_the_union_of_its_overlaps_once() {
+    let mut c = ctx();
+    c.decisions[0].double_centi = Some(0);
+    let mut facts_c = c.assistants["a"].clone();
+    facts_c.person = "p-c".into();
+    c.assistants.insert("c".into(), facts_c);
+    let rows = [
+        raw("a", "2026-10-05", "08:00", "12:00", "active"),
+        raw("b", "2026-10-05", "09:00", "11:00", "active"),
+        raw("c", "2026-10-05", "10:00", "13:00", "active"),
+    ];
+    let (_, out) = run(&rows, &c);
+    // b: 09–11 under a; c: 10–12 under a and b (once), not 12–13.
+    assert_eq!(out.unpaid_minutes, [0, 120, 120]);
+    assert_eq!(out.totals.payable.to_hours_string(), "5.00");
+    for r in 0..3 {
+        assert_eq!(
+            row_codes(&out, r),
+            ["unmarked_double_assistance"],
+            "row {r}"
+        );
+    }
+}
+
+#[test]
+fn unmarked_overlap_with_grant_counts_against_it() {
+    let rows = [
+        raw("a", "2026-10-05", "08:00", "12:00", "active"),
+        raw("b", "2026-10-05", "10:00", "14:00", "active"),
+    ];
+    // Granted (ctx: 10 h a week), within the period's double hours.
+    let mut c = ctx();
+    c.grants = vec![double_grant(1000)];
+    let (_, out) = run(&rows, &c);
+    assert!(
+        out.errors.is_empty() && out.warnings.is_empty(),
+        "{:?}",
+        out.warnings
+    );
+    assert_eq!(out.unpaid_minutes, [0, 0]);
+    assert_eq!(out.double_minutes, [0, 120]);
+    assert_eq!(out.totals.payable.to_hours_string(), "8.00");
+    let p = parse_report("2026-10", &rows, d("2026-11-10"));
+    let t = day_totals(
+        &p.rows,
+        &out.payable,
+        &out.unpaid_minutes,
+        &out.double_minutes,
+    );
+    let double: PayableUnits = t.iter().map(|t| t.double).sum();
+    assert_eq!(double.to_hours_string(), "2.00"); // the overlap once
+                                                  // 0.10 h a week over 2026-07-01 – 2026-12-31 is 2.63 h: with 1 h from
+                                                  // other months, 3 h of double assistance is over.
+    c.grants = vec![double_grant(10)];
+    c.stored_double = vec![(d("2026-08-03"), PayableUnits(1680))];
+    let (_, out) = run(&rows, &c);
+    assert_eq!(row_codes(&out, 0), ["double_over_grant"]);
+    assert_eq!(row_codes(&out, 1), ["double_over_grant"]);
+    assert_eq!(out.totals.payable.to_hours_string(), "8.00");
+    // Other months outside the period do not count.
+    c.stored_double = vec![(d("2026-06-30"), PayableUnits(1680))];
+    let (_, out) = run(&rows, &c);
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+}
+
+#[test]
+fn marked_rows_and_one_assistant_keep_their_rules() {
+    let mut c = ctx();
+    c.decisions[0].double_centi = None;
+    // The same assistant twice: an overlap error, not double assistance.
+    let (_, out) = run(
+        &[
+            raw("a", "2026-10-05", "08:00", "12:00", "active"),
+            raw("a", "2026-10-05", "10:00", "14:00", "active"),
+        ],
+        &c,
+    );
+    assert_eq!(codes(&out.errors), ["overlapping_shifts"]);
+    assert_eq!(out.unpaid_minutes, [0, 0]);
+    // Marked and granted: paid in full, no warning.
+    let mut r1 = raw("a", "2026-10-05", "08:00", "12:00", "active");
+    r1.double = true;
+    let mut r2 = raw("b", "2026-10-05", "10:00", "14:00", "active");
+    r2.double = true;
+    let (_, out) = run(&[r1, r2], &ctx());
+    assert!(out.errors.is_empty() && out.warnings.is_empty());
+    assert_eq!(out.unpaid_minutes, [0, 0]);
+    assert_eq!(out.double_minutes, [0, 0]);
+    // Back to back is no overlap.
+    let (_, out) = run(
+        &[
+            raw("a", "2026-10-05", "08:00", "12:00", "active"),
+            raw("b", "2026-10-05", "12:00", "14:00", "active"),
+        ],
+        &c,
+    );
+    assert!(out.warnings.is_empty());
 }

@@ -204,6 +204,7 @@ pub(super) fn figures_for(
             kind: ShiftKind::parse(&r.kind).unwrap_or(ShiftKind::Active),
             minutes: r.minutes,
             payable: r.payable,
+            unpaid_minutes: r.unpaid_minutes,
             hospital: r.hospital,
         })
         .collect();
@@ -219,7 +220,8 @@ pub(super) fn figures_for(
             let mut by_date: BTreeMap<NaiveDate, PayableUnits> = BTreeMap::new();
             for r in store::payable_rows_between(conn, org, user, from, to)? {
                 let kind = ShiftKind::parse(&r.kind).unwrap_or(ShiftKind::Active);
-                *by_date.entry(r.work_date).or_default() += PayableUnits::of(kind, r.minutes);
+                *by_date.entry(r.work_date).or_default() +=
+                    PayableUnits::of(kind, r.minutes - r.unpaid_minutes);
             }
             grant::grant_use(&periods, &decisions, &by_date)
         }

@@ -114,20 +114,34 @@ pub fn statuses(
     scope: &Scope,
     month: ReportMonth,
 ) -> diesel::QueryResult<HashMap<(String, String), String>> {
-    // Batched fast path: the month's current report versions, every decision
-    // in scope and the year's rate in three queries; only an invoice whose
+    Ok(statuses_between(conn, scope, month, month)?
+        .into_iter()
+        .map(|((org, user, _), s)| ((org, user), s))
+        .collect())
+}
+
+/// `current` / `stale` of every invoice in scope of the months in
+/// `[from, to]`, keyed by (organisation, assistance user, month).
+pub fn statuses_between(
+    conn: &mut DbConn,
+    scope: &Scope,
+    from: ReportMonth,
+    to: ReportMonth,
+) -> diesel::QueryResult<HashMap<(String, String, String), String>> {
+    // Batched fast path: the months' current report versions, every decision
+    // in scope and the years' rates in a few queries; only an invoice whose
     // basis changed is recomputed one by one.
-    let m = month.to_string();
-    let invoices = store::invoices_of_month(conn, scope, &m)?;
+    let (f, t) = (from.to_string(), to.to_string());
+    let invoices = store::invoices_between(conn, scope, &f, &t)?;
     if invoices.is_empty() {
         return Ok(HashMap::new());
     }
-    let reports: HashMap<(String, String), (String, i32)> =
-        crate::db::dashboard::current_versions(conn, scope, &m, &m)?
+    let reports: HashMap<(String, String, String), (String, i32)> =
+        crate::db::dashboard::current_versions(conn, scope, &f, &t)?
             .into_iter()
             .map(|r| {
                 (
-                    (r.organisation_id, r.assistance_user_id),
+                    (r.organisation_id, r.assistance_user_id, r.month),
                     (r.report_id, r.version),
                 )
             })
@@ -139,12 +153,19 @@ pub fn statuses(
             .or_default()
             .push(d);
     }
-    let rate_ore = reg::get_rate(conn, month.year())?.map(|r| r.ore_per_hour);
+    let mut rates: HashMap<i32, Option<i64>> = HashMap::new();
+    for year in from.year()..=to.year() {
+        rates.insert(year, reg::get_rate(conn, year)?.map(|r| r.ore_per_hour));
+    }
     let mut out = HashMap::new();
     for (inv, v) in invoices {
-        let key = (inv.organisation_id.clone(), inv.assistance_user_id.clone());
+        let user = (inv.organisation_id.clone(), inv.assistance_user_id.clone());
+        let key = (user.0.clone(), user.1.clone(), inv.month.clone());
+        let rate_ore = ReportMonth::parse(&inv.month)
+            .ok()
+            .and_then(|m| rates.get(&m.year()).copied().flatten());
         let unchanged = reports.get(&key).is_some_and(|(id, version)| {
-            let ds = decisions.get(&key).map(Vec::as_slice).unwrap_or_default();
+            let ds = decisions.get(&user).map(Vec::as_slice).unwrap_or_default();
             basis_token_of(id, *version, ds, rate_ore) == v.basis_token
         });
         let status = if unchanged {

@@ -1,0 +1,73 @@
+// "Att göra": the reminders (GET /api/v1/reminders) at the top of the
+// dashboard, with the days left. FK sends no reminders from 2027, so this is
+// where a provider sees what is due. Kept apart from app.js, whose helpers
+// (api, el, $, loadNames, nameOf, fmtDate, fmtMonth, relative, state) it
+// uses. See docs/deadlines.md#reminders.
+'use strict';
+
+// Words from the page's catalogue (`t` of app.js, `dash.todo.*`).
+const reminderKind = (kind) => MESSAGES[`dash.todo.kind.${kind}`] || kind;
+
+// A function, not a table: this file runs before app.js defines `t`.
+const reminderSeverity = (severity) => ({
+  overdue: { mark: '✗', text: t('dash.todo.overdue') },
+  due_soon: { mark: '!', text: t('dash.todo.due_soon') },
+  upcoming: { mark: '◷', text: t('dash.todo.upcoming') },
+}[severity] || { mark: '◷', text: t('dash.todo.upcoming') });
+
+/** Loads and shows the reminders; `seq` is the dashboard load it belongs to. */
+async function loadReminders(seq) {
+  const section = $('todo-section');
+  if (!section) return;
+  let list;
+  try {
+    list = await api('/reminders');
+    await loadNames(list.map((r) => r.assistance_user_id));
+  } catch (e) {
+    // The rest of the page reports errors; this section just stays hidden.
+    if (seq === state.loadSeq) section.hidden = true;
+    return;
+  }
+  if (seq !== state.loadSeq) return;
+  renderReminders(list);
+}
+
+function renderReminders(list) {
+  const section = $('todo-section');
+  section.hidden = false;
+  if (list.length === 0) {
+    $('todo').replaceChildren(el('p', { className: 'hint', text: t('dash.todo.nothing') }));
+    return;
+  }
+  const table = el('table', { id: 'todo-table' },
+    el('caption', { text: countOf(list.length, 'dash.todo.caption') }),
+    el('thead', {}, el('tr', {},
+      el('th', { scope: 'col', text: t('dash.todo.col.due') }),
+      el('th', { scope: 'col', text: t('dash.todo.col.days_left') }),
+      el('th', { scope: 'col', text: t('dash.todo.col.what') }),
+      el('th', { scope: 'col', text: t('dash.col.user') }),
+      el('th', { scope: 'col', text: t('dash.col.month') }))),
+    el('tbody', {}, ...list.map(reminderRow)));
+  $('todo').replaceChildren(table);
+}
+
+function reminderRow(r) {
+  const sev = reminderSeverity(r.severity);
+  const due = r.internal_due_date
+    ? t('dash.todo.due_internal', { due: fmtDate(r.due_date), internal: fmtDate(r.internal_due_date) })
+    : fmtDate(r.due_date);
+  return el('tr', {
+    className: `todo ${r.severity}`,
+    'data-kind': r.kind,
+    'data-severity': r.severity,
+    'data-user-id': r.assistance_user_id,
+    'data-month': r.month,
+  },
+    el('td', { text: due }),
+    el('td', {},
+      el('span', { className: 'mark', 'aria-hidden': 'true', text: sev.mark }), ' ',
+      `${relative(r.days_left)} · ${sev.text}`),
+    el('th', { scope: 'row', text: reminderKind(r.kind) }),
+    el('td', { text: nameOf(r.assistance_user_id) }),
+    el('td', { text: r.month ? fmtMonth(r.month) : '' }));
+}

@@ -1,0 +1,1 @@
+ALTER TABLE time_report_rows DROP COLUMN unpaid_minutes;
