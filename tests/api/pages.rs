@@ -1,0 +1,159 @@
+//! A person from an invitation to a stored month, in headless Chromium
+//! driven over WebDriver (`webdriver.rs`), on both databases: set the
+//! password, sign in, upload a Windows-1252 `;` file as Excel in Swedish
+//! saves it, read the dry run, confirm, see the month on the dashboard,
+//! sign out. Every page in Swedish. With `REDOVISA_SCREENSHOTS` set, the
+//! main pages are saved to `docs/screenshots/` (scripts/screenshots.sh).
+
+use serde_json::json;
+
+use crate::csv::{fixture, world};
+use crate::db_test;
+use crate::helpers::*;
+use crate::webdriver::{self, Browser};
+
+const PASSWORD: &str = "sommarens långa ljusa kvällar";
+
+async fn from_an_invitation_to_a_stored_month(app: TestApp) {
+    if !webdriver::available() {
+        return;
+    }
+    let w = world(&app).await;
+    let res = app
+        .post(
+            "/api/v1/users",
+            &w.org.token,
+            &json!({"email": "maria@example.se", "name": "Maria Berg", "role": "provider"}),
+        )
+        .await;
+    let invite = expect(&res, 201)["invite_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The file as Excel in Swedish saves "CSV (semikolonavgränsad)".
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tidrapport oktober.csv");
+    std::fs::write(&file, fixture("windows1252_crlf.csv")).unwrap();
+    assert!(
+        fixture("windows1252_crlf.csv").contains(&0xE4),
+        "a cp1252 ä"
+    );
+    let bad = dir.path().join("fel.csv");
+    std::fs::write(&bad, fixture("bad_rows.csv")).unwrap();
+
+    let b = Browser::start(1280, 1000).await;
+    // The invitation: choose a password.
+    b.open(&invite).await;
+    b.wait_for("#invite-form").await;
+    assert!(b.source().await.contains("<html lang=\"sv\">"));
+    b.screenshot("invite").await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("#invite-form button[type=submit]").await;
+    b.wait_for("#login-form").await;
+    assert!(b
+        .text("#login-message")
+        .await
+        .contains("Lösenordet är sparat"));
+    // Sign in.
+    b.type_into("#email", "maria@example.se").await;
+    b.type_into("#password", PASSWORD).await;
+    b.screenshot("login").await;
+    b.click("#login-form button[type=submit]").await;
+    b.wait_for("#users-table").await;
+    assert!(
+        b.url().await.contains("/dashboard"),
+        "signed in, to the dashboard"
+    );
+
+    // Upload: a bad file first: every fault with line and column, in Swedish.
+    b.open(&app.url("/upload")).await;
+    b.wait_for("#upload-form").await;
+    assert!(b.text("h1").await.contains("Ladda upp tidrapport"));
+    b.type_into("#file", bad.to_str().unwrap()).await;
+    b.click("#check-button").await;
+    b.wait_for("#faults-table").await;
+    let faults = b.text("#faults-table").await;
+    assert!(faults.contains("Klockslaget är inte giltigt"), "{faults}");
+    assert!(faults.contains("Okänd typ"), "{faults}");
+    assert!(b.text("#result-heading").await.contains("inget sparades"));
+    b.screenshot("upload-faults").await;
+    // The good file: the dry run, then store it.
+    b.type_into("#file", file.to_str().unwrap()).await;
+    b.click("#check-button").await;
+    b.wait_for("#summary-table").await;
+    assert!(b
+        .text("#result-heading")
+        .await
+        .contains("inget är sparat ännu"));
+    let summary = b.text("#summary-table").await;
+    assert!(summary.contains("oktober 2026"), "{summary}");
+    assert!(
+        summary.contains("25,82"),
+        "Swedish number format: {summary}"
+    );
+    assert!(summary.contains("Ny"), "{summary}");
+    let res = app.get("/api/v1/time-reports", &w.org.token).await;
+    assert_eq!(
+        expect(&res, 200)["items"],
+        json!([]),
+        "a dry run stores nothing"
+    );
+    b.screenshot("upload-dry-run").await;
+    b.click("#confirm-button").await;
+    b.wait_for("#stored-message").await;
+    assert!(b.text("#stored-message").await.contains("sparad"));
+    let res = app.get("/api/v1/time-reports", &w.org.token).await;
+    let items = expect(&res, 200)["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["assistance_user_id"], w.u1.as_str());
+    b.screenshot("upload-stored").await;
+
+    // The month on the dashboard.
+    b.click("#to-dashboard").await;
+    b.wait_for(&format!("#users-table tr[data-user-id=\"{}\"]", w.u1))
+        .await;
+    let dom = b.source().await;
+    assert!(dom.contains("<html lang=\"sv\">"));
+    let row = b
+        .text(&format!("#users-table tr[data-user-id=\"{}\"]", w.u1))
+        .await;
+    assert!(row.contains("I tid"), "{row}");
+    assert!(
+        row.contains("Ej förfallen"),
+        "the invoice is not yet due: {row}"
+    );
+    assert!(row.contains("25,82"), "{row}");
+    assert!(b
+        .text("#users-table caption")
+        .await
+        .contains("oktober 2026"));
+    // The filter: only late reports (none).
+    b.script(
+        "const s = document.getElementById('filter-select'); s.value = 'late'; s.dispatchEvent(new Event('change'));",
+        json!([]),
+    )
+    .await;
+    assert!(b
+        .text("#users-table")
+        .await
+        .contains("Ingen brukare matchar"));
+    b.script(
+        "const s = document.getElementById('filter-select'); s.value = 'all'; s.dispatchEvent(new Event('change'));",
+        json!([]),
+    )
+    .await;
+    b.screenshot("dashboard").await;
+    // A phone-sized screen.
+    b.resize(390, 844).await;
+    b.screenshot("dashboard-phone").await;
+    b.resize(1280, 1000).await;
+
+    // Sign out.
+    b.click("#sign-out-button").await;
+    b.wait_for("#login-form").await;
+    assert!(b.text("#login-message").await.contains("Du är utloggad"));
+    b.open(&app.url("/upload")).await;
+    b.wait_for("#login-form").await;
+    b.quit().await;
+}
+db_test!(from_an_invitation_to_a_stored_month);
