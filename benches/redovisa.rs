@@ -425,6 +425,8 @@ fn version_row(
         not_payable_units: 0,
         warnings: "[]".into(),
         warning_counts: warning_counts.into(),
+        voided_at: None,
+        void_reason: None,
     }
 }
 

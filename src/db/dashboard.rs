@@ -74,6 +74,8 @@ pub fn current_versions(
     to: &str,
 ) -> QueryResult<Vec<ReportStatusRow>> {
     current_in(scope, from, to)
+        // A voided report counts as missing.
+        .filter(time_report_versions::voided_at.is_null())
         .select((
             time_reports::id,
             time_reports::organisation_id,

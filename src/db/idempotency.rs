@@ -16,6 +16,7 @@ pub struct StoredResponse {
     pub status: i32,
     pub response: String,
     pub created_at: NaiveDateTime,
+    pub location: Option<String>,
 }
 
 pub fn find(

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod change_notices;
 pub mod dashboard;
 pub mod deadline_events;
+pub mod dependents;
 pub mod documents;
 pub mod events;
 pub mod idempotency;

@@ -163,6 +163,8 @@ diesel::table! {
         not_payable_units -> BigInt,
         warnings -> Text,
         warning_counts -> Text,
+        voided_at -> Nullable<Timestamp>,
+        void_reason -> Nullable<Text>,
     }
 }
 
@@ -208,6 +210,7 @@ diesel::table! {
         status -> Integer,
         response -> Text,
         created_at -> Timestamp,
+        location -> Nullable<Text>,
     }
 }
 

@@ -45,6 +45,10 @@ pub struct VersionRow {
     pub warnings: String,
     /// JSON object: warning code → count.
     pub warning_counts: String,
+    /// A voided version (*makulerad*) has no rows: the month counts as not
+    /// reported while it is current (`service::void`).
+    pub voided_at: Option<NaiveDateTime>,
+    pub void_reason: Option<String>,
 }
 
 /// Totals of one assistant's shifts starting on one day, per version.
@@ -96,6 +100,26 @@ pub fn find_report(
         .filter(time_reports::organisation_id.eq(org))
         .filter(time_reports::assistance_user_id.eq(user))
         .filter(time_reports::month.eq(month))
+        .select(ReportRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The month's report if it counts as reported: one exists and its current
+/// version is not voided.
+pub fn find_reported(
+    conn: &mut DbConn,
+    org: &str,
+    user: &str,
+    month: &str,
+) -> QueryResult<Option<ReportRow>> {
+    time_reports::table
+        .inner_join(time_report_versions::table)
+        .filter(time_reports::organisation_id.eq(org))
+        .filter(time_reports::assistance_user_id.eq(user))
+        .filter(time_reports::month.eq(month))
+        .filter(time_reports::current_version.eq(time_report_versions::version))
+        .filter(time_report_versions::voided_at.is_null())
         .select(ReportRow::as_select())
         .first(conn)
         .optional()
@@ -264,7 +288,7 @@ pub fn insert_batch(conn: &mut DbConn, b: &Batch) -> QueryResult<()> {
     for (id, version, at) in &b.current {
         set_current_version(conn, id, *version, *at)?;
     }
-    chunked(conn, &b.versions, 18, insert!(time_report_versions::table))?;
+    chunked(conn, &b.versions, 20, insert!(time_report_versions::table))?;
     match conn {
         DbConn::Postgres(c) => copy_rows_and_days(c, &b.rows, &b.days),
         DbConn::Sqlite(_) => {

@@ -23,6 +23,25 @@ impl RuleViolation {
     }
 }
 
+/// The earliest and latest date a register record may hold: anything
+/// outside is a typing error (`0026` for `2026`), never a real decision or
+/// employment.
+pub const EARLIEST_DATE: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid");
+pub const LATEST_DATE: NaiveDate = NaiveDate::from_ymd_opt(2100, 12, 31).expect("valid");
+
+/// A date of a register record, if within [`EARLIEST_DATE`]–[`LATEST_DATE`];
+/// else `date_out_of_range`.
+pub fn check_date(date: NaiveDate) -> Result<NaiveDate, RuleViolation> {
+    if (EARLIEST_DATE..=LATEST_DATE).contains(&date) {
+        Ok(date)
+    } else {
+        Err(RuleViolation::new(
+            "date_out_of_range",
+            format!("{date} is outside {EARLIEST_DATE}–{LATEST_DATE}."),
+        ))
+    }
+}
+
 /// Who organises the assistance (*anordnare*).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -239,6 +258,25 @@ pub fn check_higher_rate(rate: Ore, standard: Ore) -> Result<(), RuleViolation> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_between_1900_and_2100() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert!(check_date(d("1900-01-01")).is_ok());
+        assert!(check_date(d("2100-12-31")).is_ok());
+        assert_eq!(
+            check_date(d("1899-12-31")).unwrap_err().code,
+            "date_out_of_range"
+        );
+        assert_eq!(
+            check_date(d("2101-01-01")).unwrap_err().code,
+            "date_out_of_range"
+        );
+        assert_eq!(
+            check_date(d("0026-05-01")).unwrap_err().code,
+            "date_out_of_range"
+        );
+    }
 
     #[test]
     fn identity_by_kind() {

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::Json;
-use super::{created, utc_string, AppState, Faults};
+use super::idempotent::Reply;
+use super::{utc_string, AppState, Faults};
 use crate::auth::{Caller, Role};
 use crate::config::AccountSettings;
 use crate::db::register::get_organisation;
@@ -169,28 +170,31 @@ pub async fn create(
     };
     let now = state.now();
     let ttl = settings.invite_ttl;
-    let invited = state
-        .db(move |conn| {
-            if let Some(org) = &new.organisation_id {
-                if get_organisation(conn, &Scope::All, org)?.is_none() {
-                    return Err(ApiError::validation(vec![FieldError::at(
-                        "/organisation_id",
-                        "unknown_reference",
-                        "No organisation has this id.",
-                    )]));
-                }
+    let role = b.role;
+    super::idempotent::write(&state, &caller, &req, move |conn| {
+        if let Some(org) = &new.organisation_id {
+            if get_organisation(conn, &Scope::All, org)?.is_none() {
+                return Err(ApiError::validation(vec![FieldError::at(
+                    "/organisation_id",
+                    "unknown_reference",
+                    "No organisation has this id.",
+                )]));
             }
-            service::create(conn, new, now, ttl)
-        })
-        .await?;
-    tracing::info!(account_id = %invited.account.id, "account created");
-    Ok(created(&CreatedUser {
-        id: invited.account.id.clone(),
-        email: invited.account.email.clone(),
-        name: invited.account.name.clone(),
-        role: b.role,
-        organisation_id: invited.account.organisation_id.clone(),
-        invite_url: service::invite_url(&base, &invited.token),
-        invite_expires_at: utc_string(invited.expires_at.naive_utc()),
-    }))
+        }
+        let invited = service::create(conn, new, now, ttl)?;
+        tracing::info!(account_id = %invited.account.id, "account created");
+        Ok(Reply::created(
+            format!("/api/v1/users/{}", invited.account.id),
+            &CreatedUser {
+                id: invited.account.id.clone(),
+                email: invited.account.email.clone(),
+                name: invited.account.name.clone(),
+                role,
+                organisation_id: invited.account.organisation_id.clone(),
+                invite_url: service::invite_url(&base, &invited.token),
+                invite_expires_at: utc_string(invited.expires_at.naive_utc()),
+            },
+        ))
+    })
+    .await
 }

@@ -2,15 +2,16 @@
 //! (*avtal*) and who FK pays (FK form 3079). The rules are
 //! `domain::agreement`; what they mean for a month is `service::agreements`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Json, Query};
+use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::records::Record;
-use super::{created, new_id, nullable, utc_string, AppState, Faults};
+use super::{new_id, utc_string, AppState, Faults};
 use crate::auth::{Caller, Scope};
 use crate::db::agreements::{self as store, AgreementRow};
 use crate::db::register as reg;
@@ -38,28 +39,32 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub struct CreateAgreement {
     pub assistance_user_id: String,
     /// First day the agreement is valid.
+    #[serde(deserialize_with = "super::extract::date::required")]
     pub valid_from: NaiveDate,
     /// Last day (inclusive); left out or null: until further notice.
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub valid_to: Option<NaiveDate>,
     /// Who FK pays: `provider` (at the user's request) or `assistance_user`
     /// (the main rule).
     pub payee: Payee,
     /// The day the agreement was sent to FK (with form 3079 or the
     /// e-service); left out or null while not sent.
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub sent_to_fk_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchAgreement {
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub valid_from: Option<NaiveDate>,
     /// `null` makes it open-ended.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "super::extract::date::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub valid_to: Option<Option<NaiveDate>>,
     pub payee: Option<Payee>,
     /// `null`: not sent.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "super::extract::date::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub sent_to_fk_on: Option<Option<NaiveDate>>,
 }
@@ -126,6 +131,7 @@ fn validate(conn: &mut DbConn, row: &AgreementRow, today: NaiveDate) -> ApiResul
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: Json<CreateAgreement>,
 ) -> ApiResult<HttpResponse> {
     let org = caller.writer_org()?.to_string();
@@ -143,8 +149,7 @@ pub async fn create(
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
     };
-    let row = state
-        .db(move |conn| {
+    super::idempotent::write(&state, &caller, &req, move |conn| {
             if is_self_employer(conn, &row.organisation_id)? {
                 return Err(ApiError::unprocessable(
                     "not_for_self_employer",
@@ -153,11 +158,10 @@ pub async fn create(
             }
             validate(conn, &row, today)?;
             store::insert(conn, &row)?;
-            Ok(row)
+        tracing::info!(agreement_id = %row.id, assistance_user_id = %row.assistance_user_id, "agreement created");
+            Ok(Reply::created(format!("/api/v1/agreements/{}", row.id), &Agreement::from(row)))
         })
-        .await?;
-    tracing::info!(agreement_id = %row.id, assistance_user_id = %row.assistance_user_id, "agreement created");
-    Ok(created(&Agreement::from(row)))
+        .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

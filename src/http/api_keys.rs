@@ -2,13 +2,14 @@
 //! secret is returned once, by the POST that creates it; storage keeps its
 //! hash. A key is revoked, never deleted.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Json, Query};
+use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::records::Record;
 use super::{new_id, utc_string, AppState, Faults};
@@ -150,6 +151,7 @@ fn key_organisation(
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: Json<CreateApiKey>,
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
@@ -180,34 +182,32 @@ pub async fn create(
         revoked_at: None,
         last_used_at: None,
     };
-    let row = state
-        .db(move |conn| {
-            if let Some(org) = &row.organisation_id {
-                if get_organisation(conn, &Scope::All, org)?.is_none() {
-                    faults.push(
-                        "/organisation_id",
-                        "unknown_organisation",
-                        "No such organisation.",
-                    );
-                }
+    super::idempotent::write(&state, &caller, &req, move |conn| {
+        if let Some(org) = &row.organisation_id {
+            if get_organisation(conn, &Scope::All, org)?.is_none() {
+                faults.push(
+                    "/organisation_id",
+                    "unknown_organisation",
+                    "No such organisation.",
+                );
             }
-            faults.finish()?;
-            conn.write_transaction(&[], |conn| {
-                store::insert(conn, &row)?;
-                record(conn, &row, "create", row.created_at, &row.created_by)?;
-                Ok::<_, ApiError>(row)
-            })
-        })
-        .await?;
-    tracing::info!(api_key_id = %row.id, "API key created");
-    let location = format!("/api/v1/api-keys/{}", row.id);
-    Ok(super::created_at(
-        &location,
-        &CreatedApiKey {
-            key: ApiKey::from(row),
-            secret: secret.secret,
-        },
-    ))
+        }
+        faults.finish()?;
+        let row = conn.write_transaction(&[], |conn| {
+            store::insert(conn, &row)?;
+            record(conn, &row, "create", row.created_at, &row.created_by)?;
+            Ok::<_, ApiError>(row)
+        })?;
+        tracing::info!(api_key_id = %row.id, "API key created");
+        Ok(Reply::created(
+            format!("/api/v1/api-keys/{}", row.id),
+            &CreatedApiKey {
+                key: ApiKey::from(row),
+                secret: secret.secret,
+            },
+        ))
+    })
+    .await
 }
 
 /// The audit entry of a key's creation or revocation (the role in `reason`).

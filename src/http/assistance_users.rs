@@ -1,15 +1,16 @@
 //! `/assistance-users`: people granted assistance (*brukare*).
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Json, Query};
+use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::read_audit::kind;
 use super::records::Record;
-use super::{created, new_id, utc_string, AppState, Faults};
+use super::{new_id, utc_string, AppState, Faults};
 use crate::auth::Caller;
 use crate::db::register::{self as repo, AssistanceUserRow};
 use crate::domain::birthdays::{birthdays, stored_number};
@@ -103,6 +104,7 @@ pub fn personnummer_filter(p: Option<&str>) -> ApiResult<Option<String>> {
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: Json<CreateAssistanceUser>,
 ) -> ApiResult<HttpResponse> {
     let org = caller.writer_org()?.to_string();
@@ -122,14 +124,20 @@ pub async fn create(
         name: name.unwrap_or_default(),
         created_at: state.now().naive_utc(),
     };
-    let row = state
-        .db(move |conn| {
-            repo::insert_assistance_user(conn, &row).map_err(|e| duplicate(e, "An assistance user with this personnummer already exists in your organisation."))?;
-            Ok(row)
-        })
-        .await?;
-    tracing::info!(assistance_user_id = %row.id, "assistance user created");
-    Ok(created(&AssistanceUser::of(row, today)))
+    super::idempotent::write(&state, &caller, &req, move |conn| {
+        repo::insert_assistance_user(conn, &row).map_err(|e| {
+            duplicate(
+                e,
+                "An assistance user with this personnummer already exists in your organisation.",
+            )
+        })?;
+        tracing::info!(assistance_user_id = %row.id, "assistance user created");
+        Ok(Reply::created(
+            format!("/api/v1/assistance-users/{}", row.id),
+            &AssistanceUser::of(row, today),
+        ))
+    })
+    .await
 }
 
 /// A unique violation as a 409 naming the duplicate kind, never its value.

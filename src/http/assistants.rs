@@ -1,15 +1,16 @@
 //! `/assistants`: personal assistants (*personliga assistenter*).
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::assistance_users::{duplicate, personnummer_filter, ListQuery};
 use super::extract::{Json, Query};
+use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::read_audit::kind;
 use super::records::Record;
-use super::{created, new_id, utc_string, AppState, Faults};
+use super::{new_id, utc_string, AppState, Faults};
 use crate::auth::{Caller, Scope};
 use crate::db::register::{self as repo, AssistantChanges, AssistantRow};
 use crate::domain::identity::{IdentityError, PersonalNumber};
@@ -78,6 +79,7 @@ impl From<AssistantRow> for Assistant {
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: Json<CreateAssistant>,
 ) -> ApiResult<HttpResponse> {
     let org = caller.writer_org()?.to_string();
@@ -100,19 +102,20 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    let row = state
-        .db(move |conn| {
-            repo::insert_assistant(conn, &row).map_err(|e| {
-                duplicate(
-                    e,
-                    "An assistant with this personnummer already exists in your organisation.",
-                )
-            })?;
-            Ok(row)
-        })
-        .await?;
-    tracing::info!(assistant_id = %row.id, "assistant created");
-    Ok(created(&Assistant::from(row)))
+    super::idempotent::write(&state, &caller, &req, move |conn| {
+        repo::insert_assistant(conn, &row).map_err(|e| {
+            duplicate(
+                e,
+                "An assistant with this personnummer already exists in your organisation.",
+            )
+        })?;
+        tracing::info!(assistant_id = %row.id, "assistant created");
+        Ok(Reply::created(
+            format!("/api/v1/assistants/{}", row.id),
+            &Assistant::from(row),
+        ))
+    })
+    .await
 }
 
 /// List assistants.

@@ -2,15 +2,16 @@
 //! they happened (*ändringsanmälan*), and when they were reported. The rules
 //! are `domain::change_notice`; see `docs/change-notices.md`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Json, Query};
+use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::records::Record;
-use super::{created, new_id, nullable, utc_string, AppState, Faults};
+use super::{new_id, nullable, utc_string, AppState, Faults};
 use crate::auth::{Caller, Scope};
 use crate::db::change_notices::{self as store, ChangeNoticeRow, StatusFilter};
 use crate::db::register as reg;
@@ -43,8 +44,10 @@ pub struct CreateChangeNotice {
     /// are for adults only (18 or older on `occurred_on`).
     pub kind: ChangeKind,
     /// The day the change happened (Europe/Stockholm date).
+    #[serde(deserialize_with = "super::extract::date::required")]
     pub occurred_on: NaiveDate,
     /// The day FK was told; left out or null while not yet reported.
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub reported_to_fk_on: Option<NaiveDate>,
     /// Free text (at most 2000 characters); never logged.
     pub note: Option<String>,
@@ -54,9 +57,10 @@ pub struct CreateChangeNotice {
 #[serde(deny_unknown_fields)]
 pub struct PatchChangeNotice {
     pub kind: Option<ChangeKind>,
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub occurred_on: Option<NaiveDate>,
     /// The day FK was told (reporting the notice); `null` un-reports it.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "super::extract::date::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub reported_to_fk_on: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "nullable")]
@@ -163,6 +167,7 @@ fn finish(faults: Faults) -> ApiResult<()> {
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: Json<CreateChangeNotice>,
 ) -> ApiResult<HttpResponse> {
     let org = caller.writer_org()?.to_string();
@@ -182,15 +187,13 @@ pub async fn create(
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
     };
-    let row = state
-        .db(move |conn| {
+    super::idempotent::write(&state, &caller, &req, move |conn| {
             validate(conn, &mut row, today, policy)?;
             store::insert(conn, &row)?;
-            Ok(row)
+        tracing::info!(change_notice_id = %row.id, assistance_user_id = %row.assistance_user_id, "change notice created");
+            Ok(Reply::created(format!("/api/v1/change-notices/{}", row.id), &ChangeNotice::of(row, today)))
         })
-        .await?;
-    tracing::info!(change_notice_id = %row.id, assistance_user_id = %row.assistance_user_id, "change notice created");
-    Ok(created(&ChangeNotice::of(row, today)))
+        .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -1,14 +1,15 @@
 //! `/decisions`: grants of assistance hours (*beslut*).
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Json, Query};
+use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::records::Record;
-use super::{created, new_id, nullable, utc_string, AppState, Faults};
+use super::{new_id, nullable, utc_string, AppState, Faults};
 use crate::auth::{Caller, Scope};
 use crate::db::register::{self as repo, DecisionRow};
 use crate::db::DbConn;
@@ -47,7 +48,9 @@ pub struct CreateDecision {
     pub assistance_user_id: String,
     /// Average hours per week granted, e.g. "134.50".
     pub hours_per_week: String,
+    #[serde(deserialize_with = "super::extract::date::required")]
     pub valid_from: NaiveDate,
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub valid_to: Option<NaiveDate>,
     /// Length of each grant period (*beviljandeperiod*); periods run back to
     /// back from `valid_from`. Default 6.
@@ -62,8 +65,9 @@ pub struct CreateDecision {
 #[serde(deny_unknown_fields)]
 pub struct PatchDecision {
     pub hours_per_week: Option<String>,
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub valid_from: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "super::extract::date::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub valid_to: Option<Option<NaiveDate>>,
     pub grant_period_months: Option<i64>,
@@ -179,6 +183,7 @@ fn validate(conn: &mut DbConn, row: &DecisionRow, mut faults: Faults) -> ApiResu
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: Json<CreateDecision>,
 ) -> ApiResult<HttpResponse> {
     let org = caller.writer_org()?.to_string();
@@ -211,15 +216,16 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    let row = state
-        .db(move |conn| {
-            validate(conn, &row, faults)?;
-            repo::insert_decision(conn, &row)?;
-            Ok(row)
-        })
-        .await?;
-    tracing::info!(decision_id = %row.id, "decision created");
-    Ok(created(&Decision::from(row)))
+    super::idempotent::write(&state, &caller, &req, move |conn| {
+        validate(conn, &row, faults)?;
+        repo::insert_decision(conn, &row)?;
+        tracing::info!(decision_id = %row.id, "decision created");
+        Ok(Reply::created(
+            format!("/api/v1/decisions/{}", row.id),
+            &Decision::from(row),
+        ))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::Query;
+use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::read_audit::kind as audited;
 use super::records::Record;
@@ -441,13 +442,22 @@ pub async fn upload(
         uploaded_by: actor.clone(),
         uploaded_at: now,
     };
-    let (row, new) = state
-        .db(move |conn| {
+    // What the upload asks: the file, its kind and name (the query is in the
+    // request hash already; a multipart form carries kind and name inside).
+    let content = sha256_hex(
+        format!(
+            "{sha256}|{}|{}",
+            doc.kind,
+            doc.filename.as_deref().unwrap_or("")
+        )
+        .as_bytes(),
+    );
+    super::idempotent::write_hashed(&state, &caller, &req, &content, move |conn| {
             let keys = [
                 format!("blob:{sha256}"),
                 format!("documents:{employment_id}"),
             ];
-            conn.write_transaction(&keys, |conn| {
+            let (row, new) = conn.write_transaction(&keys, |conn| {
                 store::put_blob(conn, &blob)?;
                 if let Some(existing) =
                     store::find_same(conn, &doc.employment_id, &doc.kind, &doc.sha256)?
@@ -469,16 +479,17 @@ pub async fn upload(
                     },
                 )?;
                 Ok((doc, true))
+            })?;
+            tracing::info!(document_id = %row.id, kind = %row.kind, size_bytes = row.size_bytes, "document uploaded");
+            let location = format!("/api/v1/documents/{}", row.id);
+            let body = Document::from(row);
+            Ok(if new {
+                Reply::created(location, &body)
+            } else {
+                Reply::json(200, &body)
             })
         })
-        .await?;
-    tracing::info!(document_id = %row.id, kind = %row.kind, size_bytes = row.size_bytes, "document uploaded");
-    let body = Document::from(row);
-    Ok(if new {
-        HttpResponse::Created().json(body)
-    } else {
-        HttpResponse::Ok().json(body)
-    })
+        .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -1,14 +1,15 @@
 //! `/employments`: an assistant employed to assist one assistance user.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Json, Query};
+use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::records::Record;
-use super::{created, new_id, nullable, utc_string, AppState, Faults};
+use super::{new_id, nullable, utc_string, AppState, Faults};
 use crate::auth::{Caller, Scope};
 use crate::db::register::{self as repo, EmploymentRow};
 use crate::db::DbConn;
@@ -33,10 +34,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub struct CreateEmployment {
     pub assistant_id: String,
     pub assistance_user_id: String,
+    #[serde(deserialize_with = "super::extract::date::required")]
     pub start_date: NaiveDate,
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub end_date: Option<NaiveDate>,
     /// The date FK received the assistant's details (form 3066); hours
     /// before it are not payable. Null until known.
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub registered_with_fk_on: Option<NaiveDate>,
     /// The assistant lives in the assistance user's household. Default false.
     #[serde(default)]
@@ -53,11 +57,12 @@ pub struct CreateEmployment {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchEmployment {
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub start_date: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "super::extract::date::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub end_date: Option<Option<NaiveDate>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "super::extract::date::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub registered_with_fk_on: Option<Option<NaiveDate>>,
     pub shares_household: Option<bool>,
@@ -198,49 +203,51 @@ fn validate(conn: &mut DbConn, row: &EmploymentRow, mut faults: Faults) -> ApiRe
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: Json<CreateEmployment>,
 ) -> ApiResult<HttpResponse> {
     let org = caller.writer_org()?.to_string();
     let b = body.0;
     let now = state.now().naive_utc();
-    let row = state
-        .db(move |conn| {
-            let kind = repo::get_organisation(conn, &Scope::All, &org)?
-                .and_then(|o| OrganisationKind::parse(&o.kind));
-            let rule = b.working_time_rule.unwrap_or(match kind {
-                Some(OrganisationKind::SelfEmployer) => WorkingTimeRule::HouseholdWorkAct,
-                _ => WorkingTimeRule::WorkingHoursAct,
-            });
-            let row = EmploymentRow {
-                id: new_id(),
-                organisation_id: org,
-                assistant_id: b.assistant_id,
-                assistance_user_id: b.assistance_user_id,
-                start_date: b.start_date,
-                end_date: b.end_date,
-                registered_with_fk_on: b.registered_with_fk_on,
-                shares_household: b.shares_household,
-                working_time_rule: rule.as_str().to_string(),
-                created_at: now,
-                updated_at: now,
-                working_time_limit_centi: None,
-                working_time_reference_days: None,
-            };
-            let mut row = row;
-            let mut faults = Faults::default();
-            set_limits(
-                &mut faults,
-                &mut row,
-                Some(b.working_time_limit_hours_per_week.as_deref()),
-                Some(b.working_time_reference_days),
-            );
-            validate(conn, &row, faults)?;
-            repo::insert_employment(conn, &row)?;
-            Ok(row)
-        })
-        .await?;
-    tracing::info!(employment_id = %row.id, "employment created");
-    Ok(created(&Employment::from(row)))
+    super::idempotent::write(&state, &caller, &req, move |conn| {
+        let kind = repo::get_organisation(conn, &Scope::All, &org)?
+            .and_then(|o| OrganisationKind::parse(&o.kind));
+        let rule = b.working_time_rule.unwrap_or(match kind {
+            Some(OrganisationKind::SelfEmployer) => WorkingTimeRule::HouseholdWorkAct,
+            _ => WorkingTimeRule::WorkingHoursAct,
+        });
+        let row = EmploymentRow {
+            id: new_id(),
+            organisation_id: org,
+            assistant_id: b.assistant_id,
+            assistance_user_id: b.assistance_user_id,
+            start_date: b.start_date,
+            end_date: b.end_date,
+            registered_with_fk_on: b.registered_with_fk_on,
+            shares_household: b.shares_household,
+            working_time_rule: rule.as_str().to_string(),
+            created_at: now,
+            updated_at: now,
+            working_time_limit_centi: None,
+            working_time_reference_days: None,
+        };
+        let mut row = row;
+        let mut faults = Faults::default();
+        set_limits(
+            &mut faults,
+            &mut row,
+            Some(b.working_time_limit_hours_per_week.as_deref()),
+            Some(b.working_time_reference_days),
+        );
+        validate(conn, &row, faults)?;
+        repo::insert_employment(conn, &row)?;
+        tracing::info!(employment_id = %row.id, "employment created");
+        Ok(Reply::created(
+            format!("/api/v1/employments/{}", row.id),
+            &Employment::from(row),
+        ))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -41,6 +41,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             })
             .unwrap_or(false);
         let body = web::Bytes::from_request(req, payload);
+        let req = req.clone();
         Box::pin(async move {
             if !content_type_ok {
                 return Err(ApiError::unsupported_media_type(
@@ -51,9 +52,25 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             if bytes.len() > limit {
                 return Err(too_large(limit));
             }
-            parse_json(&bytes).map(Json)
+            let parsed = parse_json(&bytes).map(Json)?;
+            if req.headers().contains_key("Idempotency-Key") {
+                use actix_web::HttpMessage;
+                req.extensions_mut()
+                    .insert(super::idempotent::BodyHash(canonical_hash(&bytes)));
+            }
+            Ok(parsed)
         })
     }
+}
+
+/// SHA-256 of a JSON body with its keys sorted and no insignificant
+/// whitespace: a retry that spells the same JSON otherwise is the same
+/// request (serde_json's maps are ordered by key).
+fn canonical_hash(bytes: &[u8]) -> String {
+    let canonical = serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|v| serde_json::to_vec(&v).ok());
+    crate::db::sha256_hex(canonical.as_deref().unwrap_or(bytes))
 }
 
 fn too_large(limit: usize) -> ApiError {
@@ -91,6 +108,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             serde_json::error::Category::Data => {
                 let message = clean_message(&inner.to_string());
                 let (pointer, code) = refine(&pointer, &message);
+                let message = date::code_of(&message).map_or(message.clone(), str::to_string);
                 ApiError::validation(vec![FieldError::at(pointer, code, message)])
             }
             _ => ApiError::bad_request(
@@ -174,6 +192,47 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
     out
 }
 
+/// Serde helpers for the dates of register records: a date outside
+/// 1900–2100 (`domain::register::check_date`) is 422 `date_out_of_range` at
+/// its pointer, like any other fault of the body's shape.
+pub mod date {
+    use chrono::NaiveDate;
+    use serde::{de::Error, Deserialize, Deserializer};
+
+    use crate::domain::register::check_date;
+
+    /// Marks the message so that [`super::refine`] gives it its code.
+    const MARK: &str = "date_out_of_range: ";
+
+    fn checked<E: Error>(d: NaiveDate) -> Result<NaiveDate, E> {
+        check_date(d).map_err(|v| E::custom(format!("{MARK}{}", v.message)))
+    }
+
+    /// `NaiveDate`.
+    pub fn required<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+        checked(NaiveDate::deserialize(d)?)
+    }
+
+    /// `Option<NaiveDate>` (with `#[serde(default)]`).
+    pub fn optional<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+        Option::<NaiveDate>::deserialize(d)?
+            .map(checked)
+            .transpose()
+    }
+
+    /// `Option<Option<NaiveDate>>` of a PATCH (with `#[serde(default)]`):
+    /// absent, `null` or a date (see `http::nullable`).
+    pub fn nullable<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<NaiveDate>>, D::Error> {
+        optional(d).map(Some)
+    }
+
+    pub(super) fn code_of(message: &str) -> Option<&str> {
+        message.strip_prefix(MARK)
+    }
+}
+
 /// serde reports a missing field at its parent and an unknown one at itself;
 /// point at the field in both cases and give each a stable code.
 fn refine(pointer: &str, message: &str) -> (String, &'static str) {
@@ -182,6 +241,9 @@ fn refine(pointer: &str, message: &str) -> (String, &'static str) {
     }
     if message.starts_with("unknown field") {
         return (pointer.to_string(), "unknown_field");
+    }
+    if date::code_of(message).is_some() {
+        return (pointer.to_string(), "date_out_of_range");
     }
     if message.starts_with("unknown variant") {
         return (pointer.to_string(), "invalid_value");

@@ -12,17 +12,14 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
-use super::extract::{idempotency_key, Query};
+use super::extract::Query;
 use super::AppState;
 use crate::auth::{Caller, Scope};
 use crate::db::sha256_hex;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::import::{self, export, xlsx, Options, DEFAULT_MAX_BYTES, DEFAULT_MAX_ERRORS};
-use crate::service::idempotency::{self, idempotent, Reply};
+use crate::service::idempotency::{idempotent, Idempotency, Reply};
 use crate::service::submission::Env;
-
-/// The idempotency scope of imports.
-const SCOPE: &str = "imports/time-reports";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/imports/time-reports", web::post().to(create))
@@ -174,8 +171,6 @@ fn body_kind(req: &HttpRequest, file_types: &[&str], hint: &str) -> ApiResult<bo
 /// What differs between the formats the import takes (CSV, PAXml): the
 /// rest (upload, idempotency, one transaction, dry run) is [`import_file`].
 pub(super) trait Format: Send + 'static {
-    /// The idempotency scope of this import.
-    const SCOPE: &'static str;
     /// Media types of the file sent as the body.
     const FILE_TYPES: &'static [&'static str];
     /// The 415 message.
@@ -236,7 +231,6 @@ fn as_csv(mut file: std::fs::File) -> ApiResult<(std::fs::File, Sheet)> {
 }
 
 impl Format for Csv {
-    const SCOPE: &'static str = SCOPE;
     const FILE_TYPES: &'static [&'static str] = &[
         "text/csv",
         "application/csv",
@@ -320,7 +314,6 @@ pub(super) async fn import_file<F: Format>(
         .app_data::<web::Data<ImportLimits>>()
         .map(|l| *l.get_ref())
         .unwrap_or_default();
-    let key = idempotency_key(&req)?;
     let multipart = body_kind(&req, F::FILE_TYPES, F::HINT)?;
     let declared = req
         .headers()
@@ -346,6 +339,10 @@ pub(super) async fn import_file<F: Format>(
         )
         .as_bytes(),
     );
+    // Dry runs store nothing, so they take no part in idempotency.
+    let idem = Some(super::idempotent::of(&caller, &req, &request_hash)?)
+        .filter(|_| !dry_run)
+        .flatten();
     let env = state.env(&caller, &org);
     let opts = Options {
         dry_run,
@@ -355,12 +352,10 @@ pub(super) async fn import_file<F: Format>(
     let reply = state
         .db(move |conn| {
             let mut quiet = |_: import::Progress| {};
-            // Dry runs store nothing, so they take no part in idempotency.
-            let key = key.filter(|_| !dry_run);
-            if let Some(k) = &key {
+            if let Some(idem) = &idem {
                 // A replay returns the first result without reading the
                 // file again (the register may have changed since).
-                if let Some(reply) = idempotency::replay(conn, &org, F::SCOPE, k, &request_hash)? {
+                if let Some(reply) = idem.replay(conn)? {
                     return Ok(reply);
                 }
             }
@@ -368,36 +363,22 @@ pub(super) async fn import_file<F: Format>(
             if dry_run {
                 let result = import::execute(conn, &env, prepared, &opts, &mut quiet)
                     .map_err(|f| F::failure(&places, f))?;
-                return Ok(Reply {
-                    status: 200,
-                    body: F::body(&places, result),
-                });
+                return Ok(Reply::raw(200, F::body(&places, result)));
             }
             let mut keys = prepared.lock_keys(conn)?;
-            keys.extend(key.as_deref().map(|k| idempotency::lock_key(&org, k)));
+            keys.extend(idem.as_ref().map(Idempotency::lock_key));
             conn.write_transaction(&keys, |conn| {
-                let now = env.now.naive_utc();
-                idempotent(
-                    conn,
-                    &org,
-                    F::SCOPE,
-                    key.as_deref(),
-                    &request_hash,
-                    now,
-                    |conn| {
-                        let result = prepared
-                            .run(conn, &env, &opts, &mut quiet)
-                            .map_err(|f| F::failure(&places, f))?;
-                        Ok(Reply {
-                            status: if result.receipts.is_empty() { 200 } else { 201 },
-                            body: F::body(&places, result),
-                        })
-                    },
-                )
+                idempotent(conn, idem.as_ref(), env.now.naive_utc(), |conn| {
+                    let result = prepared
+                        .run(conn, &env, &opts, &mut quiet)
+                        .map_err(|f| F::failure(&places, f))?;
+                    let status = if result.receipts.is_empty() { 200 } else { 201 };
+                    Ok(Reply::raw(status, F::body(&places, result)))
+                })
             })
         })
         .await?;
-    Ok(super::stored_reply(reply))
+    Ok(super::idempotent::respond(reply))
 }
 
 // ---- CSV export of time reports -------------------------------------------

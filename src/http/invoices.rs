@@ -2,12 +2,13 @@
 //! computed from the current time report, submissions checked against it,
 //! versions, and a status (`current` | `stale`) recomputed on every read.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::deadlines::{optional_month, parse_month};
 use super::extract::{Json, Query};
+use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::read_audit::kind;
 use super::records::Record;
@@ -185,23 +186,23 @@ pub async fn draft(
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: Json<InvoiceInput>,
 ) -> ApiResult<HttpResponse> {
     let org = caller.writer_org()?.to_string();
     let sub = body.0.parse().map_err(InvoiceError::Invalid)?;
     let env = state.env(&caller, &org);
-    let outcome = state
-        .db(move |conn| {
-            let keys = service::lock_keys(&org, &sub.assistance_user_id, sub.month);
-            conn.write_transaction(&keys, |conn| {
-                service::submit(conn, &env, &sub).map_err(ApiError::from)
-            })
+    super::idempotent::write(&state, &caller, &req, move |conn| {
+        let keys = service::lock_keys(&org, &sub.assistance_user_id, sub.month);
+        let outcome = conn.write_transaction(&keys, |conn| {
+            service::submit(conn, &env, &sub).map_err(ApiError::from)
+        })?;
+        Ok(match outcome {
+            Outcome::Created(v) => Reply::created(format!("/api/v1/invoices/{}", v.id), &v),
+            Outcome::Unchanged(v) => Reply::json(200, &v),
         })
-        .await?;
-    Ok(match outcome {
-        Outcome::Created(v) => HttpResponse::Created().json(v),
-        Outcome::Unchanged(v) => HttpResponse::Ok().json(v),
     })
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

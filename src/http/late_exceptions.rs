@@ -2,16 +2,17 @@
 //! which make the month's expected payable hours the current version's
 //! (see `docs/deadlines.md`).
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::deadlines::optional_month;
 use super::extract::{Json, Query};
+use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::records::Record;
-use super::{created, utc_string, AppState, Faults};
+use super::{utc_string, AppState, Faults};
 use crate::auth::Caller;
 use crate::db::late::{self as store, ExceptionRow};
 use crate::db::DbConn;
@@ -37,6 +38,7 @@ pub struct CreateLateException {
     /// FK's reference (*diarienummer*) of the decision.
     pub fk_reference: String,
     /// The day FK decided; not in the future.
+    #[serde(deserialize_with = "super::extract::date::required")]
     pub decided_on: NaiveDate,
 }
 
@@ -129,6 +131,7 @@ fn refusal_problem(e: ExceptionError) -> ApiError {
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: Json<CreateLateException>,
 ) -> ApiResult<HttpResponse> {
     let org = caller.writer_org()?.to_string();
@@ -171,16 +174,16 @@ pub async fn create(
         decided_on: b.decided_on,
     };
     let (actor, policy) = (caller.actor(), state.deadline_policy);
-    let (row, limit) = state
-        .db(move |conn| {
-            let key = lock_key(&org, &new.assistance_user_id, month);
-            conn.write_transaction(&[key], |conn| {
-                record(conn, &org, &actor, now, policy, new).map_err(refusal_problem)
-            })
-        })
-        .await?;
-    tracing::info!(late_exception_id = %row.id, organisation_id = %row.organisation_id, month = %row.month, "late exception recorded");
-    Ok(created(&view(row, limit)))
+    super::idempotent::write(&state, &caller, &req, move |conn| {
+        let key = lock_key(&org, &new.assistance_user_id, month);
+        let (row, limit) = conn.write_transaction(&[key], |conn| {
+            record(conn, &org, &actor, now, policy, new).map_err(refusal_problem)
+        })?;
+        tracing::info!(late_exception_id = %row.id, organisation_id = %row.organisation_id, month = %row.month, "late exception recorded");
+        let location = format!("/api/v1/late-exceptions/{}", row.id);
+        Ok(Reply::created(location, &view(row, limit)))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

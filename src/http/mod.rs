@@ -9,6 +9,7 @@ pub mod assistants;
 pub mod audit;
 pub mod balances;
 pub mod change_notices;
+pub mod corrections;
 pub mod dashboard;
 pub mod deadlines;
 pub mod decisions;
@@ -20,6 +21,7 @@ pub mod group_commit;
 pub mod health;
 pub mod html;
 pub mod i18n;
+pub mod idempotent;
 pub mod imports;
 pub mod invoices;
 pub mod late_exceptions;
@@ -56,7 +58,6 @@ use crate::clock::Clock;
 use crate::db::{DbConn, DbPool};
 use crate::domain::deadline::DeadlinePolicy;
 use crate::error::{ApiError, ApiResult};
-use crate::service::idempotency::Reply;
 use crate::service::submission::Env;
 
 /// Shared, stateless application context: everything in it is either
@@ -154,6 +155,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(imports::routes)
             .configure(paxml::routes)
             .configure(time_reports::routes)
+            .configure(corrections::routes)
             .configure(invoices::routes)
             .configure(documents::routes)
             .configure(months::routes)
@@ -214,21 +216,6 @@ pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_we
         format!("Invalid path parameter: {err}"),
     )])
     .into()
-}
-
-/// A reply stored for an `Idempotency-Key` (or about to be), as sent.
-pub fn stored_reply(reply: Reply) -> HttpResponse {
-    HttpResponse::build(
-        actix_web::http::StatusCode::from_u16(reply.status)
-            .unwrap_or(actix_web::http::StatusCode::OK),
-    )
-    .content_type("application/json")
-    .body(reply.body)
-}
-
-/// 201 with a JSON body.
-pub fn created<T: serde::Serialize>(body: &T) -> HttpResponse {
-    HttpResponse::Created().json(body)
 }
 
 /// 201 with a JSON body and the `Location` of what was created.

@@ -3,13 +3,14 @@
 //! contracts), `status` (that plus signatures and agreement: `open`,
 //! `ready` or `closed`), `close` and `reopen`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::deadlines::parse_month;
 use super::extract::Json;
 use super::extract::Query;
+use super::idempotent::Reply;
 use super::AppState;
 use crate::auth::Caller;
 use crate::auth::Scope;
@@ -119,6 +120,7 @@ impl From<CloseError> for ApiError {
 async fn change(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     month: ReportMonth,
     user: String,
     work: impl FnOnce(&mut crate::db::DbConn, &Env, &str, ReportMonth) -> Result<MonthStatus, CloseError>
@@ -134,17 +136,16 @@ async fn change(
         late: state.late_rule,
         probes: Default::default(),
     };
-    let result = state
-        .db(move |conn| {
-            reg::get_assistance_user(conn, &Scope::Org(org.clone()), &user)?
-                .ok_or_else(|| ApiError::not_found("Assistance user"))?;
-            let keys = months::lock_keys(&org, &user, month);
-            conn.write_transaction(&keys, |conn| {
-                work(conn, &env, &user, month).map_err(ApiError::from)
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(result))
+    super::idempotent::write(&state, &caller, &req, move |conn| {
+        reg::get_assistance_user(conn, &Scope::Org(org.clone()), &user)?
+            .ok_or_else(|| ApiError::not_found("Assistance user"))?;
+        let keys = months::lock_keys(&org, &user, month);
+        let status = conn.write_transaction(&keys, |conn| {
+            work(conn, &env, &user, month).map_err(ApiError::from)
+        })?;
+        Ok(Reply::json(200, &status))
+    })
+    .await
 }
 
 /// Close the month when nothing is missing: 200 with the status (`closed`;
@@ -159,12 +160,13 @@ async fn change(
 pub async fn close(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     month: web::Path<String>,
     q: Query<CompletenessQuery>,
 ) -> ApiResult<HttpResponse> {
     let month = parse_month(&month, "month")?;
     let user = q.assistance_user_id.clone();
-    change(state, caller, month, user, months::close).await
+    change(state, caller, req, month, user, months::close).await
 }
 
 /// Why a closed month is opened again.
@@ -186,6 +188,7 @@ pub struct ReopenInput {
 pub async fn reopen(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     month: web::Path<String>,
     q: Query<CompletenessQuery>,
     body: Json<ReopenInput>,
@@ -200,8 +203,13 @@ pub async fn reopen(
         )]));
     }
     let user = q.assistance_user_id.clone();
-    change(state, caller, month, user, move |conn, env, user, month| {
-        months::reopen(conn, env, user, month, &reason)
-    })
+    change(
+        state,
+        caller,
+        req,
+        month,
+        user,
+        move |conn, env, user, month| months::reopen(conn, env, user, month, &reason),
+    )
     .await
 }

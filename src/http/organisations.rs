@@ -1,13 +1,14 @@
 //! `/organisations`: providers (*anordnare*) and self-employers.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::{Json, Query};
+use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::records::Record;
-use super::{created, new_id, nullable, utc_string, AppState, Faults};
+use super::{new_id, nullable, utc_string, AppState, Faults};
 use crate::auth::Caller;
 use crate::db::register::{self as repo, OrganisationChanges, OrganisationRow};
 use crate::domain::deadline::DEFAULT_INTERNAL_CUTOFF_DAY;
@@ -126,6 +127,7 @@ impl From<OrganisationRow> for Organisation {
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: Json<CreateOrganisation>,
 ) -> ApiResult<HttpResponse> {
     caller.require_admin()?;
@@ -158,19 +160,20 @@ pub async fn create(
         updated_at: now,
         paxml_codes: codes.unwrap_or_default().to_json(),
     };
-    let row = state
-        .db(move |conn| {
-            repo::insert_organisation(conn, &row).map_err(|e| {
-                super::assistance_users::duplicate(
-                    e,
-                    "An organisation with this identity number already exists.",
-                )
-            })?;
-            Ok(row)
-        })
-        .await?;
-    tracing::info!(organisation_id = %row.id, "organisation created");
-    Ok(created(&Organisation::from(row)))
+    super::idempotent::write(&state, &caller, &req, move |conn| {
+        repo::insert_organisation(conn, &row).map_err(|e| {
+            super::assistance_users::duplicate(
+                e,
+                "An organisation with this identity number already exists.",
+            )
+        })?;
+        tracing::info!(organisation_id = %row.id, "organisation created");
+        Ok(Reply::created(
+            format!("/api/v1/organisations/{}", row.id),
+            &Organisation::from(row),
+        ))
+    })
+    .await
 }
 
 /// List organisations (a provider sees its own).

@@ -29,7 +29,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 struct Paxml;
 
 impl Format for Paxml {
-    const SCOPE: &'static str = "imports/paxml";
     const FILE_TYPES: &'static [&'static str] =
         &["application/xml", "text/xml", "application/octet-stream"];
     const HINT: &'static str = "Send the PAXml file as the body with `Content-Type: application/xml`, or as the part `file` of `multipart/form-data`.";

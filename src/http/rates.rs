@@ -122,9 +122,10 @@ pub async fn put(
             })
         })
         .await?;
+    let location = format!("/api/v1/rates/{}", row.year);
     let body = RateEntry::from(row);
     Ok(if new {
-        HttpResponse::Created().json(body)
+        super::created_at(&location, &body)
     } else {
         HttpResponse::Ok().json(body)
     })

@@ -243,10 +243,7 @@ async fn store(state: &AppState, row: AuditRow) -> Result<(), ApiError> {
                     None,
                     Box::new(move |conn: &mut DbConn, _: &mut dyn Facts| {
                         audit::insert_rows(conn, std::slice::from_ref(&row))?;
-                        Ok(Reply {
-                            status: 200,
-                            body: String::new(),
-                        })
+                        Ok(Reply::raw(200, String::new()))
                     }),
                 )
                 .await?;

@@ -82,4 +82,82 @@ impl<R: Send + 'static> Record<R> {
             })
             .await
     }
+
+    /// `DELETE /{records}/{id}`: deletes the record if it is `org`'s (else
+    /// 404), in a write transaction holding `record:{id}`. `dependents`
+    /// names what still depends on it (kind → ids); anything there is 409
+    /// `in_use` naming them, else `delete` runs and the deletion is audited
+    /// as `entity` by `actor`.
+    pub async fn remove<D, X>(
+        self,
+        state: &AppState,
+        (org, actor): (&str, String),
+        entity: &'static str,
+        id: web::Path<String>,
+        dependents: D,
+        delete: X,
+    ) -> ApiResult<()>
+    where
+        D: FnOnce(&mut DbConn, &R) -> diesel::QueryResult<Vec<(&'static str, Vec<String>)>>
+            + Send
+            + 'static,
+        X: FnOnce(&mut DbConn, &str) -> diesel::QueryResult<()> + Send + 'static,
+    {
+        let (scope, id, org) = (
+            Scope::Org(org.to_string()),
+            id.into_inner(),
+            org.to_string(),
+        );
+        let now = state.now().naive_utc();
+        let what = self.what;
+        state
+            .db(move |conn| {
+                conn.write_transaction(&[format!("record:{id}")], |conn| {
+                    let row = self.find(conn, &scope, &id)?;
+                    let uses: Vec<_> = dependents(conn, &row)?
+                        .into_iter()
+                        .filter(|(_, ids)| !ids.is_empty())
+                        .collect();
+                    if !uses.is_empty() {
+                        return Err(in_use(what, uses));
+                    }
+                    delete(conn, &id)?;
+                    crate::db::audit::record(
+                        conn,
+                        crate::db::audit::AuditEntry {
+                            organisation_id: Some(&org),
+                            actor: &actor,
+                            action: "delete",
+                            entity,
+                            entity_id: &id,
+                            content_hash: None,
+                            reason: None,
+                            at: now,
+                        },
+                    )?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+}
+
+/// 409 `in_use`: the record cannot be deleted while these depend on it;
+/// each kind is a member listing the ids (`time_reports`: [...]).
+fn in_use(what: &str, uses: Vec<(&'static str, Vec<String>)>) -> ApiError {
+    let names: Vec<String> = uses
+        .iter()
+        .map(|(kind, ids)| format!("{} {}", ids.len(), kind.replace('_', " ")))
+        .collect();
+    let mut e = ApiError::conflict(
+        "in_use",
+        format!(
+            "{what} cannot be deleted: {} depend on it.",
+            names.join(" and ")
+        ),
+    );
+    for (kind, ids) in uses {
+        e = e.with(kind, ids);
+    }
+    e
 }

@@ -2,14 +2,15 @@
 //! user (guardian, trustee, administrator, agent), and on which days. The
 //! signer rules of `docs/signatures.md` read them.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::{Json, Query};
+use super::idempotent::Reply;
 use super::pagination::{PageParams, Paginated};
-use super::{created, new_id, nullable, utc_string, AppState, Faults};
+use super::{new_id, utc_string, AppState, Faults};
 use crate::auth::{Caller, Scope};
 use crate::db::register as reg;
 use crate::db::signers::{self as store, RepresentativeRow};
@@ -46,8 +47,10 @@ pub struct CreateRepresentative {
     /// `guardian` (*vårdnadshavare*, for a user under 18), `trustee` (*god
     /// man*), `administrator` (*förvaltare*) or `agent` (*ombud*).
     pub kind: RepresentativeKind,
+    #[serde(deserialize_with = "super::extract::date::required")]
     pub valid_from: NaiveDate,
     /// Last day (inclusive); null or left out: until further notice.
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub valid_to: Option<NaiveDate>,
 }
 
@@ -56,9 +59,10 @@ pub struct CreateRepresentative {
 pub struct PatchRepresentative {
     pub name: Option<String>,
     pub kind: Option<RepresentativeKind>,
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub valid_from: Option<NaiveDate>,
     /// `null` makes it open-ended.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "super::extract::date::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub valid_to: Option<Option<NaiveDate>>,
 }
@@ -114,6 +118,7 @@ pub fn check_period(faults: &mut Faults, from: NaiveDate, to: Option<NaiveDate>)
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<String>,
     body: Json<CreateRepresentative>,
 ) -> ApiResult<HttpResponse> {
@@ -131,8 +136,7 @@ pub async fn create(
     check_period(&mut faults, b.valid_from, b.valid_to);
     let now = state.now().naive_utc();
     let user_id = id.into_inner();
-    let row = state
-        .db(move |conn| {
+    super::idempotent::write(&state, &caller, &req, move |conn| {
             let user = reg::get_assistance_user(conn, &Scope::Org(org.clone()), &user_id)?
                 .ok_or_else(|| ApiError::not_found("Assistance user"))?;
             if pnr
@@ -159,11 +163,10 @@ pub async fn create(
                 updated_at: now,
             };
             store::insert_representative(conn, &row)?;
-            Ok(row)
+        tracing::info!(representative_id = %row.id, assistance_user_id = %row.assistance_user_id, "representative created");
+            Ok(Reply::created(format!("/api/v1/assistance-users/{}/representatives/{}", row.assistance_user_id, row.id), &Representative::from(row)))
         })
-        .await?;
-    tracing::info!(representative_id = %row.id, assistance_user_id = %row.assistance_user_id, "representative created");
-    Ok(created(&Representative::from(row)))
+        .await
 }
 
 /// The representatives of an assistance user.

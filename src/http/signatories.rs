@@ -1,15 +1,16 @@
 //! `/organisations/{id}/signatories`: the people who may sign time reports
 //! as the employer for a provider, and on which days.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::{Json, Query};
+use super::idempotent::Reply;
 use super::pagination::{PageParams, Paginated};
 use super::representatives::check_period;
-use super::{created, new_id, nullable, utc_string, AppState, Faults};
+use super::{new_id, utc_string, AppState, Faults};
 use crate::auth::{Caller, Scope};
 use crate::db::register as reg;
 use crate::db::signers::{self as store, SignatoryRow};
@@ -32,8 +33,10 @@ pub struct CreateSignatory {
     /// 10 or 12 digits.
     pub personnummer: String,
     pub name: String,
+    #[serde(deserialize_with = "super::extract::date::required")]
     pub valid_from: NaiveDate,
     /// Last day (inclusive); null or left out: until further notice.
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub valid_to: Option<NaiveDate>,
 }
 
@@ -41,9 +44,10 @@ pub struct CreateSignatory {
 #[serde(deny_unknown_fields)]
 pub struct PatchSignatory {
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "super::extract::date::optional")]
     pub valid_from: Option<NaiveDate>,
     /// `null` makes it open-ended.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "super::extract::date::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub valid_to: Option<Option<NaiveDate>>,
 }
@@ -94,6 +98,7 @@ fn own_org(caller: &Caller, id: &str) -> ApiResult<String> {
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<String>,
     body: Json<CreateSignatory>,
 ) -> ApiResult<HttpResponse> {
@@ -121,16 +126,14 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    let row = state
-        .db(move |conn| {
+    super::idempotent::write(&state, &caller, &req, move |conn| {
             reg::get_organisation(conn, &Scope::All, &row.organisation_id)?
                 .ok_or_else(|| ApiError::not_found("Organisation"))?;
             store::insert_signatory(conn, &row)?;
-            Ok(row)
+        tracing::info!(signatory_id = %row.id, organisation_id = %row.organisation_id, "signatory created");
+            Ok(Reply::created(format!("/api/v1/organisations/{}/signatories/{}", row.organisation_id, row.id), &Signatory::from(row)))
         })
-        .await?;
-    tracing::info!(signatory_id = %row.id, organisation_id = %row.organisation_id, "signatory created");
-    Ok(created(&Signatory::from(row)))
+        .await
 }
 
 /// The organisation's signatories.

@@ -2,12 +2,13 @@
 //! invoices: `GET …/versions/{n}/sign-payload`, `POST/GET …/signatures`.
 //! See `docs/signatures.md`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Json, Query};
+use super::idempotent::Reply;
 use super::AppState;
 use crate::auth::{Caller, Scope};
 use crate::db::invoices;
@@ -205,10 +206,19 @@ pub fn month_closed(month: &str) -> ApiError {
     .with("month", month.to_string())
 }
 
-fn respond(outcome: SignOutcome) -> HttpResponse {
+/// 201 with the signature and where it is listed; 200 with the one stored.
+fn reply(outcome: SignOutcome) -> Reply {
     match outcome {
-        SignOutcome::Created(s) => HttpResponse::Created().json(s),
-        SignOutcome::Existing(s) => HttpResponse::Ok().json(s),
+        SignOutcome::Created(s) => {
+            let collection = if s.document == "invoice" {
+                "invoices"
+            } else {
+                "time-reports"
+            };
+            let location = format!("/api/v1/{collection}/{}/signatures", s.document_id);
+            Reply::created(location, &s)
+        }
+        SignOutcome::Existing(s) => Reply::json(200, &s),
     }
 }
 
@@ -225,6 +235,7 @@ fn respond(outcome: SignOutcome) -> HttpResponse {
 pub async fn sign_report(
     state: web::Data<AppState>,
     caller: Caller,
+    http: HttpRequest,
     id: web::Path<String>,
     body: Json<ReportSignatureInput>,
 ) -> ApiResult<HttpResponse> {
@@ -249,17 +260,16 @@ pub async fn sign_report(
         probes: Default::default(),
     };
     let id = id.into_inner();
-    let outcome = state
-        .db(move |conn| {
-            let report = reports::get_report(conn, &Scope::Org(org), &id)?
-                .ok_or_else(|| ApiError::not_found("Time report"))?;
-            let keys = service::report_lock_keys(&report);
-            conn.write_transaction(&keys, |conn| {
-                service::sign_report(conn, &env, &report.id, &req).map_err(ApiError::from)
-            })
+    super::idempotent::write(&state, &caller, &http, move |conn| {
+        let report = reports::get_report(conn, &Scope::Org(org), &id)?
+            .ok_or_else(|| ApiError::not_found("Time report"))?;
+        let keys = service::report_lock_keys(&report);
+        conn.write_transaction(&keys, |conn| {
+            service::sign_report(conn, &env, &report.id, &req).map_err(ApiError::from)
         })
-        .await?;
-    Ok(respond(outcome))
+        .map(reply)
+    })
+    .await
 }
 
 /// Record the assistance user's (or a representative's) signature over the
@@ -274,6 +284,7 @@ pub async fn sign_report(
 pub async fn sign_invoice(
     state: web::Data<AppState>,
     caller: Caller,
+    http: HttpRequest,
     id: web::Path<String>,
     body: Json<InvoiceSignatureInput>,
 ) -> ApiResult<HttpResponse> {
@@ -298,17 +309,16 @@ pub async fn sign_invoice(
         probes: Default::default(),
     };
     let id = id.into_inner();
-    let outcome = state
-        .db(move |conn| {
-            let inv = invoices::get_invoice(conn, &Scope::Org(org), &id)?
-                .ok_or_else(|| ApiError::not_found("Invoice"))?;
-            let keys = service::invoice_lock_keys(&inv);
-            conn.write_transaction(&keys, |conn| {
-                service::sign_invoice(conn, &env, &inv.id, &req).map_err(ApiError::from)
-            })
+    super::idempotent::write(&state, &caller, &http, move |conn| {
+        let inv = invoices::get_invoice(conn, &Scope::Org(org), &id)?
+            .ok_or_else(|| ApiError::not_found("Invoice"))?;
+        let keys = service::invoice_lock_keys(&inv);
+        conn.write_transaction(&keys, |conn| {
+            service::sign_invoice(conn, &env, &inv.id, &req).map_err(ApiError::from)
         })
-        .await?;
-    Ok(respond(outcome))
+        .map(reply)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

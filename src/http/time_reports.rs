@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::deadlines::optional_month;
-use super::extract::{idempotency_key, Json, Query};
+use super::extract::{Json, Query};
 use super::group_commit::Plan;
 use super::pagination::{self, PageParams, Paginated};
 use super::read_audit::kind;
@@ -19,7 +19,7 @@ use crate::domain::quantity::minutes_to_hours_string;
 use crate::domain::report::RawRow;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::service::facts::Facts;
-use crate::service::idempotency::{idempotent, lock_key, Reply};
+use crate::service::idempotency::{idempotent, Idempotency, Reply};
 use crate::service::late::{self, LateContext};
 use crate::service::submission::{self, Env, Outcome, Receipt, Refusal, Submission, SubmitError};
 
@@ -184,7 +184,6 @@ impl From<SubmitError> for ApiError {
 /// Submit a month's time report. 201 with a receipt for a new version; 200
 /// with the current receipt when the rows equal the current version.
 #[utoipa::path(post, path = "/api/v1/time-reports", operation_id = "createTimeReport", tag = "time reports", request_body = CreateTimeReport,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays return the first reply")),
     responses((status = 201, body = Receipt), (status = 200, body = Receipt, description = "Identical to the current version; nothing stored"),
               (status = 409, body = crate::error::Problem, description = "A report exists; `correction_reason` needed"),
               (status = 422, body = crate::error::Problem, description = "Every rule violation, each with its JSON pointer")),
@@ -196,8 +195,8 @@ pub async fn create(
     body: Json<CreateTimeReport>,
 ) -> ApiResult<HttpResponse> {
     let org = caller.writer_org()?.to_string();
-    let key = idempotency_key(&req)?;
     let request_hash = sha256_hex(&serde_json::to_vec(&body.0).expect("serialisable"));
+    let idem = super::idempotent::of(&caller, &req, &request_hash)?;
     let sub = body.0.into_submission();
     let env = state.env(&caller, &org);
     // One writer batches concurrent submissions: one commit, the facts of
@@ -206,9 +205,9 @@ pub async fn create(
         org: org.clone(),
         sub: sub.clone(),
         late: env.late_context(),
-        extra_keys: key
-            .as_deref()
-            .map(|k| lock_key(&org, k))
+        extra_keys: idem
+            .as_ref()
+            .map(Idempotency::lock_key)
             .into_iter()
             .collect(),
     };
@@ -217,11 +216,11 @@ pub async fn create(
         .run(
             Some(plan),
             Box::new(move |conn: &mut DbConn, facts: &mut dyn Facts| {
-                submit_once(conn, &env, key.as_deref(), &request_hash, &sub, facts)
+                submit_once(conn, &env, idem.as_ref(), &sub, facts)
             }),
         )
         .await?;
-    Ok(super::stored_reply(reply))
+    Ok(super::idempotent::respond(reply))
 }
 
 /// [`submit`] once per `Idempotency-Key`, inside the caller's write
@@ -229,21 +228,13 @@ pub async fn create(
 fn submit_once(
     conn: &mut DbConn,
     env: &Env,
-    key: Option<&str>,
-    request_hash: &str,
+    idem: Option<&Idempotency>,
     sub: &Submission,
     facts: &mut dyn Facts,
 ) -> ApiResult<Reply> {
-    let now = env.now.naive_utc();
-    idempotent(
-        conn,
-        &env.org_id,
-        "time-reports",
-        key,
-        request_hash,
-        now,
-        |conn| submit(conn, env, sub, facts),
-    )
+    idempotent(conn, idem, env.now.naive_utc(), |conn| {
+        submit(conn, env, sub, facts)
+    })
 }
 
 /// Submits a report: 201 with the receipt of a new version, 200 with the
@@ -255,11 +246,13 @@ fn submit(
     facts: &mut dyn Facts,
 ) -> ApiResult<Reply> {
     let outcome = submission::submit_with(conn, env, sub, facts)?;
-    let status = match outcome {
-        Outcome::Created(_) => 201,
-        Outcome::Unchanged(_) => 200,
-    };
-    Ok(Reply::json(status, outcome.receipt()))
+    Ok(match &outcome {
+        Outcome::Created(r) => Reply::created(
+            format!("/api/v1/time-reports/{}/versions/{}", r.id, r.version),
+            r,
+        ),
+        Outcome::Unchanged(r) => Reply::json(200, r),
+    })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -335,7 +328,7 @@ const TIME_REPORT: Record<ReportRow> = Record {
 
 /// Loads a version (the current one when `version` is None) with its rows,
 /// and the report's organisation.
-fn load(
+pub(super) fn load(
     conn: &mut DbConn,
     ctx: &LateContext,
     caller_scope: &Scope,

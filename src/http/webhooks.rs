@@ -3,7 +3,7 @@
 //! by the POST that creates the webhook. Deliveries are made by
 //! `service::webhooks::worker`; `/webhooks/{id}/deliveries` shows them.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -228,6 +228,7 @@ pub async fn create(
     state: web::Data<AppState>,
     policy: web::Data<WebhookPolicy>,
     caller: Caller,
+    req: HttpRequest,
     body: Json<CreateWebhook>,
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
@@ -251,40 +252,39 @@ pub async fn create(
         lease_owner: None,
         lease_until: None,
     };
-    let row = state
-        .db(move |conn| {
-            if !row.organisation_id.is_empty()
-                && get_organisation(conn, &Scope::All, &row.organisation_id)?.is_none()
-            {
-                faults.push(
-                    "/organisation_id",
-                    "unknown_organisation",
-                    "No such organisation.",
-                );
-            }
-            faults.finish()?;
-            conn.write_transaction(&[], |conn| {
-                // Deliveries start with the events committed from now on.
-                let row = WebhookRow {
-                    cursor_seq: store::last_event_seq(conn)?,
-                    ..row
-                };
-                store::insert(conn, &row)?;
-                record(conn, &row, "create", now, &row.created_by)?;
-                Ok::<_, ApiError>(row)
-            })
-        })
-        .await?;
-    tracing::info!(webhook_id = %row.id, "webhook created");
-    let location = format!("/api/v1/webhooks/{}", row.id);
-    let secret = row.secret.clone();
-    Ok(super::created_at(
-        &location,
-        &CreatedWebhook {
-            webhook: Webhook::from(row),
-            secret,
-        },
-    ))
+    super::idempotent::write(&state, &caller, &req, move |conn| {
+        if !row.organisation_id.is_empty()
+            && get_organisation(conn, &Scope::All, &row.organisation_id)?.is_none()
+        {
+            faults.push(
+                "/organisation_id",
+                "unknown_organisation",
+                "No such organisation.",
+            );
+        }
+        faults.finish()?;
+        let row = conn.write_transaction(&[], |conn| {
+            // Deliveries start with the events committed from now on.
+            let row = WebhookRow {
+                cursor_seq: store::last_event_seq(conn)?,
+                ..row
+            };
+            store::insert(conn, &row)?;
+            record(conn, &row, "create", now, &row.created_by)?;
+            Ok::<_, ApiError>(row)
+        })?;
+        tracing::info!(webhook_id = %row.id, "webhook created");
+        let location = format!("/api/v1/webhooks/{}", row.id);
+        let secret = row.secret.clone();
+        Ok(super::idempotent::Reply::created(
+            location,
+            &CreatedWebhook {
+                webhook: Webhook::from(row),
+                secret,
+            },
+        ))
+    })
+    .await
 }
 
 /// The audit entry of a webhook's creation, change or deletion.

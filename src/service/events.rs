@@ -39,15 +39,15 @@ pub fn record(
     )
 }
 
-/// `report.created` for a month's first version, `report.corrected` for a
-/// later one.
+/// `report.created` for a month's first version (or the first after it was
+/// voided), `report.corrected` for a later one.
 pub fn report_stored(
     conn: &mut DbConn,
     report: &ReportRow,
-    version: i32,
+    first: bool,
     at: DateTime<Utc>,
 ) -> diesel::QueryResult<()> {
-    let event_type = if version == 1 {
+    let event_type = if first {
         EventType::ReportCreated
     } else {
         EventType::ReportCorrected
@@ -61,7 +61,27 @@ pub fn report_stored(
             "report_id": report.id,
             "assistance_user_id": report.assistance_user_id,
             "month": report.month,
-            "version": version,
+            "version": report.current_version,
+        }),
+    )
+}
+
+/// `report.voided`: the report's current version is now a voided one.
+pub fn report_voided(
+    conn: &mut DbConn,
+    report: &ReportRow,
+    at: DateTime<Utc>,
+) -> diesel::QueryResult<()> {
+    record(
+        conn,
+        &report.organisation_id,
+        EventType::ReportVoided,
+        at,
+        json!({
+            "report_id": report.id,
+            "assistance_user_id": report.assistance_user_id,
+            "month": report.month,
+            "version": report.current_version,
         }),
     )
 }

@@ -76,7 +76,7 @@ pub fn record(
     if let Some(e) = store::find_exception(conn, org, user, &month)? {
         return refuse(Refusal::Exists { id: e.id });
     }
-    let Some(report) = reports::find_report(conn, org, user, &month)? else {
+    let Some(report) = reports::find_reported(conn, org, user, &month)? else {
         return refuse(Refusal::TimeReportMissing);
     };
     let Some(last) = reports::get_version(conn, &report.id, report.current_version)? else {

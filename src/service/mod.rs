@@ -20,4 +20,5 @@ pub mod preload;
 pub mod reminders;
 pub mod signing;
 pub mod submission;
+pub mod void;
 pub mod webhooks;

@@ -172,7 +172,7 @@ pub fn missing(
         .into_iter()
         .map(Missing::from)
         .collect();
-    if let Some(report) = reports::find_report(conn, org, user, &m)? {
+    if let Some(report) = reports::find_reported(conn, org, user, &m)? {
         if let Some(v) = reports::get_version(conn, &report.id, report.current_version)? {
             let rows = reports::rows_of_version(conn, &v.id)?;
             let signed = sigs::report_signatures(conn, &report.id, Some(v.version))?;
@@ -280,7 +280,7 @@ pub fn close(
     }
     let m = month.to_string();
     // Ready means both exist.
-    let report = reports::find_report(conn, org, user, &m)?.ok_or(CloseError::NotClosed)?;
+    let report = reports::find_reported(conn, org, user, &m)?.ok_or(CloseError::NotClosed)?;
     let inv = invoices::find_invoice(conn, org, user, &m)?.ok_or(CloseError::NotClosed)?;
     let version = reports::get_version(conn, &report.id, report.current_version)?;
     let now = env.now.naive_utc();

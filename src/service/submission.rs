@@ -193,6 +193,14 @@ pub struct Receipt {
     pub version: i32,
     pub assistance_user_id: String,
     pub month: String,
+    /// `submitted`, or `voided` (*makulerad*): this version has no rows and
+    /// the month counts as not reported until it is filed again.
+    #[schema(pattern = "^(submitted|voided)$")]
+    pub status: String,
+    /// When the version was voided; null unless `status` is `voided`.
+    pub voided_at: Option<String>,
+    /// Why it was voided; null unless `status` is `voided`.
+    pub void_reason: Option<String>,
     pub received_at: String,
     /// FK's deadline for the month.
     pub due_date: String,
@@ -229,6 +237,14 @@ pub fn receipt(report: &ReportRow, v: &VersionRow) -> Receipt {
         version: v.version,
         assistance_user_id: report.assistance_user_id.clone(),
         month: report.month.clone(),
+        status: if v.voided_at.is_some() {
+            "voided"
+        } else {
+            "submitted"
+        }
+        .to_string(),
+        voided_at: v.voided_at.map(crate::db::utc_string),
+        void_reason: v.void_reason.clone(),
         received_at: crate::db::utc_string(v.received_at),
         due_date: v.due_date.to_string(),
         internal_due_date: v.internal_due_date.to_string(),
@@ -365,7 +381,9 @@ fn store_or_refuse(
         Some(r) => facts.current_version(conn, r)?,
         None => None,
     };
-    if let (Some(report), Some(cur)) = (&existing, &current) {
+    // A voided month is filed afresh: no comparison, no reason needed.
+    let voided = current.as_ref().is_some_and(|c| c.voided_at.is_some());
+    if let (Some(report), Some(cur)) = (&existing, current.as_ref().filter(|_| !voided)) {
         if cur.content_hash == hash {
             return Ok(Outcome::Unchanged(facts.receipt(
                 conn,
@@ -439,6 +457,8 @@ fn store_or_refuse(
         warnings: serde_json::to_string(&warnings).expect("warnings serialise"),
         warning_counts: serde_json::to_string(&warning_counts(&checked.warnings))
             .expect("counts serialise"),
+        voided_at: None,
+        void_reason: None,
     };
     let days: Vec<DayRow> = day_totals(
         &parsed.rows,
@@ -488,7 +508,12 @@ fn store_or_refuse(
         id: crate::db::new_id(),
         organisation_id: Some(org.to_string()),
         actor: env.actor.clone(),
-        action: if version == 1 { "submit" } else { "correct" }.to_string(),
+        action: if version == 1 || voided {
+            "submit"
+        } else {
+            "correct"
+        }
+        .to_string(),
         entity: "time_report".to_string(),
         entity_id: report.id.clone(),
         content_hash: Some(v.content_hash.clone()),
@@ -509,7 +534,7 @@ fn store_or_refuse(
             audit,
         },
     )?;
-    events::report_stored(conn, &report, version, env.now)?;
+    events::report_stored(conn, &report, version == 1 || voided, env.now)?;
     if invoice.is_some() {
         // The invoice's status is worked out from the rows as stored.
         facts.write_pending(conn)?;

@@ -6,6 +6,8 @@
 
 mod constraints;
 use constraints::Constraints;
+mod idempotency;
+use idempotency::Idempotency;
 mod responses;
 use responses::CommonResponses;
 
@@ -74,6 +76,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         super::time_reports::versions,
         super::time_reports::version,
         super::time_reports::audit,
+        super::corrections::void,
+        super::corrections::delete_decision,
+        super::corrections::delete_employment,
+        super::corrections::delete_agreement,
+        super::corrections::delete_document,
         super::invoices::draft,
         super::invoices::create,
         super::invoices::list,
@@ -124,7 +131,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         super::webhooks::list_deliveries,
         super::audit::list,
     ),
-    modifiers(&CommonResponses, &Constraints)
+    modifiers(&CommonResponses, &Constraints, &Idempotency)
 )]
 pub struct ApiDoc;
 

@@ -66,7 +66,7 @@ pub fn completeness(
 ) -> diesel::QueryResult<Completeness> {
     let m = month.to_string();
     let mut missing = Vec::new();
-    let report = reports::find_report(conn, org, user, &m)?;
+    let report = reports::find_reported(conn, org, user, &m)?;
     let rows = match &report {
         Some(r) => match reports::get_version(conn, &r.id, r.current_version)? {
             Some(v) => reports::rows_of_version(conn, &v.id)?,

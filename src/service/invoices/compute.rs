@@ -49,7 +49,7 @@ pub(super) fn load_inputs(
     user: &str,
     month: ReportMonth,
 ) -> Result<Inputs, ComputeError> {
-    let report = reports::find_report(conn, org, user, &month.to_string())?
+    let report = reports::find_reported(conn, org, user, &month.to_string())?
         .ok_or(ComputeError::NoTimeReport)?;
     let version = reports::get_version(conn, &report.id, report.current_version)?
         .ok_or(ComputeError::NoTimeReport)?;
