@@ -168,17 +168,7 @@ pub fn invoices_of_month(
     scope: &Scope,
     month: &str,
 ) -> QueryResult<Vec<(InvoiceRow, InvoiceVersionRow)>> {
-    let mut q = invoices::table
-        .inner_join(invoice_versions::table)
-        .filter(invoices::current_version.eq(invoice_versions::version))
-        .filter(invoices::month.eq(month.to_string()))
-        .into_boxed();
-    if let Some(org) = scope.org() {
-        q = q.filter(invoices::organisation_id.eq(org.to_string()));
-    }
-    q.order(invoices::id.asc())
-        .select((InvoiceRow::as_select(), InvoiceVersionRow::as_select()))
-        .load(conn)
+    invoices_between(conn, scope, month, month)
 }
 
 /// Current versions of every invoice in scope for months in `[from, to]`

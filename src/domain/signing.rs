@@ -25,6 +25,7 @@ pub const MAX_EVIDENCE_BYTES: usize = 64 * 1024;
 
 /// What a signature stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[schema(as = SignatureRole)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// The assistant attests their own part of the time report.

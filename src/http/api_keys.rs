@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::extract::{Json, Query};
 use super::idempotent::Reply;
@@ -233,21 +233,15 @@ fn record(
     )
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct ApiKeyQuery {
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
-
 /// List API keys (without secrets): a provider its organisation's, an admin or auditor all.
-#[utoipa::path(get, path = "/api/v1/api-keys", operation_id = "listApiKeys", tag = "api keys", params(ApiKeyQuery),
+#[utoipa::path(get, path = "/api/v1/api-keys", operation_id = "listApiKeys", tag = "api keys", params(PageParams),
     responses((status = 200, body = Paginated<ApiKey>)), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
-    q: Query<ApiKeyQuery>,
+    q: Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let page = PageParams::of(q.limit, &q.cursor)?;
+    let page = q.validated()?;
     let scope = caller.scope();
     pagination::respond(
         &state,

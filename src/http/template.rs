@@ -28,6 +28,7 @@ pub enum TemplateFormat {
 #[into_params(parameter_in = Query)]
 pub struct TemplateQuery {
     /// `csv` (default) or `xlsx`.
+    #[param(inline)]
     pub format: Option<TemplateFormat>,
 }
 

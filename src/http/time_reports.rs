@@ -413,9 +413,10 @@ pub async fn version(
     Ok(HttpResponse::Ok().json(report))
 }
 
-/// One entry of the audit trail.
+/// One entry of a time report's trail: a submission, correction, void,
+/// close or reopen (reads are in `GET /audit`).
 #[derive(Debug, Serialize, ToSchema)]
-pub struct AuditEntry {
+pub struct TrailEntry {
     pub at: String,
     pub actor: String,
     pub action: String,
@@ -425,7 +426,7 @@ pub struct AuditEntry {
 
 /// Who submitted and corrected the report, when, with what hash and reason.
 #[utoipa::path(get, path = "/api/v1/time-reports/{id}/audit", operation_id = "getTimeReportAudit", tag = "time reports",
-    responses((status = 200, body = Vec<AuditEntry>), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<TrailEntry>), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn audit(
     state: web::Data<AppState>,
     caller: Caller,
@@ -443,7 +444,7 @@ pub async fn audit(
     Ok(HttpResponse::Ok().json(
         entries
             .into_iter()
-            .map(|e| AuditEntry {
+            .map(|e| TrailEntry {
                 at: super::utc_string(e.at),
                 actor: e.actor,
                 action: e.action,

@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::extract::{Json, Query};
 use super::pagination::{self, PageParams, Paginated};
@@ -310,21 +310,15 @@ fn record(
     )
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct WebhookQuery {
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
-
 /// List webhooks (without secrets): a provider its organisation's, an admin or auditor all.
-#[utoipa::path(get, path = "/api/v1/webhooks", operation_id = "listWebhooks", tag = "webhooks", params(WebhookQuery),
+#[utoipa::path(get, path = "/api/v1/webhooks", operation_id = "listWebhooks", tag = "webhooks", params(PageParams),
     responses((status = 200, body = Paginated<Webhook>)), security(("bearer" = [])))]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
-    q: Query<WebhookQuery>,
+    q: Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let page = PageParams::of(q.limit, &q.cursor)?;
+    let page = q.validated()?;
     let scope = caller.scope();
     pagination::respond(
         &state,
@@ -418,25 +412,17 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct DeliveryQuery {
-    /// Items per page, 1–500 (default 50).
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// A webhook's deliveries, newest event first, with their attempts.
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", operation_id = "listWebhookDeliveries", tag = "webhooks",
-    params(DeliveryQuery),
+    params(PageParams),
     responses((status = 200, body = Paginated<Delivery>), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn list_deliveries(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-    q: Query<DeliveryQuery>,
+    q: Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let page = PageParams::of(q.limit, &q.cursor)?;
+    let page = q.validated()?;
     let before = match &page.after {
         None => None,
         Some(c) => Some(c.parse::<i64>().map_err(|_| {

@@ -30,3 +30,92 @@ fn snapshot() {
         );
     }
 }
+
+/// Every `$ref` names a schema the document defines: a type used only in
+/// query parameters is not collected by utoipa on its own, and a dangling
+/// reference makes the document invalid (openapi-spec-validator in CI).
+#[test]
+fn every_reference_resolves() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&redovisa::http::openapi::pretty_json()).expect("JSON");
+    let defined = doc["components"]["schemas"].as_object().expect("schemas");
+    let mut dangling = Vec::new();
+    let mut stack = vec![&doc];
+    while let Some(v) = stack.pop() {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(r) = m.get("$ref").and_then(|r| r.as_str()) {
+                    match r.strip_prefix("#/components/schemas/") {
+                        Some(name) if defined.contains_key(name) => {}
+                        _ => dangling.push(r.to_owned()),
+                    }
+                }
+                stack.extend(m.values());
+            }
+            serde_json::Value::Array(a) => stack.extend(a),
+            _ => {}
+        }
+    }
+    dangling.sort();
+    dangling.dedup();
+    assert!(dangling.is_empty(), "dangling references: {dangling:?}");
+}
+
+/// No two `ToSchema` types share a name: utoipa keys components by the
+/// type's name and keeps one of them, so the other operation's responses
+/// would be documented with the wrong shape (caught by schemathesis once).
+#[test]
+fn schema_names_are_unique() {
+    fn visit(dir: &Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).expect("read src") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                visit(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("read file");
+                let mut derives_schema = false;
+                for line in text.lines().map(str::trim) {
+                    if line.starts_with("#[derive(") && line.contains("ToSchema") {
+                        derives_schema = true;
+                    } else if line.starts_with("#[schema(as") {
+                        derives_schema = false; // renamed explicitly
+                    } else if derives_schema && !line.starts_with("#[") && !line.starts_with("///")
+                    {
+                        let name = line
+                            .split_whitespace()
+                            .skip_while(|w| !matches!(*w, "struct" | "enum"))
+                            .nth(1)
+                            .map(|n| {
+                                n.trim_end_matches(['{', ';', '('])
+                                    .split('<')
+                                    .next()
+                                    .unwrap_or(n)
+                                    .to_owned()
+                            });
+                        if let Some(name) = name {
+                            out.push((name, path.display().to_string()));
+                        }
+                        derives_schema = false;
+                    }
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    visit(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut found,
+    );
+    assert!(
+        found.len() > 50,
+        "the scan found too few schemas: {}",
+        found.len()
+    );
+    found.sort();
+    let clashes: Vec<_> = found
+        .windows(2)
+        .filter(|w| w[0].0 == w[1].0)
+        .map(|w| format!("{} in {} and {}", w[0].0, w[0].1, w[1].1))
+        .collect();
+    assert!(clashes.is_empty(), "schema names used twice: {clashes:?}");
+}
