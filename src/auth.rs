@@ -36,6 +36,7 @@ pub enum Role {
     Admin,
     Provider,
     /// A provider's read-only credential (e.g. a reporting integration).
+    #[value(alias = "provider_read")]
     ProviderRead,
     Auditor,
 }
@@ -338,6 +339,12 @@ async fn from_session(req: &HttpRequest) -> Result<Caller, ApiError> {
 pub fn account_caller(account: &crate::db::accounts::AccountRow) -> Result<Caller, ApiError> {
     let role: Role = serde_json::from_value(serde_json::Value::from(account.role.as_str()))
         .map_err(|_| ApiError::internal(anyhow::anyhow!("account with an unknown role")))?;
+    // Without its organisation a provider role would read every one.
+    if role.needs_org() && account.organisation_id.as_deref().is_none_or(str::is_empty) {
+        return Err(ApiError::forbidden(
+            "This account belongs to no organisation; ask an administrator to fix it.",
+        ));
+    }
     Ok(Caller {
         sub: format!("account:{}", account.id),
         role,
@@ -431,6 +438,30 @@ async fn key_caller(req: &HttpRequest, token: &str) -> Result<Caller, ApiError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_account_of_a_provider_role_without_organisation_reads_nothing() {
+        let account = |role: &str, org: Option<&str>| crate::db::accounts::AccountRow {
+            id: "a".into(),
+            email: "a@x.se".into(),
+            name: "A".into(),
+            role: role.into(),
+            organisation_id: org.map(String::from),
+            password_hash: None,
+            failed_logins: 0,
+            locked_until: None,
+            created_at: chrono::NaiveDateTime::default(),
+        };
+        for role in ["provider", "provider_read"] {
+            assert!(account_caller(&account(role, None)).is_err(), "{role}");
+            let c = account_caller(&account(role, Some("o"))).unwrap();
+            assert_eq!(c.scope(), Scope::Org("o".into()));
+        }
+        assert_eq!(
+            account_caller(&account("auditor", None)).unwrap().scope(),
+            Scope::All
+        );
+    }
 
     fn keys() -> JwtKeys {
         JwtKeys::from_secret(b"test-secret-test-secret-test-secret")

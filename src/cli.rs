@@ -56,10 +56,10 @@ pub struct InviteArgs {
     /// The address the person signs in with.
     #[arg(long)]
     pub email: String,
-    /// admin, provider or auditor.
+    /// admin, provider, provider_read or auditor.
     #[arg(long, value_enum)]
     pub role: Role,
-    /// Organisation id (required for provider).
+    /// Organisation id (required for provider and provider_read).
     #[arg(long)]
     pub org: Option<String>,
     /// The person's name as the pages show it (default: the address).
@@ -175,9 +175,11 @@ fn invite(args: InviteArgs) -> anyhow::Result<()> {
     let name = check_account_name(args.name.as_deref().unwrap_or(&email))
         .map_err(|v| anyhow::anyhow!("--name: {}", v.message))?;
     match (args.role, &args.org) {
-        (Role::Provider, None) => anyhow::bail!("--org is required for --role provider"),
+        (Role::Provider | Role::ProviderRead, None) => {
+            anyhow::bail!("--org is required for --role provider and provider-read")
+        }
         (Role::Admin | Role::Auditor, Some(_)) => {
-            anyhow::bail!("--org is only for --role provider")
+            anyhow::bail!("--org is only for --role provider and provider-read")
         }
         _ => {}
     }

@@ -14,7 +14,7 @@ pub struct AccountRow {
     /// Normalised (`domain::account::normalise_email`).
     pub email: String,
     pub name: String,
-    /// `admin`, `provider` or `auditor`: the roles of the API.
+    /// `admin`, `provider`, `provider_read` or `auditor`: the roles of the API.
     pub role: String,
     pub organisation_id: Option<String>,
     pub password_hash: Option<String>,

@@ -1,6 +1,7 @@
 //! `POST /users`: accounts for people who sign in to the pages. The role
 //! rules are those of the API: an admin creates any account; a provider
-//! credential creates `provider` accounts of its own organisation only.
+//! credential creates `provider` and `provider_read` accounts of its own
+//! organisation only. Both of those roles always belong to an organisation.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -78,7 +79,8 @@ pub struct CreateUser {
     pub email: String,
     pub name: String,
     pub role: Role,
-    /// Required for `provider` accounts when an admin creates them; a
+    /// Required for `provider` and `provider_read` accounts when an admin
+    /// creates them; a
     /// provider's own organisation otherwise. Not allowed for `admin` and
     /// `auditor` accounts, which see every organisation.
     pub organisation_id: Option<String>,
@@ -143,10 +145,10 @@ pub async fn create(
     let email = faults.check("/email", normalise_email(&b.email));
     let name = faults.check("/name", check_account_name(&b.name));
     match (b.role, &organisation_id) {
-        (Role::Provider, None) => faults.push(
+        (Role::Provider | Role::ProviderRead, None) => faults.push(
             "/organisation_id",
             "required",
-            "A provider account needs `organisation_id`.",
+            "A provider or provider_read account needs `organisation_id`.",
         ),
         (Role::Admin | Role::Auditor, Some(_)) => faults.push(
             "/organisation_id",

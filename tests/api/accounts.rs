@@ -394,6 +394,23 @@ async fn who_may_create_which_account(app: TestApp) {
         error_with(&expect_problem(&res, 422), "required")["pointer"],
         "/organisation_id"
     );
+    // A read-only provider account too: without its organisation it would
+    // read every organisation.
+    let res = post(
+        admin.clone(),
+        json!({"email": "b@x.se", "name": "B", "role": "provider_read"}),
+    )
+    .await;
+    assert_eq!(
+        error_with(&expect_problem(&res, 422), "required")["pointer"],
+        "/organisation_id"
+    );
+    let res = post(
+        org.token.clone(),
+        json!({"email": "r@x.se", "name": "R", "role": "provider_read"}),
+    )
+    .await;
+    assert_eq!(expect(&res, 201)["organisation_id"], org.id.as_str());
     let res = post(
         admin.clone(),
         json!({"email": "b@x.se", "name": "B", "role": "provider", "organisation_id": "no-such-org"}),
@@ -531,13 +548,29 @@ async fn the_cli_prints_an_invite_url() {
     let page = b.get(&path).await;
     assert_eq!(page.status.as_u16(), 200);
     assert!(page.text.contains("cli@x.se"));
-    // A provider without --org is refused.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_redovisa"))
-        .args(["user", "invite", "--email", "x@x.se", "--role", "provider"])
-        .env("DATABASE_URL", &app.database_url)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+    // A provider or provider_read without --org is refused; the API's
+    // spelling of a role works as well as the flag's.
+    let invite = |args: &[&str]| {
+        let mut all = vec!["user", "invite", "--email", "x@x.se"];
+        all.extend_from_slice(args);
+        std::process::Command::new(env!("CARGO_BIN_EXE_redovisa"))
+            .args(all)
+            .env("DATABASE_URL", &app.database_url)
+            .output()
+            .unwrap()
+    };
+    assert!(!invite(&["--role", "provider"]).status.success());
+    for role in ["provider_read", "provider-read"] {
+        let out = invite(&["--role", role]);
+        assert!(!out.status.success(), "{role} without --org");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--org is required"));
+    }
+    let out = invite(&["--role", "provider_read", "--org", &org.id]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// English by the browser's language or the switch; Swedish otherwise.
