@@ -463,13 +463,16 @@ function shown(r) {
   }
 }
 
-/** Links from a user's row: the month's status and its PDFs. */
+/** Links from a user's row: the month's status, and its PDFs when they
+ *  exist (the month's once a report or an invoice is stored). */
 function linksCell(c, r) {
   const q = `assistance_user_id=${encodeURIComponent(r.assistance_user_id)}&organisation_id=${encodeURIComponent(r.organisation_id)}`;
   const links = [
     el('a', { href: `${API}/months/${c.month}/status?${q}`, 'data-link': 'status', text: t('dash.link.status') }),
-    el('a', { href: `${API}/months/${c.month}/pdf?${q}`, 'data-link': 'month-pdf', text: t('dash.link.month_pdf') }),
   ];
+  if (r.report_id || r.invoice_status === 'current' || r.invoice_status === 'stale') {
+    links.push(el('a', { href: `${API}/months/${c.month}/pdf?${q}`, 'data-link': 'month-pdf', text: t('dash.link.month_pdf') }));
+  }
   if (r.report_id) {
     links.push(el('a', { href: `${API}/time-reports/${encodeURIComponent(r.report_id)}/versions/${r.report_version}/pdf`, 'data-link': 'report-pdf', text: t('dash.link.report_pdf') }));
   }

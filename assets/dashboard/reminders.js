@@ -32,6 +32,10 @@ async function loadReminders(seq) {
   renderReminders(list);
 }
 
+/** Rows shown until "Visa alla": an organisation of hundreds of users can
+ *  have thousands, which would push the users' table out of sight. */
+const TODO_SHOWN = 10;
+
 function renderReminders(list) {
   const section = $('todo-section');
   section.hidden = false;
@@ -39,16 +43,39 @@ function renderReminders(list) {
     $('todo').replaceChildren(el('p', { className: 'hint', text: t('dash.todo.nothing') }));
     return;
   }
+  // By due date, then by name as people read it ("Brukare 2" before "Brukare 10").
+  const sorted = [...list].sort((a, b) => a.due_date.localeCompare(b.due_date)
+    || byName.compare(nameOf(a.assistance_user_id), nameOf(b.assistance_user_id))
+    || (a.month || '').localeCompare(b.month || ''));
+  const cut = sorted.length > TODO_SHOWN;
+  const rows = cut && !state.todoAll ? sorted.slice(0, TODO_SHOWN) : sorted;
+  const caption = countOf(list.length, 'dash.todo.caption')
+    + (rows.length < sorted.length ? ` ${t('dash.todo.first', { n: fmtInt(rows.length) })}` : '');
   const table = el('table', { id: 'todo-table' },
-    el('caption', { text: countOf(list.length, 'dash.todo.caption') }),
+    el('caption', { text: caption }),
     el('thead', {}, el('tr', {},
       el('th', { scope: 'col', text: t('dash.todo.col.due') }),
       el('th', { scope: 'col', text: t('dash.todo.col.days_left') }),
       el('th', { scope: 'col', text: t('dash.todo.col.what') }),
       el('th', { scope: 'col', text: t('dash.col.user') }),
       el('th', { scope: 'col', text: t('dash.col.month') }))),
-    el('tbody', {}, ...list.map(reminderRow)));
-  $('todo').replaceChildren(table);
+    el('tbody', {}, ...rows.map(reminderRow)));
+  const parts = [el('div', { className: 'table-wrap' }, table)];
+  if (cut) {
+    const toggle = el('button', {
+      type: 'button', className: 'secondary', id: 'todo-toggle',
+      'aria-expanded': String(Boolean(state.todoAll)), 'aria-controls': 'todo-table',
+      text: state.todoAll ? t('dash.todo.show_first', { n: fmtInt(TODO_SHOWN) })
+        : t('dash.todo.show_all', { n: fmtInt(sorted.length) }),
+    });
+    toggle.addEventListener('click', () => {
+      state.todoAll = !state.todoAll;
+      renderReminders(list);
+      $('todo-toggle').focus();
+    });
+    parts.push(toggle);
+  }
+  $('todo').replaceChildren(...parts);
 }
 
 function reminderRow(r) {

@@ -52,10 +52,13 @@ function fmtMonth(ym) {
   return monthName.format(new Date(Date.UTC(y, m - 1, 1)));
 }
 
-/** A fault's text: the page's language by code, else the server's message. */
+/** A fault's text: the page's language by code (with the lines it refers
+ *  to), else the server's message. */
 function faultText(e) {
-  if (LANG === 'sv' && MESSAGES[`fault.${e.code}`]) return MESSAGES[`fault.${e.code}`];
-  return e.message || e.code;
+  if (LANG !== 'sv' || !MESSAGES[`fault.${e.code}`]) return e.message || e.code;
+  const lines = Array.isArray(e.related_lines) && e.related_lines.length
+    ? ` ${t('upload.see_lines', { lines: e.related_lines.join(', ') })}` : '';
+  return MESSAGES[`fault.${e.code}`] + lines;
 }
 
 const state = { checked: false, reasonNeeded: false, busy: false, names: new Map() };
@@ -156,6 +159,24 @@ async function summary(result) {
   return [table, warnings.length ? faultsTable(warnings, 'upload.warnings_caption', 'upload.col.warning') : null];
 }
 
+/** A session that ended (401) or was replaced by a newer sign-in (403
+ *  `csrf_failed`): nothing was stored; say so, and the way back. */
+function sessionGone(status, body) {
+  const expired = status === 401;
+  if (!expired && !(status === 403 && body.code === 'csrf_failed')) return false;
+  state.checked = false;
+  $('confirm-button').hidden = true;
+  showResult(body.title || String(status),
+    el('div', { className: 'alert-box', role: 'alert', id: 'session-gone' },
+      el('p', { text: t(expired ? 'upload.session_expired' : 'upload.stale_page') }),
+      el('p', {}, el('a', {
+        href: expired ? '/login?m=session_expired' : '/upload',
+        id: 'session-gone-link',
+        text: t(expired ? 'upload.sign_in_again' : 'upload.reload'),
+      }))));
+  return true;
+}
+
 function problemBox(p) {
   return el('div', { className: 'alert-box', role: 'alert' },
     el('strong', { text: p.title || '' }), ' ', el('span', { text: p.detail || '' }));
@@ -179,13 +200,14 @@ async function check() {
   try {
     const { status, body } = await send(true);
     setStatus('');
+    if (sessionGone(status, body)) return;
     if (status === 200) {
       state.checked = true;
       state.key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
       const parts = await summary(body);
       const nothingNew = body.receipts.length === 0;
       showResult(t('upload.dry_run_heading'),
-        el('p', { id: 'dry-run-message', text: nothingNew ? t('upload.nothing_new') : t('upload.dry_run_ok', { rows: body.rows }) }),
+        el('p', { id: 'dry-run-message', text: nothingNew ? t('upload.nothing_new') : t('upload.dry_run_ok', { rows: fmtNumber(body.rows) }) }),
         ...parts);
       $('confirm-button').hidden = nothingNew;
     } else if (status === 409 && body.code === 'correction_reason_required') {
@@ -202,7 +224,7 @@ async function check() {
       showResult(t('upload.faults_heading'),
         el('p', { text: t('upload.faults_lede') }),
         faultsTable(body.errors, 'upload.faults_caption', 'upload.col.fault'),
-        body.errors_omitted ? el('p', { text: t('upload.faults_omitted', { n: body.errors_omitted }) }) : null);
+        body.errors_omitted ? el('p', { text: t('upload.faults_omitted', { n: fmtNumber(body.errors_omitted) }) }) : null);
     } else {
       showResult(body.title || String(status), problemBox(body));
     }
@@ -221,6 +243,7 @@ async function confirmUpload() {
   try {
     const { status, body } = await send(false);
     setStatus('');
+    if (sessionGone(status, body)) return;
     if (status === 201 || status === 200) {
       const months = [...new Set(body.receipts.map((r) => r.month))];
       const link = el('a', { href: `/dashboard${months.length === 1 ? `#month=${months[0]}` : ''}`, id: 'to-dashboard', text: t('upload.to_dashboard') });

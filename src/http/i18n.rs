@@ -386,6 +386,9 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("dash.todo.nothing", "Inget ska in inom 7 dagar, och inget är försenat.", "Nothing is due within 7 days, and nothing is overdue."),
     ("dash.todo.caption_one", "{n} öppen uppgift, efter sista dag", "{n} open obligation, by due date"),
     ("dash.todo.caption_other", "{n} öppna uppgifter, efter sista dag", "{n} open obligations, by due date"),
+    ("dash.todo.first", "(de {n} första visas)", "(the first {n} shown)"),
+    ("dash.todo.show_all", "Visa alla {n}", "Show all {n}"),
+    ("dash.todo.show_first", "Visa bara de {n} första", "Show only the first {n}"),
     ("dash.todo.col.due", "Sista dag", "Due"),
     ("dash.todo.col.days_left", "Dagar kvar", "Days left"),
     ("dash.todo.col.what", "Vad", "What"),
@@ -448,6 +451,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("upload.whole_row", "hela raden", "whole row"),
     ("upload.network", "Servern kunde inte nås. Försök igen.", "The server could not be reached. Try again."),
     ("upload.unknown_user", "Okänd brukare", "Unknown user"),
+    ("upload.session_expired", "Du är inte inloggad längre (sessionen har gått ut). Inget sparades. Logga in igen och välj filen på nytt.", "You are no longer signed in (the session has expired). Nothing was stored. Sign in again and choose the file again."),
+    ("upload.sign_in_again", "Logga in igen", "Sign in again"),
+    ("upload.stale_page", "Sidan hör till en inloggning som har ersatts av en nyare. Inget sparades. Ladda om sidan och välj filen på nytt.", "The page belongs to a sign-in that a newer one replaced. Nothing was stored. Reload the page and choose the file again."),
+    ("upload.reload", "Ladda om sidan", "Reload the page"),
+    ("upload.see_lines", "Se rad {lines}.", "See line {lines}."),
     // Faults and warnings of a file, by code (the server's own message is
     // English; the page shows these on a Swedish page).
     ("fault.empty_file", "Filen är tom.", "The file is empty."),
@@ -493,6 +501,8 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("fault.clock_times_assumed", "Klockslagen är antagna.", "The clock times are assumed."),
     ("fault.working_time_exceeded", "Assistentens arbetstid överskrider gränsen.", "The assistant's working time exceeds the limit."),
     ("fault.over_grant", "Fler timmar än beviljat.", "More hours than granted."),
+    ("fault.unmarked_double_assistance", "Två assistenter arbetar samtidigt utan att passen är markerade som dubbel assistans; den tiden betalas bara där dubbel assistans är beviljad.", "Two assistants work at the same time without the shifts marked as double assistance; that time is paid only where double assistance is granted."),
+    ("fault.double_over_grant", "Mer dubbel assistans än beviljat under beslutsperioden.", "More double assistance than granted in the grant period."),
     // Errors on pages
     ("page.forbidden", "Du har inte behörighet till den här sidan.", "You may not use this page."),
     // Reason phrases of problem details (`title`)
@@ -557,6 +567,30 @@ mod tests {
         }
         assert_eq!(t(Lang::Sv, "login.submit"), "Logga in");
         assert_eq!(t(Lang::En, "login.submit"), "Sign in");
+    }
+
+    /// Every code of docs/validation-rules.md has a Swedish text for the
+    /// upload page, so no fault falls back to the API's English message.
+    #[test]
+    fn every_documented_fault_has_a_swedish_text() {
+        let rules = include_str!("../../docs/validation-rules.md");
+        // Answered otherwise than as a fault of a line.
+        let elsewhere = [
+            "correction_reason_required",
+            "idempotency_key_reused",
+            "invalid_idempotency_key",
+        ];
+        let missing: Vec<&str> = rules
+            .lines()
+            .filter_map(|l| l.strip_prefix("### `")?.split('`').next())
+            .filter(|code| !elsewhere.contains(code))
+            .filter(|code| {
+                !MESSAGES
+                    .iter()
+                    .any(|(k, _, _)| *k == format!("fault.{code}"))
+            })
+            .collect();
+        assert!(missing.is_empty(), "no fault.<code> text: {missing:?}");
     }
 
     #[test]

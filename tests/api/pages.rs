@@ -7,7 +7,7 @@
 
 use serde_json::json;
 
-use crate::csv::{fixture, world};
+use crate::csv::{fixture, world, A1, U1};
 use crate::db_test;
 use crate::helpers::*;
 use crate::webdriver::{self, Browser};
@@ -157,3 +157,106 @@ async fn from_an_invitation_to_a_stored_month(app: TestApp) {
     b.quit().await;
 }
 db_test!(from_an_invitation_to_a_stored_month);
+
+/// Signs in through the form; the dashboard has loaded its table.
+async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
+    b.open(&app.url("/login")).await;
+    b.wait_for("#login-form").await;
+    b.type_into("#email", email).await;
+    b.type_into("#password", crate::accounts::PASSWORD).await;
+    b.click("#login-form button[type=submit]").await;
+    b.wait_for("#users-table").await;
+}
+
+/// The upload page with the keyboard, the template, an `.xlsx` with faults
+/// (sheet row, header text and cell, in Swedish), and a session that ends
+/// between the dry run and the confirmation: nothing stored, the way back
+/// to sign in shown.
+async fn a_workbook_and_an_expired_session_on_the_upload_page(app: TestApp) {
+    use crate::xlsx::{header, hm, october, shift, workbook, C};
+    if !webdriver::available() {
+        return;
+    }
+    let w = world(&app).await;
+    let email = crate::accounts::person(&app, &w.org, "karin@example.se").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut head = header();
+    head[3] = C::Text("Start");
+    let faulty = workbook(&[
+        head,
+        shift(C::Text(U1), A1, 0.0, hm(7, 0), hm(15, 0), "aktiv", C::Empty),
+        shift(
+            C::Text(U1),
+            A1,
+            1.0,
+            hm(7, 0) + 30.0 / 86_400.0,
+            hm(15, 0),
+            "aktiv",
+            C::Empty,
+        ),
+        vec![C::Empty; 8],
+        shift(C::Text(U1), A1, 2.0, hm(7, 0), hm(15, 0), "sömn", C::Empty),
+    ]);
+    let faulty_path = dir.path().join("fel.xlsx");
+    std::fs::write(&faulty_path, faulty).unwrap();
+    let good_path = dir.path().join("oktober.xlsx");
+    std::fs::write(&good_path, october()).unwrap();
+
+    let b = Browser::start(1280, 1000).await;
+    sign_in(&b, &app, &email).await;
+    b.open(&app.url("/upload")).await;
+    b.wait_for("#upload-form").await;
+    // The keyboard: the first Tab reaches the skip link, Enter moves to the content.
+    b.press("\u{E004}").await;
+    assert_eq!(b.eval("document.activeElement.className").await, "skip");
+    b.press("\u{E007}").await;
+    assert_eq!(b.eval("document.activeElement.id").await, "main");
+    // Both templates download with the session.
+    for (format, kind) in [("csv", "text/csv"), ("xlsx", "spreadsheetml")] {
+        let href = b
+            .eval(&format!(
+                "document.getElementById('template-{format}').getAttribute('href')"
+            ))
+            .await;
+        let got = b
+            .eval(&format!(
+                "fetch({href}).then(r => r.status + ' ' + r.headers.get('content-type'))"
+            ))
+            .await;
+        let got = got.as_str().unwrap();
+        assert!(got.starts_with("200 ") && got.contains(kind), "{got}");
+    }
+    // A workbook with faults: the sheet row, the header as written, the cell.
+    b.type_into("#file", faulty_path.to_str().unwrap()).await;
+    b.click("#check-button").await;
+    b.wait_for("#faults-table").await;
+    let time = b.text("#faults-table tr[data-code=invalid_time]").await;
+    assert!(time.starts_with("3\tStart\tD3\t"), "{time}");
+    assert!(time.contains("Klockslaget är inte giltigt"), "{time}");
+    let kind = b.text("#faults-table tr[data-code=invalid_kind]").await;
+    assert!(kind.starts_with("5\ttyp\tF5\t"), "{kind}");
+    // The good workbook: the dry run, in Swedish.
+    b.type_into("#file", good_path.to_str().unwrap()).await;
+    b.click("#check-button").await;
+    b.wait_for("#summary-table").await;
+    assert!(b.text("#summary-table").await.contains("oktober 2026"));
+    assert!(b.text("#dry-run-message").await.contains("6 rader"));
+    // Eight hours after signing in the session is over; confirming stores nothing.
+    app.set_now("2026-11-10T18:00:01Z");
+    b.click("#confirm-button").await;
+    b.wait_for("#session-gone").await;
+    let gone = b.text("#session-gone").await;
+    assert!(gone.contains("Inget sparades"), "{gone}");
+    assert!(
+        b.eval("document.getElementById('confirm-button').hidden")
+            .await
+            == json!(true)
+    );
+    let res = app.get("/api/v1/time-reports", &w.org.token).await;
+    assert_eq!(expect(&res, 200)["items"], json!([]));
+    b.click("#session-gone-link").await;
+    b.wait_for("#login-form").await;
+    assert!(b.text("#login-message").await.contains("gått ut"));
+    b.quit().await;
+}
+db_test!(a_workbook_and_an_expired_session_on_the_upload_page);

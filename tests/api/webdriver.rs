@@ -148,6 +148,32 @@ impl Browser {
             .await;
     }
 
+    /// Presses keys one after the other on the focused element, as a
+    /// keyboard does (`"\u{E004}"` is Tab, `"\u{E007}"` Enter).
+    pub async fn press(&self, keys: &str) {
+        let actions: Vec<Value> = keys
+            .chars()
+            .flat_map(|k| {
+                let k = k.to_string();
+                [
+                    json!({"type": "keyDown", "value": k}),
+                    json!({"type": "keyUp", "value": k}),
+                ]
+            })
+            .collect();
+        self.call(
+            "POST",
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        )
+        .await;
+    }
+
+    /// The value of `expr` (JavaScript) on the page.
+    pub async fn eval(&self, expr: &str) -> Value {
+        self.script(&format!("return {expr};"), json!([])).await
+    }
+
     pub async fn script(&self, script: &str, args: Value) -> Value {
         self.call(
             "POST",

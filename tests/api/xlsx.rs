@@ -13,11 +13,11 @@ use crate::helpers::*;
 const IMPORT: &str = "/api/v1/imports/time-reports";
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 /// 2026-10-01 as an Excel serial (days since 1899-12-30).
-const OCT_1: f64 = 46296.0;
+pub const OCT_1: f64 = 46296.0;
 
 /// A cell as Excel keeps it.
 #[derive(Clone)]
-enum C {
+pub enum C {
     Text(&'static str),
     Number(f64),
     Date(f64),
@@ -27,12 +27,12 @@ enum C {
 }
 
 /// A clock time as a fraction of a day, as Excel stores `hh:mm`.
-fn hm(h: u32, m: u32) -> f64 {
+pub fn hm(h: u32, m: u32) -> f64 {
     f64::from(h * 60 + m) / 1440.0
 }
 
 /// A one-sheet workbook; `rows[0]` is sheet row 1.
-fn workbook(rows: &[Vec<C>]) -> Vec<u8> {
+pub fn workbook(rows: &[Vec<C>]) -> Vec<u8> {
     let mut wb = Workbook::new();
     let date = Format::new().set_num_format("yyyy-mm-dd");
     let time = Format::new().set_num_format("hh:mm");
@@ -54,7 +54,7 @@ fn workbook(rows: &[Vec<C>]) -> Vec<u8> {
     wb.save_to_buffer().unwrap()
 }
 
-fn header() -> Vec<C> {
+pub fn header() -> Vec<C> {
     [
         "brukare",
         "assistent",
@@ -71,7 +71,7 @@ fn header() -> Vec<C> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn shift(
+pub fn shift(
     user: C,
     assistant: &'static str,
     day: f64,
@@ -96,7 +96,7 @@ fn shift(
 /// workbook: the personnummer of one row kept as a number (as Excel does),
 /// one `dubbel` as Excel's TRUE, a time of 15.5 hours computed (=1/24*15.5,
 /// float noise included), and an empty row in between.
-fn october() -> Vec<u8> {
+pub fn october() -> Vec<u8> {
     let noisy_half_past_three = 1.0 / 24.0 * 15.5;
     workbook(&[
         header(),
