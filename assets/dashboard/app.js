@@ -463,8 +463,10 @@ function shown(r) {
   }
 }
 
-/** Links from a user's row: the month's status, and its PDFs when they
- *  exist (the month's once a report or an invoice is stored). */
+/** Links from a user's row: the month's status, and the month's PDF (the
+ *  user's time reports, one per assistant, and invoice) once a report or an
+ *  invoice is stored. A single report's PDF is per assistant, which the
+ *  row does not name, so it is reached through the month's. */
 function linksCell(c, r) {
   const q = `assistance_user_id=${encodeURIComponent(r.assistance_user_id)}&organisation_id=${encodeURIComponent(r.organisation_id)}`;
   const links = [
@@ -472,9 +474,6 @@ function linksCell(c, r) {
   ];
   if (r.report_id || r.invoice_status === 'current' || r.invoice_status === 'stale') {
     links.push(el('a', { href: `${API}/months/${c.month}/pdf?${q}`, 'data-link': 'month-pdf', text: t('dash.link.month_pdf') }));
-  }
-  if (r.report_id) {
-    links.push(el('a', { href: `${API}/time-reports/${encodeURIComponent(r.report_id)}/versions/${r.report_version}/pdf`, 'data-link': 'report-pdf', text: t('dash.link.report_pdf') }));
   }
   const name = nameOf(r.assistance_user_id);
   return el('td', { className: 'links' }, el('ul', { 'aria-label': t('dash.links_of', { name }) }, ...links.map((a) => el('li', {}, a))));

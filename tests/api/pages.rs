@@ -260,3 +260,147 @@ async fn a_workbook_and_an_expired_session_on_the_upload_page(app: TestApp) {
     b.quit().await;
 }
 db_test!(a_workbook_and_an_expired_session_on_the_upload_page);
+
+/// A compliance officer's dashboard of many users: natural order, search,
+/// filters, "Att göra" cut to its first rows, an invoice not yet due not in
+/// red, the month's state, links to the PDFs that exist, the keyboard.
+async fn a_compliance_officer_finds_a_user_among_many(app: TestApp) {
+    if !webdriver::available() {
+        return;
+    }
+    let org = crate::fixtures::org(&app).await;
+    let mut ids = std::collections::HashMap::new();
+    for n in [7, 12, 1, 10, 3, 11, 2, 9, 4, 8, 5, 6] {
+        let res = app
+            .post(
+                "/api/v1/assistance-users",
+                &org.token,
+                &json!({"personnummer": pnr("19400101", n), "name": format!("Brukare {n}")}),
+            )
+            .await;
+        let id = expect(&res, 201)["id"].as_str().unwrap().to_string();
+        crate::fixtures::decision(&app, &org, &id, json!({})).await;
+        ids.insert(n, id);
+    }
+    // Brukare 2 has October's report.
+    let a = crate::fixtures::assistant(&app, &org, A1).await;
+    crate::fixtures::employment(&app, &org, &a, &ids[&2], json!({})).await;
+    let csv = format!(
+        "brukare;assistent;datum;start;slut\r\n{};{A1};2026-10-01;07:00;15:00\r\n",
+        pnr("19400101", 2)
+    );
+    let res = app
+        .post_raw(
+            "/api/v1/imports/time-reports",
+            &org.token,
+            "text/csv",
+            csv.into_bytes(),
+            &[],
+        )
+        .await;
+    expect(&res, 201);
+    let email = crate::accounts::person(&app, &org, "officer@example.se").await;
+
+    let b = Browser::start(1280, 1000).await;
+    sign_in(&b, &app, &email).await;
+    b.wait_for(&format!("#users-table tr[data-user-id=\"{}\"]", ids[&12]))
+        .await;
+    let names = b
+        .eval(
+            "[...document.querySelectorAll('#users-table tbody th .name')].map(e => e.textContent)",
+        )
+        .await;
+    let expected: Vec<String> = (1..=12).map(|n| format!("Brukare {n}")).collect();
+    assert_eq!(names, json!(expected), "natural order");
+    let row = |n: u32| format!("#users-table tr[data-user-id=\"{}\"]", ids[&n]);
+    // October's invoice is not yet due (FK's date is 7 December): not red.
+    let invoice = b
+        .eval(&format!(
+            "document.querySelector('{} td[data-status=not_yet_due]').className",
+            row(1)
+        ))
+        .await;
+    assert_eq!(invoice, "status pending");
+    assert!(b.text(&row(1)).await.contains("Ej förfallen"));
+    assert!(b.text(&row(1)).await.contains("Öppen"), "the month's state");
+    // Links: the month's status always; its PDFs only when there is one.
+    let links = |n: u32| {
+        let sel = row(n);
+        let b = &b;
+        async move {
+            b.eval(&format!(
+                "[...document.querySelectorAll('{sel} a[data-link]')].map(a => a.dataset.link)"
+            ))
+            .await
+        }
+    };
+    assert_eq!(links(1).await, json!(["status"]));
+    assert_eq!(links(2).await, json!(["status", "month-pdf"]));
+    for link in ["status", "month-pdf"] {
+        let got = b
+            .eval(&format!(
+                "fetch(document.querySelector('{} a[data-link={link}]').href).then(r => r.status + ' ' + r.headers.get('content-type'))",
+                row(2)
+            ))
+            .await;
+        if !got.as_str().unwrap().starts_with("200 ") {
+            let body = b.eval(&format!("fetch(document.querySelector('{} a[data-link={link}]').href).then(r => r.text())", row(2))).await;
+            panic!("{link}: {got} {body}");
+        }
+    }
+    // Search and filter.
+    b.type_into("#search-input", "brukare 1").await;
+    let shown =
+        "[...document.querySelectorAll('#users-table tbody th .name')].map(e => e.textContent)";
+    assert_eq!(
+        b.eval(shown).await,
+        json!(["Brukare 1", "Brukare 10", "Brukare 11", "Brukare 12"])
+    );
+    assert!(b.text("#filter-count").await.contains("4"));
+    b.script(
+        "const i = document.getElementById('search-input'); i.value = ''; i.dispatchEvent(new Event('input'));
+         const s = document.getElementById('filter-select'); s.value = 'missing'; s.dispatchEvent(new Event('change'));",
+        json!([]),
+    )
+    .await;
+    let missing = b.eval(shown).await;
+    assert_eq!(missing.as_array().unwrap().len(), 11);
+    assert!(!missing.as_array().unwrap().contains(&json!("Brukare 2")));
+    // "Att göra": the first ten, by due date and then by name; all on request.
+    b.wait_for("#todo-table").await;
+    let todo_rows = "document.querySelectorAll('#todo-table tbody tr').length";
+    assert_eq!(b.eval(todo_rows).await, 10);
+    assert!(b
+        .text("#todo-table caption")
+        .await
+        .contains("(de 10 första visas)"));
+    let first = b
+        .eval("[...document.querySelectorAll('#todo-table tbody tr')].map(r => r.cells[3].textContent)")
+        .await;
+    assert_eq!(first[0], "Brukare 1", "{first}");
+    let numbers: Vec<u32> = first
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap()[8..].parse().unwrap())
+        .collect();
+    assert!(numbers.windows(2).all(|w| w[0] <= w[1]), "{numbers:?}");
+    b.click("#todo-toggle").await;
+    assert!(b.eval(todo_rows).await.as_u64().unwrap() > 10);
+    assert_eq!(
+        b.eval("document.getElementById('todo-toggle').getAttribute('aria-expanded')")
+            .await,
+        "true"
+    );
+    // The keyboard: Enter on a user's name shows the user's hours.
+    b.script(
+        "document.querySelector(arguments[0] + ' button.select').focus()",
+        json!([row(1)]),
+    )
+    .await;
+    b.press("\u{E007}").await;
+    b.wait_for("#figures-table").await;
+    assert!(b.text("#chart-heading").await.contains("Brukare 1"));
+    b.quit().await;
+}
+db_test!(a_compliance_officer_finds_a_user_among_many);
