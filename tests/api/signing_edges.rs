@@ -486,3 +486,64 @@ async fn a_signature_racing_a_correction_lands_on_one_version(app: TestApp) {
     assert_eq!(v2, json!([]));
 }
 db_test!(a_signature_racing_a_correction_lands_on_one_version);
+
+async fn reads_of_payloads_signatures_and_representatives_are_audited(app: TestApp) {
+    let m = month(&app, "company").await;
+    let w = &m.w;
+    let t = &w.org.token;
+    let reads = |subject: String| {
+        let app = &app;
+        async move {
+            let res = app
+                .get(&format!("/api/v1/audit?subject_id={subject}&limit=500"), t)
+                .await;
+            expect(&res, 200)["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["action"] == "read")
+                .map(|e| e["subject_kind"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    let before = reads(m.report.clone()).await.len();
+    payload(&app, t, &m.report, 1, &w.assistants[0]).await;
+    expect(
+        &app.get(&format!("/api/v1/time-reports/{}/signatures", m.report), t)
+            .await,
+        200,
+    );
+    let after = reads(m.report.clone()).await;
+    assert_eq!(after.len(), before + 2, "{after:?}");
+    assert!(after.iter().all(|k| k == "time_report"), "{after:?}");
+
+    let before = reads(m.invoice.clone()).await.len();
+    invoice_payload(&app, t, &m.invoice, 1).await;
+    expect(
+        &app.get(&format!("/api/v1/invoices/{}/signatures", m.invoice), t)
+            .await,
+        200,
+    );
+    let after = reads(m.invoice.clone()).await;
+    assert_eq!(after.len(), before + 2, "{after:?}");
+    assert!(after.iter().all(|k| k == "invoice"), "{after:?}");
+
+    // Who acts for the user is the user's personal data.
+    let base = format!("/api/v1/assistance-users/{}/representatives", w.user);
+    let rep = expect(
+        &app.post(&base, t, &json!({"personnummer": pnr("19600303", 512), "name": "Greta Förvaltare", "kind": "administrator", "valid_from": "2026-01-01"}))
+            .await,
+        201,
+    );
+    let before = reads(w.user.clone()).await.len();
+    expect(&app.get(&base, t).await, 200);
+    expect(
+        &app.get(&format!("{base}/{}", rep["id"].as_str().unwrap()), t)
+            .await,
+        200,
+    );
+    let after = reads(w.user.clone()).await;
+    assert_eq!(after.len(), before + 2, "{after:?}");
+    assert!(after.iter().all(|k| k == "assistance_user"), "{after:?}");
+}
+db_test!(reads_of_payloads_signatures_and_representatives_are_audited);
