@@ -547,3 +547,59 @@ async fn reads_of_payloads_signatures_and_representatives_are_audited(app: TestA
     assert!(after.iter().all(|k| k == "assistance_user"), "{after:?}");
 }
 db_test!(reads_of_payloads_signatures_and_representatives_are_audited);
+
+async fn a_child_self_employer_signs_as_employer_through_a_guardian(app: TestApp) {
+    crate::invoices::set_rate(&app, 2026, "340.00").await;
+    let org = crate::fixtures::org_of_kind(&app, "self_employer").await;
+    // 17 until 2027-06-15.
+    let child = pnr("20090615", 271);
+    let user = crate::fixtures::user(&app, &org, &child).await;
+    let ap = pnr("19900101", 272);
+    let a = crate::fixtures::assistant(&app, &org, &ap).await;
+    crate::fixtures::employment(&app, &org, &a, &user, json!({})).await;
+    crate::fixtures::decision(&app, &org, &user, json!({})).await;
+    let body = json!({"assistance_user_id": user, "month": "2026-10",
+        "rows": [crate::time_reports::row(&a, "2026-10-02", "08:00", "12:00", "active")]});
+    let r = expect(
+        &app.post("/api/v1/time-reports", &org.token, &body).await,
+        201,
+    );
+    let id = r["id"].as_str().unwrap();
+    app.set_now("2026-11-12T10:00:00Z");
+    let hash = payload(&app, &org.token, id, 1, &a).await["payload_hash"].clone();
+    let guardian = pnr("19700202", 273);
+    expect(
+        &app.post(
+            &format!("/api/v1/assistance-users/{user}/representatives"),
+            &org.token,
+            &json!({"personnummer": guardian, "name": "Vera Vårdnadshavare", "kind": "guardian", "valid_from": "2009-06-15"}),
+        )
+        .await,
+        201,
+    );
+    let p = expect_problem(
+        &sign(
+            &app,
+            &org.token,
+            id,
+            &signature(1, &a, "employer", &child, &hash),
+        )
+        .await,
+        422,
+    );
+    assert_eq!(p["code"], "signer_not_allowed");
+    assert!(p["detail"].as_str().unwrap().contains("under 18"), "{p:#}");
+    let s = expect(
+        &sign(
+            &app,
+            &org.token,
+            id,
+            &signature(1, &a, "employer", &guardian, &hash),
+        )
+        .await,
+        201,
+    );
+    assert_eq!(s["signer_capacity"], "guardian");
+    assert_eq!(s["signer_name"], "Vera Vårdnadshavare");
+}
+db_test!(a_child_self_employer_signs_as_employer_through_a_guardian);
