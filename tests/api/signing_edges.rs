@@ -453,6 +453,18 @@ async fn a_signature_racing_a_correction_lands_on_one_version(app: TestApp) {
     let mut fix = report(w, "2026-10", rows(w));
     fix["rows"][0]["end"] = json!("16:00");
     fix["correction_reason"] = json!("Stannade en timme till");
+    // The same signature twice at once: one is recorded, the other is it.
+    let twice = signature(1, &w.assistants[1], "employer", SIGNATORY_PNR, &{
+        payload(&app, &w.org.token, &m.report, 1, &w.assistants[1]).await["payload_hash"].clone()
+    });
+    let (one, two) = futures_util::join!(
+        sign(&app, &w.org.token, &m.report, &twice),
+        sign(&app, &w.org.token, &m.report, &twice)
+    );
+    let mut statuses = [one.status.as_u16(), two.status.as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 201], "{one:?} {two:?}");
+    assert_eq!(one.body["id"], two.body["id"]);
     let body = signature(1, a, "employer", SIGNATORY_PNR, &hash);
     let (signed, corrected) = futures_util::join!(
         sign(&app, &w.org.token, &m.report, &body),
