@@ -136,6 +136,7 @@ pub fn seed(
             )?;
             users.push(u);
         }
+        agreements_and_notice(conn, &org.id, &users, months[0], today, policy, ts)?;
 
         // Two assistants per user, employed and registered with FK from the start.
         let mut staff: HashMap<String, Vec<String>> = HashMap::new();
@@ -301,6 +302,59 @@ fn month_rows(month: ReportMonth, staff: &[String], hours_per_day: u32, extra: u
         }
     }
     rows
+}
+
+/// The users' agreements with the provider (form 3079): Astrid's and
+/// Bertil's sent to FK, Cecilia's not yet (the dashboard's agreement column
+/// shows `not_sent_to_fk`); and one change notice for Bertil that is due
+/// within days, so "Att göra" has one (`docs/change-notices.md`).
+fn agreements_and_notice(
+    conn: &mut DbConn,
+    org: &str,
+    users: &[AssistanceUserRow],
+    first: ReportMonth,
+    today: NaiveDate,
+    policy: DeadlinePolicy,
+    ts: chrono::NaiveDateTime,
+) -> anyhow::Result<()> {
+    use crate::db::agreements::{self as ag, AgreementRow};
+    use crate::db::change_notices::{self as cn, ChangeNoticeRow};
+    let valid_from = first.first_day() - Duration::days(31);
+    for (i, u) in users.iter().enumerate() {
+        ag::insert(
+            conn,
+            &AgreementRow {
+                id: crate::db::new_id(),
+                organisation_id: org.to_string(),
+                assistance_user_id: u.id.clone(),
+                valid_from,
+                valid_to: None,
+                payee: crate::domain::agreement::Payee::Provider.as_str().into(),
+                sent_to_fk_on: (i < 2).then_some(valid_from),
+                created_at: ts,
+                updated_at: ts,
+            },
+        )?;
+    }
+    let occurred_on = today - Duration::days(10);
+    cn::insert(
+        conn,
+        &ChangeNoticeRow {
+            id: crate::db::new_id(),
+            organisation_id: org.to_string(),
+            assistance_user_id: users[1].id.clone(),
+            kind: crate::domain::change_notice::ChangeKind::MovingHome
+                .as_str()
+                .into(),
+            occurred_on,
+            due_date: crate::domain::change_notice::due_date(occurred_on, policy),
+            reported_to_fk_on: None,
+            note: None,
+            created_at: ts,
+            updated_at: ts,
+        },
+    )?;
+    Ok(())
 }
 
 fn submit(

@@ -4,8 +4,8 @@
 //! - Time report (3059), per assistant: the **assistant attests** (role
 //!   `assistant`: that assistant and nobody else) and the **employer signs**
 //!   (role `employer`: a signatory of the organisation valid that day; for a
-//!   self-employer also the assistance user or one of their representatives
-//!   valid that day).
+//!   self-employer also whoever may sign the invoice that day, by the same
+//!   rules of age and representation).
 //! - Invoice (3057): role `assistance_user`: the user when 18 or older on
 //!   the day of signing, else a guardian (*vårdnadshavare*) valid that day;
 //!   a trustee (*god man*), administrator (*förvaltare*) or agent (*ombud*)
@@ -240,15 +240,6 @@ pub fn allowed_signer(
     day: NaiveDate,
     f: &SignerFacts<'_>,
 ) -> Result<Signer, String> {
-    let rep = |pred: &dyn Fn(RepresentativeKind) -> bool| {
-        f.representatives
-            .iter()
-            .find(|(k, a)| pred(*k) && a.personnummer == signer && a.validity.covers(day))
-            .map(|(k, a)| Signer {
-                capacity: (*k).into(),
-                name: a.name.clone(),
-            })
-    };
     match role {
         Role::Assistant => match f.assistant {
             Some((pnr, name)) if pnr == signer => Ok(Signer {
@@ -274,61 +265,74 @@ pub fn allowed_signer(
                     name: s.name.clone(),
                 });
             }
-            if f.self_employer {
-                if f.user.0 == signer {
-                    return Ok(Signer {
-                        capacity: Capacity::AssistanceUser,
-                        name: f.user.1.to_string(),
-                    });
-                }
-                if let Some(s) = rep(&|_| true) {
-                    return Ok(s);
-                }
+            if !f.self_employer {
                 return Err(format!(
-                    "On {day} the signer is neither a signatory of the organisation, the assistance user nor one of their representatives."
+                    "On {day} the signer is not a signatory of the organisation (POST /organisations/{{id}}/signatories)."
                 ));
             }
-            Err(format!(
-                "On {day} the signer is not a signatory of the organisation (POST /organisations/{{id}}/signatories)."
-            ))
+            // A self-employer is the user: they sign as employer as they
+            // sign the invoice, by the same rules of age and representation.
+            for_user(signer, day, f).map_err(|why| {
+                why.unwrap_or_else(|| format!(
+                    "On {day} the signer is neither a signatory of the organisation, the assistance user nor one of their representatives."
+                ))
+            })
         }
         Role::AssistanceUser => {
             if f.assistant.is_some() {
                 return Err("The assistance_user role belongs to invoices.".into());
             }
-            let adult = PersonalNumber::parse_on(f.user.0, day)
-                .map(|p| p.age_on(day) >= 18)
-                // An unreadable stored number cannot prove an age: treat as adult,
-                // so guardians do not sign for them either way by mistake.
-                .unwrap_or(true);
-            if f.user.0 == signer {
-                return if adult {
-                    Ok(Signer {
-                        capacity: Capacity::AssistanceUser,
-                        name: f.user.1.to_string(),
-                    })
-                } else {
-                    Err(format!(
-                        "The assistance user is under 18 on {day}; a guardian, trustee, administrator or agent signs for them."
-                    ))
-                };
-            }
-            if let Some(s) = rep(&|k| k != RepresentativeKind::Guardian) {
-                return Ok(s);
-            }
-            if let Some(s) = rep(&|k| k == RepresentativeKind::Guardian) {
-                return if adult {
-                    Err(format!(
-                        "The assistance user is 18 or older on {day}; a guardian no longer signs for them."
-                    ))
-                } else {
-                    Ok(s)
-                };
-            }
-            Err(format!(
-                "On {day} the signer is neither the assistance user nor a representative of theirs."
-            ))
+            for_user(signer, day, f).map_err(|why| {
+                why.unwrap_or_else(|| {
+                    format!(
+                        "On {day} the signer is neither the assistance user nor a representative of theirs."
+                    )
+                })
+            })
         }
+    }
+}
+
+/// The user in person when 18 or older on `day`, else a guardian valid
+/// that day; a trustee, administrator or agent valid that day at any age
+/// (domain brief: at 18 the user signs their own documents). `Err(None)`
+/// when the signer is none of them; `Err(Some(why))` when the age says no.
+fn for_user(signer: &str, day: NaiveDate, f: &SignerFacts<'_>) -> Result<Signer, Option<String>> {
+    let rep = |pred: &dyn Fn(RepresentativeKind) -> bool| {
+        f.representatives
+            .iter()
+            .find(|(k, a)| pred(*k) && a.personnummer == signer && a.validity.covers(day))
+            .map(|(k, a)| Signer {
+                capacity: (*k).into(),
+                name: a.name.clone(),
+            })
+    };
+    let adult = PersonalNumber::parse_on(f.user.0, day)
+        .map(|p| p.age_on(day) >= 18)
+        // An unreadable stored number cannot prove an age: treat as adult,
+        // so guardians do not sign for them either way by mistake.
+        .unwrap_or(true);
+    if f.user.0 == signer {
+        return if adult {
+            Ok(Signer {
+                capacity: Capacity::AssistanceUser,
+                name: f.user.1.to_string(),
+            })
+        } else {
+            Err(Some(format!(
+                "The assistance user is under 18 on {day}; a guardian, trustee, administrator or agent signs for them."
+            )))
+        };
+    }
+    if let Some(s) = rep(&|k| k != RepresentativeKind::Guardian) {
+        return Ok(s);
+    }
+    match rep(&|k| k == RepresentativeKind::Guardian) {
+        Some(_) if adult => Err(Some(format!(
+            "The assistance user is 18 or older on {day}; a guardian no longer signs for them."
+        ))),
+        Some(s) => Ok(s),
+        None => Err(None),
     }
 }
 
@@ -494,6 +498,45 @@ mod tests {
         );
         assert!(allowed_signer(Role::Employer, OTHER, d("2025-12-31"), &f).is_err());
         assert!(allowed_signer(Role::Employer, ASSISTANT, day, &f).is_err());
+    }
+
+    #[test]
+    fn a_self_employer_signs_as_employer_by_the_invoice_rules_of_age() {
+        let kid = child();
+        let day = d("2027-01-10");
+        let guardian = [(
+            RepresentativeKind::Guardian,
+            agent(OTHER, "2010-06-15", None),
+        )];
+        // A child self-employer: the guardian signs as employer, not the child.
+        let f = facts(&kid, Some((ASSISTANT, "Anna")), true, &[], &guardian);
+        assert_eq!(
+            allowed_signer(Role::Employer, OTHER, day, &f)
+                .unwrap()
+                .capacity,
+            Capacity::Guardian
+        );
+        let err = allowed_signer(Role::Employer, &kid, day, &f).unwrap_err();
+        assert!(err.contains("under 18"), "{err}");
+        // An adult: the user signs; a guardian no longer does.
+        let f = facts(ADULT, Some((ASSISTANT, "Anna")), true, &[], &guardian);
+        let err = allowed_signer(Role::Employer, OTHER, day, &f).unwrap_err();
+        assert!(err.contains("18 or older"), "{err}");
+        assert_eq!(
+            allowed_signer(Role::Employer, ADULT, day, &f)
+                .unwrap()
+                .capacity,
+            Capacity::AssistanceUser
+        );
+        // The same guardian as a signatory of the organisation signs as such.
+        let sigs = [agent(OTHER, "2026-01-01", None)];
+        let f = facts(ADULT, Some((ASSISTANT, "Anna")), true, &sigs, &guardian);
+        assert_eq!(
+            allowed_signer(Role::Employer, OTHER, day, &f)
+                .unwrap()
+                .capacity,
+            Capacity::Signatory
+        );
     }
 
     #[test]

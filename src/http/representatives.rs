@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use super::extract::{Json, Query};
 use super::idempotent::Reply;
 use super::pagination::{PageParams, Paginated};
+use super::read_audit::kind;
 use super::{new_id, utc_string, AppState, Faults};
 use crate::auth::{Caller, Scope};
 use crate::db::register as reg;
@@ -184,13 +185,15 @@ pub async fn list(
     let scope = caller.scope();
     let user_id = id.into_inner();
     let p = page.clone();
-    let rows = state
+    let (rows, user) = state
         .db(move |conn| {
             let user = reg::get_assistance_user(conn, &scope, &user_id)?
                 .ok_or_else(|| ApiError::not_found("Assistance user"))?;
-            Ok(store::list_representatives(conn, &user.id, &p)?)
+            Ok((store::list_representatives(conn, &user.id, &p)?, user))
         })
         .await?;
+    // Who acts for the user (a trustee, an administrator) is their personal data.
+    caller.read_one(kind::ASSISTANCE_USER, &user.organisation_id, &user.id);
     Ok(HttpResponse::Ok().json(Paginated::from_rows(
         rows,
         &page,
@@ -216,6 +219,11 @@ pub async fn get(
                 .ok_or_else(|| ApiError::not_found("Representative"))
         })
         .await?;
+    caller.read_one(
+        kind::ASSISTANCE_USER,
+        &row.organisation_id,
+        &row.assistance_user_id,
+    );
     Ok(HttpResponse::Ok().json(Representative::from(row)))
 }
 

@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Json, Query};
 use super::idempotent::Reply;
+use super::read_audit::kind;
 use super::AppState;
 use crate::auth::{Caller, Scope};
 use crate::db::invoices;
@@ -66,12 +67,12 @@ pub async fn report_payload(
     let (id, n) = path.into_inner();
     let assistant = q.assistant_id.clone();
     let now = state.now().naive_utc();
-    let payload = state
+    let (payload, org, id) = state
         .db(move |conn| {
             let report = reports::get_report(conn, &scope, &id)?
                 .ok_or_else(|| ApiError::not_found("Time report"))?;
             let keys = service::report_lock_keys(&report);
-            conn.write_transaction(&keys, |conn| {
+            let payload = conn.write_transaction(&keys, |conn| {
                 let v = reports::get_version(conn, &report.id, n)?
                     .ok_or_else(|| ApiError::not_found("Version"))?;
                 service::report_payload(conn, &report, &v, &assistant, now)?.ok_or_else(|| {
@@ -81,9 +82,12 @@ pub async fn report_payload(
                         format!("The assistant has no row in version {n}."),
                     )])
                 })
-            })
+            })?;
+            Ok((payload, report.organisation_id, report.id))
         })
         .await?;
+    // The text names the user and the assistant: a read of the report.
+    caller.read_one(kind::TIME_REPORT, &org, &id);
     Ok(HttpResponse::Ok().json(SignPayload::from(payload)))
 }
 
@@ -99,18 +103,20 @@ pub async fn invoice_payload(
     let scope = caller.scope();
     let (id, n) = path.into_inner();
     let now = state.now().naive_utc();
-    let payload = state
+    let (payload, org, id) = state
         .db(move |conn| {
             let inv = invoices::get_invoice(conn, &scope, &id)?
                 .ok_or_else(|| ApiError::not_found("Invoice"))?;
             let keys = service::invoice_lock_keys(&inv);
-            conn.write_transaction(&keys, |conn| {
+            let payload = conn.write_transaction(&keys, |conn| {
                 let v = invoices::get_version(conn, &inv.id, n)?
                     .ok_or_else(|| ApiError::not_found("Version"))?;
-                Ok(service::invoice_payload(conn, &inv, &v, now)?)
-            })
+                Ok::<_, ApiError>(service::invoice_payload(conn, &inv, &v, now)?)
+            })?;
+            Ok((payload, inv.organisation_id, inv.id))
         })
         .await?;
+    caller.read_one(kind::INVOICE, &org, &id);
     Ok(HttpResponse::Ok().json(SignPayload::from(payload)))
 }
 
@@ -341,16 +347,19 @@ pub async fn report_signatures(
     let scope = caller.scope();
     let id = id.into_inner();
     let version = q.version;
-    let list = state
+    let (list, org, id) = state
         .db(move |conn| {
             let report = reports::get_report(conn, &scope, &id)?
                 .ok_or_else(|| ApiError::not_found("Time report"))?;
-            Ok(store::report_signatures(conn, &report.id, version)?
+            let list = store::report_signatures(conn, &report.id, version)?
                 .into_iter()
                 .map(Signature::from)
-                .collect::<Vec<_>>())
+                .collect::<Vec<_>>();
+            Ok((list, report.organisation_id, report.id))
         })
         .await?;
+    // Signers' numbers and names: a read of the document's personal data.
+    caller.read_one(kind::TIME_REPORT, &org, &id);
     Ok(HttpResponse::Ok().json(list))
 }
 
@@ -368,15 +377,18 @@ pub async fn invoice_signatures(
     let scope = caller.scope();
     let id = id.into_inner();
     let version = q.version;
-    let list = state
+    let (list, org, id) = state
         .db(move |conn| {
             let inv = invoices::get_invoice(conn, &scope, &id)?
                 .ok_or_else(|| ApiError::not_found("Invoice"))?;
-            Ok(store::invoice_signatures(conn, &inv.id, version)?
+            let list = store::invoice_signatures(conn, &inv.id, version)?
                 .into_iter()
                 .map(Signature::from)
-                .collect::<Vec<_>>())
+                .collect::<Vec<_>>();
+            Ok((list, inv.organisation_id, inv.id))
         })
         .await?;
+    // Signers' numbers and names: a read of the document's personal data.
+    caller.read_one(kind::INVOICE, &org, &id);
     Ok(HttpResponse::Ok().json(list))
 }

@@ -3,6 +3,8 @@
 use redovisa::db::{DatabaseUrl, Manager};
 use redovisa::domain::deadline::DeadlinePolicy;
 
+use serde_json::Value;
+
 use crate::db_test;
 use crate::helpers::*;
 
@@ -60,6 +62,35 @@ async fn seed_demo_populates_the_dashboard(app: TestApp) {
         versions.contains(&2),
         "one report is corrected: {versions:?}"
     );
+    // Agreements: two sent to FK, one not yet; no report lacks one.
+    let d = expect(
+        &app.get("/api/v1/dashboard/compliance?month=2026-10", &token)
+            .await,
+        200,
+    );
+    let mut agreements: Vec<&str> = d["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["agreement"].as_str().unwrap())
+        .collect();
+    agreements.sort();
+    assert_eq!(agreements, ["not_sent_to_fk", "sent_to_fk", "sent_to_fk"]);
+    assert!(!list.to_string().contains("\"no_agreement\""), "{list:#}");
+    // One change notice, open and due within days: a reminder ("Att göra").
+    assert_eq!(d["totals"]["change_notices_open"], 1, "{d:#}");
+    let reminders = expect(
+        &app.get("/api/v1/reminders?within_days=30", &token).await,
+        200,
+    );
+    let notices: Vec<&Value> = reminders
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "change_notice")
+        .collect();
+    assert_eq!(notices.len(), 1, "{reminders:#}");
+    assert_ne!(notices[0]["severity"], "overdue");
     let rates = expect(&app.get("/api/v1/rates", &token).await, 200);
     let demo = rates
         .as_array()

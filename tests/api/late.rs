@@ -476,3 +476,32 @@ async fn the_dashboard_counts_reports_at_risk(app: TestApp) {
     assert_eq!(d["totals"]["at_risk"]["count"], 0);
 }
 db_test!(the_dashboard_counts_reports_at_risk);
+
+/// A year without a standard rate: the loss is still counted in hours, its
+/// worth is unknown (`amount_sek` null) and `rate_missing` says why.
+async fn a_loss_without_a_rate_is_counted_in_hours_only(app: TestApp) {
+    let w = fixtures::world(&app, 1).await;
+    app.set_now(LATE);
+    let r = post_report(&app, &w, "2027-01", 10, None).await;
+    assert_eq!(r["hours"]["expected_payable"], "0.00");
+    let warning = late_warning(&r).expect("late_not_payable");
+    assert_eq!(warning["hours"], "80.00");
+    assert_eq!(warning["amount_sek"], Value::Null, "{warning:#}");
+    let missing: Vec<&Value> = r["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["code"] == "rate_missing")
+        .collect();
+    assert_eq!(missing.len(), 1, "{r:#}");
+    assert!(missing[0]["message"].as_str().unwrap().contains("2027"));
+    // Read back, the same.
+    let r = current(&app, &w, r["id"].as_str().unwrap()).await;
+    assert_eq!(late_warning(&r).unwrap()["amount_sek"], Value::Null);
+    let dash = dashboard(&app, &w, "2027-01").await;
+    assert_eq!(
+        dash["totals"]["lost"],
+        json!({"hours": "80.00", "amount_sek": null})
+    );
+}
+db_test!(a_loss_without_a_rate_is_counted_in_hours_only);

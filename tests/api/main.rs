@@ -41,6 +41,7 @@ mod register;
 mod reminders;
 mod shutdown;
 mod signatures;
+mod signing_edges;
 mod time_reports;
 mod upload;
 mod webdriver;

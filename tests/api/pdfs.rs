@@ -215,7 +215,7 @@ async fn pdfs_read_back(app: TestApp) {
             "Månad: 2026-10 (oktober 2026)",
             "Grund: tidsredovisningen version 1",
             &format!("Personnummer: {}", dashed(&w.user_pnr)),
-            "Betalningsmottagare:",
+            "Betalningsmottagare: anordnaren (enligt avtal)",
             "Aktiv assistans (räknas fullt) 15,00 h",
             "Väntetid (räknas 1/4) 9,00 h",
             "Beredskap (räknas 1/7) 10,00 h",
@@ -382,6 +382,25 @@ async fn long_reports_take_more_pages_and_the_month_has_a_limit(app: TestApp) {
             "2026-10-06 13:00 15:00 aktiv assistans ja nej 2,00 ja",
             "Aktiv assistans (räknas fullt) 124,00 h",
             "Väntetid (räknas 1/4) 93,00 h",
+        ],
+    );
+    // The invoice of version 2 names its hospital day.
+    let inv = crate::signatures::submit_invoice(&app, w).await;
+    let bytes = get_pdf(
+        &app,
+        &format!(
+            "/api/v1/invoices/{}/versions/{}/pdf",
+            inv["id"].as_str().unwrap(),
+            inv["version"]
+        ),
+        &w.org.token,
+    )
+    .await;
+    has(
+        &squeeze(&pdftotext(&bytes)),
+        &[
+            "Grund: tidsredovisningen version 2",
+            "Dagar med sjukhusvistelse: 2026-10-05",
         ],
     );
     // The month needs more than 3 pages: 422 `too_large`, naming the filter.
