@@ -80,9 +80,8 @@ pub struct CreateUser {
     pub name: String,
     pub role: Role,
     /// Required for `provider` and `provider_read` accounts when an admin
-    /// creates them; a
-    /// provider's own organisation otherwise. Not allowed for `admin` and
-    /// `auditor` accounts, which see every organisation.
+    /// creates them; a provider's own organisation otherwise. Not allowed
+    /// for `admin` and `auditor` accounts, which see every organisation.
     pub organisation_id: Option<String>,
 }
 
