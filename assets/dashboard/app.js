@@ -252,17 +252,21 @@ async function loadNames(ids) {
 
 const nameOf = (id) => state.names.get(id) || t('dash.unknown_user', { id: id.slice(0, 8) });
 
-/** Organisation names (a provider reads its own; admins and auditors all). */
-async function loadOrgNames(ids) {
-  await eachLimited([...new Set(ids)].filter((id) => !state.orgNames.has(id)), 4, async (id) => {
+/** Reads the `name` of each record `${path}/{id}` not yet in `names`, four
+ *  at a time; one that cannot be read keeps its short id. */
+async function loadNamesInto(names, path, ids) {
+  await eachLimited([...new Set(ids)].filter((id) => !names.has(id)), 4, async (id) => {
     try {
-      const o = await api(`/organisations/${encodeURIComponent(id)}`);
-      state.orgNames.set(id, o.name);
+      const o = await api(`${path}/${encodeURIComponent(id)}`);
+      names.set(id, o.name);
     } catch (e) {
       if (e instanceof NeedToken) throw e;
     }
   });
 }
+
+/** Organisation names (a provider reads its own; admins and auditors all). */
+const loadOrgNames = (ids) => loadNamesInto(state.orgNames, '/organisations', ids);
 const orgNameOf = (id) => state.orgNames.get(id) || id.slice(0, 8);
 
 // ---- messages --------------------------------------------------------------------
@@ -369,7 +373,7 @@ async function load() {
     if (seq !== state.loadSeq) return;
     renderBreaches(breaches);
     setStatus(`${countOf(compliance.rows.length, 'dash.n_users')}, ${fmtMonth(compliance.month)}.`);
-    await loadChart();
+    await Promise.all([loadChart(), loadMonthStatus()]);
   } catch (err) {
     if (seq !== state.loadSeq) return;
     setStatus('');
@@ -469,9 +473,15 @@ function shown(r) {
  *  row does not name, so it is reached through the month's. */
 function linksCell(c, r) {
   const q = `assistance_user_id=${encodeURIComponent(r.assistance_user_id)}&organisation_id=${encodeURIComponent(r.organisation_id)}`;
-  const links = [
-    el('a', { href: `${API}/months/${c.month}/status?${q}`, 'data-link': 'status', text: t('dash.link.status') }),
-  ];
+  const status = el('a', { href: `${API}/months/${c.month}/status?${q}`, 'data-link': 'status', text: t('dash.link.status') });
+  // A plain click shows the status on the page, in words; the link itself
+  // (new tab, copy) stays the API's JSON for those who want it.
+  status.addEventListener('click', (ev) => {
+    if (ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) return;
+    ev.preventDefault();
+    selectUser(r.assistance_user_id, 'month-status-section');
+  });
+  const links = [status];
   if (r.report_id || r.invoice_status === 'current' || r.invoice_status === 'stale') {
     links.push(el('a', { href: `${API}/months/${c.month}/pdf?${q}`, 'data-link': 'month-pdf', text: t('dash.link.month_pdf') }));
   }
@@ -574,7 +584,7 @@ function renderBreaches(breaches) {
 
 // ---- the selected user's chart ---------------------------------------------------------
 
-function selectUser(id) {
+function selectUser(id, focus) {
   state.user = id;
   writeFragment();
   for (const b of document.querySelectorAll('button.select')) {
@@ -585,6 +595,72 @@ function selectUser(id) {
   }
   clearAlert();
   loadChart().catch(handleError);
+  loadMonthStatus().then(() => {
+    if (focus && state.user === id && !$(focus).hidden) $(focus).focus();
+  }).catch(handleError);
+}
+
+// ---- the selected user's month status -----------------------------------------------------
+
+/** Assistant names for the month status (read one by one, as few as a
+ *  month has; each read is audited like any other). */
+const assistantNames = new Map();
+const loadAssistantNames = (ids) => loadNamesInto(assistantNames, '/assistants', ids);
+const assistantNameOf = (id) => assistantNames.get(id) || t('dash.unknown_assistant', { id: id.slice(0, 8) });
+
+/** One missing thing in words: the catalogue's text for its code (and
+ *  role), else the API's own message. */
+function missingText(m) {
+  const key = m.code === 'signature_missing' ? `dash.missing.signature_missing.${m.role}` : `dash.missing.${m.code}`;
+  if (!MESSAGES[key]) return m.message;
+  return t(key, { assistant: m.assistant_id ? assistantNameOf(m.assistant_id) : '' });
+}
+
+async function loadMonthStatus() {
+  const section = $('month-status-section');
+  const id = state.user;
+  const month = state.month;
+  if (!id || !month) {
+    section.hidden = true;
+    $('month-status').replaceChildren();
+    return;
+  }
+  section.hidden = false;
+  section.setAttribute('aria-busy', 'true');
+  try {
+    const st = await api(`/months/${month}/status?assistance_user_id=${encodeURIComponent(id)}`);
+    await Promise.all([
+      loadAssistantNames(st.missing.map((m) => m.assistant_id).filter(Boolean)),
+      loadNames([id]),
+    ]);
+    if (state.user !== id || state.month !== month) return;
+    renderMonthStatus(id, st);
+  } catch (err) {
+    if (state.user === id) section.hidden = true;
+    throw err;
+  } finally {
+    section.removeAttribute('aria-busy');
+  }
+}
+
+function renderMonthStatus(id, st) {
+  const name = nameOf(id);
+  $('month-status-heading').textContent = t('dash.status_heading', { name, month: fmtMonth(st.month) });
+  const s = MONTH_STATE[st.state] || { text: st.state, tone: 'neutral', mark: '?' };
+  const parts = [el('p', { className: `status ${s.tone}`, id: 'month-state', 'data-state': st.state },
+    el('span', { className: 'mark', 'aria-hidden': 'true', text: s.mark }), ' ', t('dash.status_state', { state: s.text }))];
+  if (st.closing) {
+    parts.push(el('p', { text: t('dash.status_closed_at', { date: fmtDate(st.closing.closed_at.slice(0, 10)), actor: st.closing.closed_by }) }));
+  }
+  if (st.missing.length === 0) {
+    if (st.state !== 'closed') parts.push(el('p', { text: t('dash.status_nothing_missing') }));
+  } else {
+    parts.push(el('h3', { text: t('dash.status_missing_heading') }),
+      el('ul', { id: 'month-missing' }, ...st.missing.map((m) => el('li', {
+        'data-code': m.code, 'data-role': m.role || null, 'data-assistant-id': m.assistant_id || null, text: missingText(m),
+      }))));
+  }
+  $('month-status').replaceChildren(...parts);
 }
 
 async function loadChart() {

@@ -89,21 +89,49 @@ pub fn list_exceptions(
         .load(conn)
 }
 
-/// Exceptions of months in `[from, to]` in scope.
+/// Exceptions of months in `[from, to]` in scope (of some users only, with
+/// `users`).
 pub fn exceptions_between(
     conn: &mut DbConn,
     scope: &Scope,
     from: &str,
     to: &str,
+    users: Option<&[String]>,
 ) -> QueryResult<Vec<ExceptionRow>> {
-    let mut q = late_exceptions::table
-        .filter(late_exceptions::month.ge(from.to_string()))
-        .filter(late_exceptions::month.le(to.to_string()))
-        .into_boxed();
-    if let Some(org) = scope.org() {
-        q = q.filter(late_exceptions::organisation_id.eq(org.to_string()));
+    each_chunk(users, |chunk| {
+        let mut q = late_exceptions::table
+            .filter(late_exceptions::month.ge(from.to_string()))
+            .filter(late_exceptions::month.le(to.to_string()))
+            .into_boxed();
+        if let Some(org) = scope.org() {
+            q = q.filter(late_exceptions::organisation_id.eq(org.to_string()));
+        }
+        if let Some(us) = chunk {
+            q = q.filter(late_exceptions::assistance_user_id.eq_any(us.to_vec()));
+        }
+        q.select(ExceptionRow::as_select()).load(conn)
+    })
+}
+
+/// Users per query when a read names them: well inside SQLite's limit of
+/// bound parameters.
+const USERS_PER_QUERY: usize = 500;
+
+/// Runs `query` once for every user (`None`), or once per chunk of the
+/// named users, and joins what it returns. A user's rows are all in one
+/// chunk, so their order within a report is kept.
+fn each_chunk<T>(
+    users: Option<&[String]>,
+    mut query: impl FnMut(Option<&[String]>) -> QueryResult<Vec<T>>,
+) -> QueryResult<Vec<T>> {
+    let Some(users) = users else {
+        return query(None);
+    };
+    let mut out = Vec::new();
+    for chunk in users.chunks(USERS_PER_QUERY) {
+        out.extend(query(Some(chunk))?);
     }
-    q.select(ExceptionRow::as_select()).load(conn)
+    Ok(out)
 }
 
 /// One version of a time report as the rule sees it.
@@ -119,38 +147,40 @@ pub struct VersionArrival {
     pub payable_units: i64,
 }
 
-/// Every version of the reports of months in `[from, to]` in scope (one
-/// user's with `user`), oldest version first within each report.
+/// Every version of the reports of months in `[from, to]` in scope (of
+/// some users only, with `users`), oldest version first within each report.
 pub fn version_arrivals(
     conn: &mut DbConn,
     scope: &Scope,
     from: &str,
     to: &str,
-    user: Option<&str>,
+    users: Option<&[String]>,
 ) -> QueryResult<Vec<VersionArrival>> {
-    let mut q = time_reports::table
-        .inner_join(time_report_versions::table)
-        .filter(time_reports::month.ge(from.to_string()))
-        .filter(time_reports::month.le(to.to_string()))
-        .into_boxed();
-    if let Some(org) = scope.org() {
-        q = q.filter(time_reports::organisation_id.eq(org.to_string()));
-    }
-    if let Some(u) = user {
-        q = q.filter(time_reports::assistance_user_id.eq(u.to_string()));
-    }
-    q.order((time_reports::id.asc(), time_report_versions::version.asc()))
-        .select((
-            time_reports::id,
-            time_reports::organisation_id,
-            time_reports::assistance_user_id,
-            time_reports::month,
-            time_report_versions::id,
-            time_report_versions::version,
-            time_report_versions::received_at,
-            time_report_versions::payable_units,
-        ))
-        .load(conn)
+    each_chunk(users, |chunk| {
+        let mut q = time_reports::table
+            .inner_join(time_report_versions::table)
+            .filter(time_reports::month.ge(from.to_string()))
+            .filter(time_reports::month.le(to.to_string()))
+            .into_boxed();
+        if let Some(org) = scope.org() {
+            q = q.filter(time_reports::organisation_id.eq(org.to_string()));
+        }
+        if let Some(us) = chunk {
+            q = q.filter(time_reports::assistance_user_id.eq_any(us.to_vec()));
+        }
+        q.order((time_reports::id.asc(), time_report_versions::version.asc()))
+            .select((
+                time_reports::id,
+                time_reports::organisation_id,
+                time_reports::assistance_user_id,
+                time_reports::month,
+                time_report_versions::id,
+                time_report_versions::version,
+                time_report_versions::received_at,
+                time_report_versions::payable_units,
+            ))
+            .load(conn)
+    })
 }
 
 /// When each invoice version of months in `[from, to]` arrived:
@@ -160,26 +190,28 @@ pub fn invoice_arrivals(
     scope: &Scope,
     from: &str,
     to: &str,
-    user: Option<&str>,
+    users: Option<&[String]>,
 ) -> QueryResult<Vec<(String, String, String, NaiveDateTime)>> {
-    let mut q = invoices::table
-        .inner_join(invoice_versions::table)
-        .filter(invoices::month.ge(from.to_string()))
-        .filter(invoices::month.le(to.to_string()))
-        .into_boxed();
-    if let Some(org) = scope.org() {
-        q = q.filter(invoices::organisation_id.eq(org.to_string()));
-    }
-    if let Some(u) = user {
-        q = q.filter(invoices::assistance_user_id.eq(u.to_string()));
-    }
-    q.select((
-        invoices::organisation_id,
-        invoices::assistance_user_id,
-        invoices::month,
-        invoice_versions::received_at,
-    ))
-    .load(conn)
+    each_chunk(users, |chunk| {
+        let mut q = invoices::table
+            .inner_join(invoice_versions::table)
+            .filter(invoices::month.ge(from.to_string()))
+            .filter(invoices::month.le(to.to_string()))
+            .into_boxed();
+        if let Some(org) = scope.org() {
+            q = q.filter(invoices::organisation_id.eq(org.to_string()));
+        }
+        if let Some(us) = chunk {
+            q = q.filter(invoices::assistance_user_id.eq_any(us.to_vec()));
+        }
+        q.select((
+            invoices::organisation_id,
+            invoices::assistance_user_id,
+            invoices::month,
+            invoice_versions::received_at,
+        ))
+        .load(conn)
+    })
 }
 
 /// Payable and double units per day of several versions:

@@ -23,11 +23,13 @@ pub enum EventType {
     DeadlineApproaching,
     /// A month was closed for an assistance user.
     MonthClosed,
+    /// A closed month was opened again (with a reason).
+    MonthReopened,
 }
 
 impl EventType {
     /// Every type, in the order the documentation lists them.
-    pub const ALL: [EventType; 8] = [
+    pub const ALL: [EventType; 9] = [
         EventType::ReportCreated,
         EventType::ReportCorrected,
         EventType::ReportVoided,
@@ -36,6 +38,7 @@ impl EventType {
         EventType::ImportCompleted,
         EventType::DeadlineApproaching,
         EventType::MonthClosed,
+        EventType::MonthReopened,
     ];
 
     /// The wire name (`report.created`).
@@ -49,6 +52,7 @@ impl EventType {
             EventType::ImportCompleted => "import.completed",
             EventType::DeadlineApproaching => "deadline.approaching",
             EventType::MonthClosed => "month.closed",
+            EventType::MonthReopened => "month.reopened",
         }
     }
 

@@ -359,6 +359,21 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("dash.link.status", "Månadsstatus", "Month status"),
     ("dash.link.month_pdf", "Månadens PDF (tidsredovisningar och faktura)", "Month PDF (time reports and invoice)"),
     ("dash.links_of", "Dokument för {name}", "Documents of {name}"),
+    ("dash.status_heading", "Månadsstatus för {name}, {month}", "Month status of {name}, {month}"),
+    ("dash.status_state", "Läge: {state}", "State: {state}"),
+    ("dash.status_closed_at", "Stängd {date} av {actor}.", "Closed on {date} by {actor}."),
+    ("dash.status_nothing_missing", "Inget saknas: månaden kan stängas och skickas till Försäkringskassan.", "Nothing is missing: the month can be closed and sent to Försäkringskassan."),
+    ("dash.status_missing_heading", "Det här saknas innan månaden kan stängas", "Missing before the month can be closed"),
+    ("dash.missing.time_report_missing", "Tidsredovisning saknas för månaden.", "No time report for the month."),
+    ("dash.missing.invoice_missing", "Räkning saknas för månaden.", "No invoice for the month."),
+    ("dash.missing.invoice_stale", "Räkningen stämmer inte längre med tidsredovisningen; skapa räkningen igen.", "The invoice no longer matches the time report; create it again."),
+    ("dash.missing.assistant_not_registered_with_fk", "{assistant} var inte anmäld till Försäkringskassan före sitt första pass.", "{assistant} was not registered with Försäkringskassan before their first shift."),
+    ("dash.missing.employment_contract_missing", "Anställningsavtal saknas för {assistant}.", "No employment contract on file for {assistant}."),
+    ("dash.missing.signature_missing.assistant", "{assistant} har inte attesterat sin tidsredovisning.", "{assistant} has not attested their time report."),
+    ("dash.missing.signature_missing.employer", "Arbetsgivarens underskrift saknas på tidsredovisningen för {assistant}.", "The employer's signature is missing on the time report of {assistant}."),
+    ("dash.missing.invoice_signature_missing", "Räkningen är inte underskriven av brukaren eller en behörig företrädare.", "The invoice is not signed by the assistance user or an authorised representative."),
+    ("dash.missing.agreement_missing", "Inget avtal med brukaren gäller för månaden (Försäkringskassans blankett 3079).", "No agreement with the assistance user covers the month (Försäkringskassan form 3079)."),
+    ("dash.unknown_assistant", "Assistent {id}", "Assistant {id}"),
     ("dash.chart_status", "Timmarna för {name} visas under tabellen.", "Showing the hours of {name} below the table."),
     ("dash.chart_heading", "Timmar för {name}, {range}", "Hours of {name}, {range}"),
     ("dash.chart_title", "Beviljade och redovisade betalda timmar per månad, {name}, {range}", "Granted and reported payable hours per month, {name}, {range}"),
@@ -590,6 +605,34 @@ mod tests {
             })
             .collect();
         assert!(missing.is_empty(), "no fault.<code> text: {missing:?}");
+    }
+
+    /// Every code a month status can list (`service::months::Missing`) has
+    /// words on the dashboard, so its status panel never shows a code.
+    #[test]
+    fn every_month_status_code_has_words() {
+        let doc = include_str!("../service/months.rs");
+        // The codes are listed in the doc comment of `Missing::code`.
+        let codes: Vec<&str> = doc
+            .split("pub struct Missing {")
+            .nth(1)
+            .and_then(|rest| rest.split("pub code: String").next())
+            .expect("Missing::code is documented")
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|c| !["assistant_id", "role"].contains(c))
+            .collect();
+        assert!(codes.len() >= 8, "{codes:?}");
+        for code in codes {
+            let key = if code == "signature_missing" {
+                "dash.missing.signature_missing.assistant".to_string()
+            } else {
+                format!("dash.missing.{code}")
+            };
+            assert!(!t(Lang::Sv, &key).is_empty(), "{key}");
+        }
+        assert!(!t(Lang::Sv, "dash.missing.signature_missing.employer").is_empty());
     }
 
     #[test]

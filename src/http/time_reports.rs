@@ -295,10 +295,9 @@ pub async fn list(
         kind::TIME_REPORT,
         page,
         move |conn, p| -> ApiResult<Vec<Receipt>> {
-            store::list_reports(conn, &scope, month.as_deref(), user.as_deref(), late, p)?
-                .into_iter()
-                .map(|(r, v)| Ok(current_receipt(conn, &ctx, &r, &v)?))
-                .collect()
+            let page =
+                store::list_reports(conn, &scope, month.as_deref(), user.as_deref(), late, p)?;
+            Ok(current_receipts(conn, &ctx, &page)?)
         },
         |r| r.id.clone(),
         |_| None,
@@ -318,6 +317,40 @@ fn current_receipt(
     let mut r = late::receipt(conn, ctx, report, v)?;
     crate::service::agreements::add_to_receipt(conn, &report.organisation_id, &mut r)?;
     Ok(r)
+}
+
+/// [`current_receipt`] of a page of reports: the 2027 rule's standings and
+/// the agreements are read once for the page (a few queries), not once per
+/// report; only a version that loses hours to lateness reads its days.
+fn current_receipts(
+    conn: &mut DbConn,
+    ctx: &LateContext,
+    page: &[(ReportRow, crate::db::time_reports::VersionRow)],
+) -> diesel::QueryResult<Vec<Receipt>> {
+    use crate::domain::month::ReportMonth;
+    use crate::service::agreements::{push_warning, UserAgreements};
+    let standings = late::standings_of_reports(conn, ctx, page.iter().map(|(r, _)| r))?;
+    let months: Vec<ReportMonth> = page
+        .iter()
+        .filter_map(|(r, _)| ReportMonth::parse(&r.month).ok())
+        .collect();
+    let range = months.iter().min().zip(months.iter().max());
+    let mut agreements: std::collections::HashMap<String, UserAgreements> =
+        std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(page.len());
+    for (r, v) in page {
+        let mut receipt = late::annotated(conn, ctx, standings.get(&r.id), r, v)?;
+        if let (Ok(month), Some((&first, &last))) = (ReportMonth::parse(&r.month), range) {
+            if !agreements.contains_key(&r.organisation_id) {
+                let loaded = UserAgreements::load(conn, &r.organisation_id, first, last)?;
+                agreements.insert(r.organisation_id.clone(), loaded);
+            }
+            let terms = &agreements[&r.organisation_id];
+            push_warning(&mut receipt, terms.warning(&r.assistance_user_id, month));
+        }
+        out.push(receipt);
+    }
+    Ok(out)
 }
 
 /// Time reports as handlers read them by id.

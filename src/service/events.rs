@@ -199,8 +199,8 @@ pub struct Event {
     /// Unique; the same in the feed and in every delivery of it.
     pub id: String,
     /// `report.created`, `report.corrected`, `report.voided`,
-    /// `invoice.created`, `invoice.stale`, `import.completed` or
-    /// `month.closed`.
+    /// `invoice.created`, `invoice.stale`, `import.completed`,
+    /// `deadline.approaching`, `month.closed` or `month.reopened`.
     #[serde(rename = "type")]
     #[schema(example = "report.created")]
     pub event_type: String,

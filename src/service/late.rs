@@ -4,7 +4,7 @@
 //! receipts, the invoice draft, balances and the dashboard, so all four
 //! count the same hours (see `docs/deadlines.md`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -85,34 +85,35 @@ pub struct Arrivals {
     exceptions: HashMap<Key, NaiveDate>,
 }
 
-/// What the rule needs of the months `[from, to]` in scope (one user's with
-/// `user`): four queries, and one more per exception granted.
+/// What the rule needs of the months `[from, to]` in scope (of some users
+/// only, with `users`): three queries (per 500 users), and one more per
+/// exception granted.
 pub fn arrivals(
     conn: &mut DbConn,
     ctx: &LateContext,
     scope: &Scope,
     from: ReportMonth,
     to: ReportMonth,
-    user: Option<&str>,
+    users: Option<&[String]>,
 ) -> diesel::QueryResult<Arrivals> {
     let mut out = Arrivals::default();
     if from > to {
         return Ok(out);
     }
     let (f, t) = (from.to_string(), to.to_string());
-    for v in store::version_arrivals(conn, scope, &f, &t, user)? {
+    for v in store::version_arrivals(conn, scope, &f, &t, users)? {
         out.push(v);
     }
     if out.versions.is_empty() {
         return Ok(out);
     }
-    for (org, u, m, at) in store::invoice_arrivals(conn, scope, &f, &t, user)? {
+    for (org, u, m, at) in store::invoice_arrivals(conn, scope, &f, &t, users)? {
         out.invoices
             .entry((org, u, m))
             .or_default()
             .push(at.and_utc());
     }
-    for e in store::exceptions_between(conn, scope, &f, &t)? {
+    for e in store::exceptions_between(conn, scope, &f, &t, users)? {
         let Ok(month) = ReportMonth::parse(&e.month) else {
             continue;
         };
@@ -189,17 +190,17 @@ impl Arrivals {
     }
 }
 
-/// Standings of every report of the months `[from, to]` in scope (one
-/// user's with `user`), by report id.
+/// Standings of every report of the months `[from, to]` in scope (of some
+/// users only, with `users`), by report id.
 pub fn standings(
     conn: &mut DbConn,
     ctx: &LateContext,
     scope: &Scope,
     from: ReportMonth,
     to: ReportMonth,
-    user: Option<&str>,
+    users: Option<&[String]>,
 ) -> diesel::QueryResult<HashMap<String, Standing>> {
-    let mut all = arrivals(conn, ctx, scope, from, to, user)?;
+    let mut all = arrivals(conn, ctx, scope, from, to, users)?;
     let versions = std::mem::take(&mut all.versions);
     Ok(versions
         .into_iter()
@@ -223,9 +224,48 @@ pub fn standing(
         &scope,
         month,
         month,
-        Some(&report.assistance_user_id),
+        Some(std::slice::from_ref(&report.assistance_user_id)),
     )?
     .remove(&report.id))
+}
+
+/// The standings of several reports (a page of a list), read together:
+/// the reports of months the rule covers, by report id. A report of a
+/// month before the rule has none (FK is expected to pay what it says).
+pub fn standings_of_reports<'a>(
+    conn: &mut DbConn,
+    ctx: &LateContext,
+    reports: impl IntoIterator<Item = &'a ReportRow>,
+) -> diesel::QueryResult<HashMap<String, Standing>> {
+    let mut months: Option<(ReportMonth, ReportMonth)> = None;
+    let mut users: Vec<String> = Vec::new();
+    let mut ids: HashSet<&str> = HashSet::new();
+    let mut orgs: BTreeSet<&str> = BTreeSet::new();
+    for r in reports {
+        let Ok(m) = ReportMonth::parse(&r.month) else {
+            continue;
+        };
+        if !ctx.rule.applies(m) {
+            continue;
+        }
+        months = Some(months.map_or((m, m), |(f, t)| (f.min(m), t.max(m))));
+        users.push(r.assistance_user_id.clone());
+        ids.insert(&r.id);
+        orgs.insert(&r.organisation_id);
+    }
+    let Some((from, to)) = months else {
+        return Ok(HashMap::new());
+    };
+    users.sort_unstable();
+    users.dedup();
+    // The page is already the caller's; the scope only narrows the reads.
+    let scope = match orgs.first() {
+        Some(org) if orgs.len() == 1 => Scope::Org(org.to_string()),
+        _ => Scope::All,
+    };
+    let mut all = standings(conn, ctx, &scope, from, to, Some(&users))?;
+    all.retain(|id, _| ids.contains(id.as_str()));
+    Ok(all)
 }
 
 /// The outer limit for exceptions of a user's month (`domain::late::outer_limit`
@@ -255,10 +295,11 @@ pub fn expected_days(
 ) -> diesel::QueryResult<(Vec<UserDay>, BTreeMap<ReportMonth, PayableUnits>)> {
     let mut days = user_days(conn, org, user, from, to)?;
     let scope = Scope::Org(org.to_string());
+    let users = [user.to_string()];
     let first = ReportMonth::of(from).max(ctx.rule.unpaid_from);
     let mut lost = BTreeMap::new();
     let mut replaced: BTreeMap<ReportMonth, Option<String>> = BTreeMap::new();
-    for s in standings(conn, ctx, &scope, first, ReportMonth::of(to), Some(user))?.into_values() {
+    for s in standings(conn, ctx, &scope, first, ReportMonth::of(to), Some(&users))?.into_values() {
         let current = s.current();
         let units = s.not_payable(PayableUnits(current.payable_units));
         if s.basis().map(|b| &b.version_id) == Some(&current.version_id) {

@@ -364,6 +364,22 @@ pub fn reopen(
             at: now,
         },
     )?;
+    // The reason stays in the audit trail: it is free text and may name
+    // people, and events carry no personal data.
+    events::record(
+        conn,
+        org,
+        EventType::MonthReopened,
+        env.now,
+        json!({
+            "assistance_user_id": user,
+            "month": m,
+            "time_report_id": closing.time_report_id,
+            "time_report_version": closing.time_report_version,
+            "invoice_id": closing.invoice_id,
+            "invoice_version": closing.invoice_version,
+        }),
+    )?;
     Ok(status(conn, org, user, month)?)
 }
 

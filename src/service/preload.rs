@@ -92,7 +92,7 @@ impl FileFacts {
         let under_rule = months.iter().filter(|m| late.rule.applies(**m)).min();
         let scope = Scope::Org(org.to_string());
         let arrivals = match under_rule {
-            Some(&from) => Some(late::arrivals(conn, late, &scope, from, last, None)?),
+            Some(&from) => Some(late::arrivals(conn, late, &scope, from, last, Some(users))?),
             None => None,
         };
         let mut facts = FileFacts {

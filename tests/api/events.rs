@@ -74,11 +74,32 @@ async fn each_change_records_its_event_in_commit_order(app: TestApp) {
         .await,
         200,
     );
+    // Reopening is announced too, with the closing's ids; the reason (free
+    // text) stays in the audit trail.
+    expect(
+        &app.post(
+            &format!(
+                "/api/v1/months/2026-10/reopen?assistance_user_id={}",
+                w.user
+            ),
+            &w.org.token,
+            &json!({"reason": "Rättelse för Anna Andersson"}),
+        )
+        .await,
+        200,
+    );
     let mine = all_events(&app, &w.org.token, 2).await;
     assert_eq!(
         types(&mine),
-        ["report.created", "invoice.created", "month.closed"]
+        [
+            "report.created",
+            "invoice.created",
+            "month.closed",
+            "month.reopened"
+        ]
     );
+    assert_eq!(mine[3]["data"], mine[2]["data"]);
+    assert!(!mine[3].to_string().contains("Anna"), "{}", mine[3]);
     let created = &mine[0];
     assert_eq!(created["organisation_id"], w.org.id.as_str());
     assert_eq!(created["occurred_at"], "2026-11-10T10:00:00Z");
@@ -109,7 +130,8 @@ async fn each_change_records_its_event_in_commit_order(app: TestApp) {
             "report.created",
             "invoice.created",
             "report.created",
-            "month.closed"
+            "month.closed",
+            "month.reopened"
         ]
     );
     assert_eq!(everything[2]["id"], theirs[0]["id"]);
@@ -128,7 +150,7 @@ async fn each_change_records_its_event_in_commit_order(app: TestApp) {
             .await,
         200,
     );
-    assert_eq!(rest["items"], json!([mine[2]]));
+    assert_eq!(rest["items"], json!([mine[2], mine[3]]));
     // Bad paging parameters are 422, naming the parameter.
     for (q, field) in [
         ("cursor=abc", "cursor"),

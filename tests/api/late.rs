@@ -505,3 +505,67 @@ async fn a_loss_without_a_rate_is_counted_in_hours_only(app: TestApp) {
     );
 }
 db_test!(a_loss_without_a_rate_is_counted_in_hours_only);
+
+/// The list of reports says what each report says when read alone: a page
+/// reads the rule's standings and the agreements together, not report by
+/// report, and must come to the same receipts (before the rule, lost to
+/// lateness, on time, a raising correction, an exception, a self-employer,
+/// an admin's page across organisations).
+async fn the_list_says_what_each_report_says(app: TestApp) {
+    let w = world(&app).await;
+    let se = fixtures::world_of_kind(&app, "self_employer", 1).await;
+    app.set_now("2027-03-08T09:00:00Z");
+    post_report(&app, &w, "2026-12", 10, None).await;
+    post_report(&app, &w, "2027-01", 10, None).await;
+    post_report(&app, &se, "2027-01", 6, None).await;
+    post_report(&app, &w, "2027-02", 10, None).await;
+    app.set_now("2027-04-20T09:00:00Z");
+    post_report(&app, &w, "2027-02", 12, Some("two days were missing")).await;
+    let e = json!({"assistance_user_id": w.user, "month": "2027-01",
+                   "fk_reference": "FK 2027/9", "decided_on": "2027-04-15"});
+    expect(
+        &app.post("/api/v1/late-exceptions", &w.org.token, &e).await,
+        201,
+    );
+    // (caller, reports, of which lose hours): the organisation's raising
+    // correction of February, the self-employer's late January; the
+    // excepted January loses nothing.
+    let admin = app.admin();
+    for (token, n, losing) in [(&w.org.token, 3, 1), (&se.org.token, 1, 1), (&admin, 4, 2)] {
+        let mut listed = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let page = expect(
+                &app.get(
+                    &format!("/api/v1/time-reports?limit=2&cursor={cursor}"),
+                    token,
+                )
+                .await,
+                200,
+            );
+            listed.extend(page["items"].as_array().unwrap().iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(c) if !c.is_empty() => cursor = c.to_string(),
+                _ => break,
+            }
+        }
+        assert_eq!(listed.len(), n);
+        for item in &listed {
+            let mut alone = current_as(&app, token, item["id"].as_str().unwrap()).await;
+            let obj = alone.as_object_mut().unwrap();
+            obj.remove("rows");
+            obj.remove("signatures");
+            assert_eq!(item, &alone, "the list and the report disagree");
+        }
+        let lost = listed.iter().filter(|r| late_warning(r).is_some()).count();
+        assert_eq!(lost, losing);
+    }
+}
+db_test!(the_list_says_what_each_report_says);
+
+async fn current_as(app: &TestApp, token: &str, id: &str) -> Value {
+    expect(
+        &app.get(&format!("/api/v1/time-reports/{id}"), token).await,
+        200,
+    )
+}

@@ -5,7 +5,7 @@
 //! sign out. Every page in Swedish. With `REDOVISA_SCREENSHOTS` set, the
 //! main pages are saved to `docs/screenshots/` (scripts/screenshots.sh).
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::csv::{fixture, world, A1, U1};
 use crate::db_test;
@@ -348,6 +348,58 @@ async fn a_compliance_officer_finds_a_user_among_many(app: TestApp) {
             panic!("{link}: {got} {body}");
         }
     }
+    // A click on "Månadsstatus" shows it on the page, in Swedish words,
+    // with the assistant's name; the page stays the dashboard.
+    b.click(&format!("{} a[data-link=status]", row(2))).await;
+    b.wait_for("#month-missing").await;
+    assert_eq!(
+        b.eval("location.pathname").await,
+        "/dashboard",
+        "no JSON page"
+    );
+    assert_eq!(
+        b.eval("document.activeElement.id").await,
+        "month-status-section"
+    );
+    assert!(b
+        .text("#month-status-heading")
+        .await
+        .contains("Brukare 2, oktober 2026"));
+    assert!(b.text("#month-state").await.contains("Öppen"));
+    let missing = b.text("#month-missing").await;
+    assert!(
+        missing.contains("Assistent har inte attesterat sin tidsredovisning."),
+        "{missing}"
+    );
+    assert!(missing.contains("Räkning saknas för månaden."), "{missing}");
+    assert!(!missing.contains("missing"), "no English: {missing}");
+    let codes = b
+        .eval("[...document.querySelectorAll('#month-missing li')].map(l => l.dataset.code)")
+        .await;
+    let api = expect(
+        &app.get(
+            &format!(
+                "/api/v1/months/2026-10/status?assistance_user_id={}",
+                ids[&2]
+            ),
+            &org.token,
+        )
+        .await,
+        200,
+    );
+    let api_codes: Vec<&Value> = api["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| &m["code"])
+        .collect();
+    assert_eq!(codes, json!(api_codes), "every missing item, in order");
+    b.script(
+        "document.getElementById('month-status-section').scrollIntoView()",
+        json!([]),
+    )
+    .await;
+    b.screenshot("dashboard-month-status").await;
     // Search and filter.
     b.type_into("#search-input", "brukare 1").await;
     let shown =
