@@ -170,7 +170,7 @@ function sessionGone(status, body) {
     el('div', { className: 'alert-box', role: 'alert', id: 'session-gone' },
       el('p', { text: t(expired ? 'upload.session_expired' : 'upload.stale_page') }),
       el('p', {}, el('a', {
-        href: expired ? '/login?m=session_expired' : '/upload',
+        href: expired ? '/login?m=session_expired&next=/upload' : '/upload',
         id: 'session-gone-link',
         text: t(expired ? 'upload.sign_in_again' : 'upload.reload'),
       }))));

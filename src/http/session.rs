@@ -96,14 +96,23 @@ pub fn nav<'a>(session: &'a SessionRow, account: &'a AccountRow) -> Nav<'a> {
     }
 }
 
-/// A page that needs a session sends a person without one to `/login`.
-pub fn to_login(expired: bool) -> HttpResponse {
-    let to = if expired {
-        "/login?m=session_expired"
-    } else {
-        "/login"
-    };
-    see_other(to)
+/// The pages a sign-in may land on (`next`), besides `/dashboard`: only
+/// these paths, so the form can never send a person elsewhere.
+const LANDINGS: [&str; 2] = ["/dashboard", "/upload"];
+
+/// Where a sign-in lands: `next` when it is one of [`LANDINGS`], else the
+/// dashboard.
+fn landing(next: Option<&str>) -> &'static str {
+    next.and_then(|n| LANDINGS.iter().find(|l| **l == n))
+        .copied()
+        .unwrap_or("/dashboard")
+}
+
+/// A page that needs a session sends a person without one to `/login`,
+/// and back to `page` once signed in.
+pub fn to_login(expired: bool, page: &'static str) -> HttpResponse {
+    let m = if expired { "m=session_expired&" } else { "" };
+    see_other(&format!("/login?{m}next={}", landing(Some(page))))
 }
 
 fn see_other(to: &str) -> HttpResponse {
@@ -144,6 +153,8 @@ async fn read_form(body: web::Payload) -> ApiResult<HashMap<String, String>> {
 struct LoginForm<'a> {
     lang: Lang,
     email: &'a str,
+    /// Where a successful sign-in lands (one of [`LANDINGS`]).
+    next: &'static str,
     /// A catalogue key and whether it reports a problem.
     message: Option<(String, bool)>,
     token: String,
@@ -173,6 +184,7 @@ fn render_login(
             "<p>{lede}</p>{message}",
             "<form method=\"post\" action=\"/login\" class=\"stack\" id=\"login-form\">",
             "<input type=\"hidden\" name=\"csrf_token\" value=\"{token}\">",
+            "<input type=\"hidden\" name=\"next\" value=\"{next}\">",
             "<label for=\"email\">{email_label}</label>",
             "<input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required value=\"{email}\">",
             "<label for=\"password\">{password_label}</label>",
@@ -184,6 +196,7 @@ fn render_login(
         lede = t(lang, "login.lede"),
         message = message,
         token = escape(&form.token),
+        next = form.next,
         email_label = t(lang, "login.email"),
         email = escape(form.email),
         password_label = t(lang, "login.password"),
@@ -217,8 +230,14 @@ fn render_login(
 pub async fn login_page(req: HttpRequest) -> HttpResponse {
     let lang = Lang::of_page(&req);
     let (token, new) = form_token(&req);
-    let message = web::Query::<HashMap<String, String>>::from_query(req.query_string())
-        .ok()
+    let query = web::Query::<HashMap<String, String>>::from_query(req.query_string()).ok();
+    let next = landing(
+        query
+            .as_ref()
+            .and_then(|q| q.get("next"))
+            .map(String::as_str),
+    );
+    let message = query
         .and_then(|q| q.get("m").cloned())
         .filter(|m| ["signed_out", "password_set", "session_expired"].contains(&m.as_str()))
         .map(|m| {
@@ -233,6 +252,7 @@ pub async fn login_page(req: HttpRequest) -> HttpResponse {
         LoginForm {
             lang,
             email: "",
+            next,
             message,
             token,
         },
@@ -240,12 +260,13 @@ pub async fn login_page(req: HttpRequest) -> HttpResponse {
     )
 }
 
-/// `POST /login`: a new session on success (303 to `/dashboard`); the form
+/// `POST /login`: a new session on success (303 to `/dashboard`, or to the
+/// page the form's `next` names: `/upload`); the form
 /// again with the reason otherwise (401 wrong, 429 locked, 403 stale form).
 #[utoipa::path(post, path = "/login", operation_id = "createSession", tag = "pages",
-    request_body(content_type = "application/x-www-form-urlencoded", description = "`email`, `password`, `csrf_token`", content = String),
+    request_body(content_type = "application/x-www-form-urlencoded", description = "`email`, `password`, `csrf_token`, and `next` (`/dashboard` or `/upload`; anything else lands on `/dashboard`)", content = String),
     responses(
-    (status = 303, description = "Signed in: a new session cookie, to `/dashboard`"),
+    (status = 303, description = "Signed in: a new session cookie, to `/dashboard` (or `next`)"),
     (status = 401, description = "Wrong address or password: the form again", content_type = "text/html", body = String),
     (status = 403, description = "The form's CSRF token is missing or stale: the form again", content_type = "text/html", body = String),
     (status = 429, description = "Locked after repeated failures: the form saying until when", content_type = "text/html", body = String)))]
@@ -253,6 +274,7 @@ pub async fn login(req: HttpRequest, body: web::Payload) -> ApiResult<HttpRespon
     let lang = Lang::of_page(&req);
     let form = read_form(body).await?;
     let email = form.get("email").cloned().unwrap_or_default();
+    let next = landing(form.get("next").map(String::as_str));
     if !form_token_matches(&req, &form) {
         let token = service::random_token();
         return Ok(render_login(
@@ -261,6 +283,7 @@ pub async fn login(req: HttpRequest, body: web::Payload) -> ApiResult<HttpRespon
             LoginForm {
                 lang,
                 email: &email,
+                next,
                 message: Some((t(lang, "login.expired_form").to_string(), true)),
                 token,
             },
@@ -286,6 +309,7 @@ pub async fn login(req: HttpRequest, body: web::Payload) -> ApiResult<HttpRespon
                 LoginForm {
                     lang,
                     email: &email,
+                    next,
                     message: Some((t(lang, "login.wrong").to_string(), true)),
                     token,
                 },
@@ -301,6 +325,7 @@ pub async fn login(req: HttpRequest, body: web::Payload) -> ApiResult<HttpRespon
                 LoginForm {
                     lang,
                     email: &email,
+                    next,
                     message: Some((text, true)),
                     token,
                 },
@@ -321,7 +346,7 @@ pub async fn login(req: HttpRequest, body: web::Payload) -> ApiResult<HttpRespon
     let mut res = HttpResponse::SeeOther();
     with_page_headers(&mut res);
     Ok(res
-        .insert_header((header::LOCATION, "/dashboard"))
+        .insert_header((header::LOCATION, next))
         .cookie(cookie(
             &req,
             SESSION_COOKIE,

@@ -84,6 +84,7 @@ pub async fn upload_page(req: HttpRequest) -> ApiResult<HttpResponse> {
     let Some((session, account)) = signed_in(&req).await? else {
         return Ok(to_login(
             req.cookie(super::session::SESSION_COOKIE).is_some(),
+            "/upload",
         ));
     };
     let page = Page {

@@ -257,6 +257,12 @@ async fn a_workbook_and_an_expired_session_on_the_upload_page(app: TestApp) {
     b.click("#session-gone-link").await;
     b.wait_for("#login-form").await;
     assert!(b.text("#login-message").await.contains("gått ut"));
+    // Signing in again leads back to the upload page, not the dashboard.
+    b.type_into("#email", &email).await;
+    b.type_into("#password", crate::accounts::PASSWORD).await;
+    b.click("#login-form button[type=submit]").await;
+    b.wait_for("#file").await;
+    assert_eq!(b.eval("location.pathname").await, "/upload");
     b.quit().await;
 }
 db_test!(a_workbook_and_an_expired_session_on_the_upload_page);
@@ -451,7 +457,8 @@ async fn a_compliance_officer_finds_a_user_among_many(app: TestApp) {
     )
     .await;
     b.press("\u{E007}").await;
-    b.wait_for("#figures-table").await;
+    b.wait_for(&format!("#figures-table[data-user-id=\"{}\"]", ids[&1]))
+        .await;
     assert!(b.text("#chart-heading").await.contains("Brukare 1"));
     b.quit().await;
 }

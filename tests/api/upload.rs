@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use crate::accounts::{person, Browser, PASSWORD};
+use crate::accounts::{hidden, person, Browser, PASSWORD};
 use crate::csv::{fixture, multipart, world};
 use crate::db_test;
 use crate::helpers::*;
@@ -25,12 +25,51 @@ fn data(html: &str, name: &str) -> String {
 async fn a_signed_in_person_checks_then_stores_a_file(app: TestApp) {
     let w = world(&app).await;
     let mut b = Browser::new(&app);
-    // Not signed in: to the sign-in page.
+    // Not signed in: to the sign-in page, and back here once signed in.
     let res = b.get("/upload").await;
     assert_eq!(res.status.as_u16(), 303);
-    assert_eq!(res.headers.get("location").unwrap(), "/login");
+    assert_eq!(res.headers.get("location").unwrap(), "/login?next=/upload");
     let email = person(&app, &w.org, "karin@example.se").await;
-    assert_eq!(b.sign_in(&email, PASSWORD).await.status.as_u16(), 303);
+    let form = b.get("/login?next=/upload").await;
+    assert_eq!(hidden(&form.text, "next"), "/upload");
+    // Only the known pages: any other `next` lands on the dashboard.
+    for next in [
+        "https://evil.example/",
+        "//evil.example",
+        "/upload/../x",
+        "/api/v1/session",
+    ] {
+        let form = b.get(&format!("/login?next={next}")).await;
+        assert_eq!(hidden(&form.text, "next"), "/dashboard", "{next}");
+        let token = hidden(&form.text, "csrf_token");
+        let res = b
+            .post_form(
+                "/login",
+                &[
+                    ("email", &email),
+                    ("password", PASSWORD),
+                    ("csrf_token", &token),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(res.headers.get("location").unwrap(), "/dashboard", "{next}");
+    }
+    let form = b.get("/login?m=session_expired&next=/upload").await;
+    let token = hidden(&form.text, "csrf_token");
+    let res = b
+        .post_form(
+            "/login",
+            &[
+                ("email", &email),
+                ("password", PASSWORD),
+                ("csrf_token", &token),
+                ("next", &hidden(&form.text, "next")),
+            ],
+        )
+        .await;
+    assert_eq!(res.status.as_u16(), 303);
+    assert_eq!(res.headers.get("location").unwrap(), "/upload");
     let page = b.get("/upload").await;
     assert_eq!(page.status.as_u16(), 200, "{page:?}");
     assert!(page.text.contains("<html lang=\"sv\">"));
