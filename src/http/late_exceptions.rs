@@ -121,12 +121,12 @@ fn refusal_problem(e: ExceptionError) -> ApiError {
 
 /// Record an exception FK granted for a month reported late. 201; 409
 /// `late_exception_exists`; 422 `time_report_missing`, `outer_limit_passed`,
-/// `decided_on_in_future`.
+/// `decided_on_in_future`, `decided_on_before_month_end`.
 #[utoipa::path(post, path = "/api/v1/late-exceptions", operation_id = "createLateException", tag = "deadlines",
     request_body = CreateLateException,
     responses((status = 201, body = LateException),
               (status = 409, body = crate::error::Problem, description = "`late_exception_exists`: the month has one"),
-              (status = 422, body = crate::error::Problem, description = "`time_report_missing`, `outer_limit_passed`, `decided_on_in_future`, `invalid_month`, `invalid_fk_reference`")),
+              (status = 422, body = crate::error::Problem, description = "`time_report_missing`, `outer_limit_passed`, `decided_on_in_future`, `decided_on_before_month_end`, `invalid_month`, `invalid_fk_reference`")),
     security(("bearer" = [])))]
 pub async fn create(
     state: web::Data<AppState>,
@@ -161,6 +161,18 @@ pub async fn create(
             "decided_on_in_future",
             format!(
                 "{} is in the future; record FK's decision once it is made.",
+                b.decided_on
+            ),
+        );
+    }
+    // FK decides on a report of a month that has ended; a decision dated
+    // within or before the month is a mistyped date.
+    if let Some(m) = month.filter(|m| b.decided_on <= m.last_day()) {
+        faults.push(
+            "/decided_on",
+            "decided_on_before_month_end",
+            format!(
+                "{} is not after {m} ended; FK decides on a month's report after the month.",
                 b.decided_on
             ),
         );

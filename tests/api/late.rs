@@ -349,6 +349,20 @@ async fn exceptions_inside_and_outside_the_outer_limit(app: TestApp) {
         error_with(&p, "decided_on_in_future")["pointer"],
         "/decided_on"
     );
+    // Nor before January ended (a mistyped year).
+    let p = expect_problem(
+        &app.post(
+            "/api/v1/late-exceptions",
+            &w.org.token,
+            &body("2027-01", "2027-01-31"),
+        )
+        .await,
+        422,
+    );
+    assert_eq!(
+        error_with(&p, "decided_on_before_month_end")["pointer"],
+        "/decided_on"
+    );
     // No report for February.
     let p = expect_problem(
         &app.post(
