@@ -24,7 +24,6 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use diesel::r2d2::{Pool, PooledConnection};
 
-use redovisa::auth::Scope;
 use redovisa::db::register::{
     insert_organisation, AssistanceUserRow, AssistantRow, DecisionRow, EmploymentRow,
     OrganisationRow,
@@ -44,6 +43,7 @@ use redovisa::domain::report::{
     RawRow, StoredShift,
 };
 use redovisa::domain::shift::ShiftKind;
+use redovisa::http::auth::Scope;
 use redovisa::http::time_reports::{CreateTimeReport, RowInput};
 use redovisa::service::dashboard::{compliance, InvoiceStatuses};
 use redovisa::service::late::LateContext;

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use crate::auth::{Claims, JwtKeys, Role};
 use crate::clock::SystemClock;
 use crate::config::{resolve_secret, DatabaseArgs, SecretArgs, ServeArgs, Settings};
 use crate::db::{self, DatabaseUrl};
+use crate::http::auth::{Claims, JwtKeys, Role};
 
 #[derive(Debug, Parser)]
 #[command(

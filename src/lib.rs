@@ -8,7 +8,6 @@
 //! [`config`] → [`db`] (diesel on SQLite or PostgreSQL) → [`domain`] (plain
 //! rules); [`error`] and [`clock`] serve them all.
 
-pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;

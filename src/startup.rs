@@ -6,10 +6,10 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::{middleware::from_fn, web, App, HttpServer};
 
-use crate::auth::{JwtKeys, KnownOrganisations};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::db;
+use crate::http::auth::{JwtKeys, KnownOrganisations};
 use crate::http::{self, extract::BodyLimit, AppState};
 use crate::service::deadline_events::{self, EmitterHandle};
 use crate::service::webhooks::worker::{self, WorkerHandle};

@@ -28,7 +28,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     // Handlers and what only requests have: bearer tokens and the caller.
-    ("http", &["http/", "auth.rs"]),
+    ("http", &["http/"]),
     // Files in, files out.
     ("import", &["import/"]),
     // Use cases shared by every channel.
@@ -197,7 +197,7 @@ fn is_ident(c: char) -> bool {
 }
 
 /// How deep a file's module is below the crate root: `lib.rs` 0,
-/// `http/mod.rs` and `auth.rs` 1, `http/imports.rs` 2.
+/// `http/mod.rs` and `config.rs` 1, `http/imports.rs` 2.
 fn module_depth(rel: &str) -> usize {
     let parts: Vec<&str> = rel.split('/').collect();
     let last = *parts.last().unwrap_or(&"");
@@ -407,7 +407,7 @@ use crate::{
     domain::month::ReportMonth,
     service::submission::Env,
 };
-fn f() -> crate :: auth::Scope { todo!() }
+fn f() -> crate :: http::auth::Scope { todo!() }
 use super::super::import::Options;
 use super::time_reports as store;
 "#;
@@ -420,7 +420,7 @@ use super::time_reports as store;
         modules,
         [
             (4, "service".to_string()),
-            (6, "auth".to_string()),
+            (6, "http".to_string()),
             (7, "import".to_string()),
         ]
     );

@@ -17,9 +17,9 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use redovisa::auth::{Claims, JwtKeys, Role};
 use redovisa::clock::FixedClock;
 use redovisa::config::Settings;
+use redovisa::http::auth::{Claims, JwtKeys, Role};
 use redovisa::startup::Application;
 
 use super::csv::{raw_load_report, stored_month, Stored};

@@ -10,12 +10,12 @@ use utoipa::ToSchema;
 use super::extract::Json;
 use super::idempotent::Reply;
 use super::{utc_string, AppState, Faults};
-use crate::auth::{Caller, Role};
 use crate::config::AccountSettings;
 use crate::db::register::get_organisation;
 use crate::db::Scope;
 use crate::domain::account::{check_account_name, normalise_email};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::auth::{Caller, Role};
 use crate::service::accounts::{self as service, NewAccount};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -48,7 +48,7 @@ pub async fn current_session(
     let (session, account) = super::session::signed_in(&req)
         .await?
         .ok_or_else(|| ApiError::unauthorized("Not signed in."))?;
-    let caller = crate::auth::account_caller(&account)?;
+    let caller = crate::http::auth::account_caller(&account)?;
     let org = account.organisation_id.clone();
     let organisation_name = match org {
         Some(org) => {

@@ -12,13 +12,13 @@ use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::records::Record;
 use super::{new_id, utc_string, AppState, Faults};
-use crate::auth::{Caller, Scope};
 use crate::db::agreements::{self as store, AgreementRow};
 use crate::db::register as reg;
 use crate::db::DbConn;
 use crate::domain::agreement::Payee;
 use crate::domain::deadline::stockholm_date;
 use crate::error::{ApiError, ApiResult};
+use crate::http::auth::{Caller, Scope};
 use crate::service::agreements::is_self_employer;
 
 /// Agreements as handlers read and change them by id.

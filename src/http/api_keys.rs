@@ -13,7 +13,6 @@ use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::records::Record;
 use super::{new_id, utc_string, AppState, Faults};
-use crate::auth::{Caller, Role};
 use crate::db::api_keys::{self as store, ApiKeyRow};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::register::get_organisation;
@@ -21,6 +20,7 @@ use crate::db::{DbConn, Scope};
 use crate::domain::api_key::{NewSecret, SECRET_BYTES};
 use crate::domain::register::check_name;
 use crate::error::{ApiError, ApiResult};
+use crate::http::auth::{Caller, Role};
 
 /// API keys as handlers read them by id.
 const API_KEY: Record<ApiKeyRow> = Record {

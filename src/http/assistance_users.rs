@@ -11,13 +11,13 @@ use super::pagination::{self, PageParams, Paginated};
 use super::read_audit::kind;
 use super::records::Record;
 use super::{new_id, utc_string, AppState, Faults};
-use crate::auth::Caller;
 use crate::db::register::{self as repo, AssistanceUserRow};
 use crate::domain::birthdays::{birthdays, stored_number};
 use crate::domain::deadline::stockholm_date;
 use crate::domain::identity::PersonalNumber;
 use crate::domain::register::check_name;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::auth::Caller;
 
 /// Assistance users as handlers read and change them by id.
 const ASSISTANCE_USER: Record<AssistanceUserRow> = Record {

@@ -11,11 +11,11 @@ use super::pagination::{self, PageParams, Paginated};
 use super::read_audit::kind;
 use super::records::Record;
 use super::{new_id, utc_string, AppState, Faults};
-use crate::auth::{Caller, Scope};
 use crate::db::register::{self as repo, AssistantChanges, AssistantRow};
 use crate::domain::identity::{IdentityError, PersonalNumber};
 use crate::domain::register::check_name;
 use crate::error::{ApiError, ApiResult};
+use crate::http::auth::{Caller, Scope};
 
 /// Assistants as handlers read and change them by id.
 const ASSISTANT: Record<AssistantRow> = Record {

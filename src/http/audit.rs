@@ -11,9 +11,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::Query;
 use super::pagination::{PageParams, Paginated};
 use super::AppState;
-use crate::auth::Caller;
 use crate::db::audit::{self, AuditFilter, AuditRow};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::auth::Caller;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/audit", web::get().to(list));

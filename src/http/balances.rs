@@ -7,9 +7,9 @@ use utoipa::IntoParams;
 use super::deadlines::parse_month;
 use super::extract::Query;
 use super::AppState;
-use crate::auth::Caller;
 use crate::db::register as reg;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::auth::Caller;
 use crate::service::balance::{self, Balance};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -12,7 +12,6 @@ use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::records::Record;
 use super::{new_id, nullable, utc_string, AppState, Faults};
-use crate::auth::{Caller, Scope};
 use crate::db::change_notices::{self as store, ChangeNoticeRow, StatusFilter};
 use crate::db::register as reg;
 use crate::db::DbConn;
@@ -22,6 +21,7 @@ use crate::domain::change_notice::{
 };
 use crate::domain::deadline::{stockholm_date, DeadlinePolicy};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::auth::{Caller, Scope};
 
 /// Change notices as handlers read and change them by id.
 const CHANGE_NOTICE: Record<ChangeNoticeRow> = Record {

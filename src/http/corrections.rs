@@ -10,10 +10,10 @@ use super::extract::Json;
 use super::idempotent::Reply;
 use super::records::Record;
 use super::AppState;
-use crate::auth::{Caller, Scope};
 use crate::db::dependents as deps;
 use crate::db::time_reports as reports;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::auth::{Caller, Scope};
 use crate::service::signing::report_lock_keys;
 use crate::service::void::{void_report, Voided};
 

@@ -8,10 +8,10 @@ use super::deadlines::parse_month;
 use super::extract::Query;
 use super::pagination::{PageParams, MAX_LIMIT};
 use super::AppState;
-use crate::auth::{Caller, Scope};
 use crate::db::register as reg;
 use crate::domain::deadline::stockholm_date;
 use crate::error::{ApiError, ApiResult};
+use crate::http::auth::{Caller, Scope};
 use crate::service::dashboard::{self, Compliance, WorkingTime, COUNTED_WARNINGS};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

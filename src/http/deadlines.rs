@@ -8,13 +8,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::extract::Query;
 use super::AppState;
-use crate::auth::{Caller, Scope};
 use crate::db::register as repo;
 use crate::domain::deadline::{
     days_until, fk_due_date, internal_due_date, stockholm_date, DEFAULT_INTERNAL_CUTOFF_DAY,
 };
 use crate::domain::month::ReportMonth;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::auth::{Caller, Scope};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/deadlines/{month}", web::get().to(get));

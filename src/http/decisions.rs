@@ -10,7 +10,6 @@ use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::records::Record;
 use super::{new_id, nullable, utc_string, AppState, Faults};
-use crate::auth::{Caller, Scope};
 use crate::db::register::{self as repo, DecisionRow};
 use crate::db::DbConn;
 use crate::domain::quantity::{hundredths_to_string, parse_hundredths, DecimalError, Ore};
@@ -18,6 +17,7 @@ use crate::domain::register::{
     check_decision_terms, check_higher_rate, DecisionTerms, DEFAULT_GRANT_PERIOD_MONTHS,
 };
 use crate::error::ApiResult;
+use crate::http::auth::{Caller, Scope};
 
 /// Decisions as handlers read and change them by id.
 const DECISION: Record<DecisionRow> = Record {

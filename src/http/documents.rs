@@ -15,12 +15,12 @@ use super::pagination::{self, PageParams, Paginated};
 use super::read_audit::kind as audited;
 use super::records::Record;
 use super::{new_id, utc_string, AppState};
-use crate::auth::{Caller, Scope};
 use crate::db::documents::{self as store, BlobRow, DocumentRow};
 use crate::db::register as reg;
 use crate::db::sha256_hex;
 use crate::domain::text;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::auth::{Caller, Scope};
 
 /// Documents as handlers read and change them by id.
 const DOCUMENT: Record<DocumentRow> = Record {

@@ -10,11 +10,11 @@ use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::records::Record;
 use super::{new_id, nullable, utc_string, AppState, Faults};
-use crate::auth::{Caller, Scope};
 use crate::db::register::{self as repo, EmploymentRow};
 use crate::db::DbConn;
 use crate::domain::register::{OrganisationKind, WorkingTimeRule};
 use crate::error::ApiResult;
+use crate::http::auth::{Caller, Scope};
 
 /// Employments as handlers read and change them by id.
 const EMPLOYMENT: Record<EmploymentRow> = Record {

@@ -7,9 +7,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::Query;
 use super::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
 use super::AppState;
-use crate::auth::Caller;
 use crate::db::Scope;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::auth::Caller;
 use crate::service::events::Event;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

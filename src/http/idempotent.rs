@@ -9,9 +9,9 @@ use sha2::{Digest, Sha256};
 
 use super::extract::idempotency_key;
 use super::AppState;
-use crate::auth::Caller;
 use crate::db::DbConn;
 use crate::error::ApiResult;
+use crate::http::auth::Caller;
 pub use crate::service::idempotency::Reply;
 use crate::service::idempotency::{idempotent, Idempotency};
 

@@ -14,9 +14,9 @@ use utoipa::IntoParams;
 
 use super::extract::Query;
 use super::AppState;
-use crate::auth::{Caller, Scope};
 use crate::db::sha256_hex;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::auth::{Caller, Scope};
 use crate::import::{self, export, xlsx, Options, DEFAULT_MAX_BYTES, DEFAULT_MAX_ERRORS};
 use crate::service::idempotency::{idempotent, Idempotency, Reply};
 use crate::service::submission::Env;
@@ -434,7 +434,7 @@ fn csv_response(filename: &str, body: Vec<u8>) -> HttpResponse {
 /// `GET /time-reports/{id}` as CSV: the current version's rows.
 pub async fn report_csv(
     state: &AppState,
-    caller: &crate::auth::Caller,
+    caller: &crate::http::auth::Caller,
     id: String,
 ) -> ApiResult<HttpResponse> {
     let scope = caller.scope();

@@ -13,12 +13,12 @@ use super::pagination::{self, PageParams, Paginated};
 use super::read_audit::kind;
 use super::records::Record;
 use super::AppState;
-use crate::auth::{Caller, Scope};
 use crate::db::invoices::{self as store, InvoiceRow};
 use crate::db::register as reg;
 use crate::db::DbConn;
 use crate::domain::month::ReportMonth;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::auth::{Caller, Scope};
 use crate::service::invoices::{
     self as service, ComputeError, Draft, InvoiceError, InvoiceInput, InvoiceView, Outcome,
 };

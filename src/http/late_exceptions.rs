@@ -13,13 +13,13 @@ use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::records::Record;
 use super::{utc_string, AppState, Faults};
-use crate::auth::Caller;
 use crate::db::late::{self as store, ExceptionRow};
 use crate::db::DbConn;
 use crate::domain::deadline::stockholm_date;
 use crate::domain::deadline::DeadlinePolicy;
 use crate::domain::month::ReportMonth;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::auth::Caller;
 use crate::service::late::outer_limit_of;
 use crate::service::late_exceptions::{lock_key, record, ExceptionError, NewException, Refusal};
 

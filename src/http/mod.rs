@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod assistance_users;
 pub mod assistants;
 pub mod audit;
+pub mod auth;
 pub mod balances;
 pub mod change_notices;
 pub mod corrections;
@@ -53,11 +54,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 
-use crate::auth::Caller;
 use crate::clock::Clock;
 use crate::db::{DbConn, DbPool};
 use crate::domain::deadline::DeadlinePolicy;
 use crate::error::{ApiError, ApiResult};
+use crate::http::auth::Caller;
 use crate::service::submission::Env;
 
 /// Shared, stateless application context: everything in it is either

@@ -9,7 +9,6 @@ use super::idempotent::Reply;
 use super::pagination::{self, PageParams, Paginated};
 use super::records::Record;
 use super::{new_id, nullable, utc_string, AppState, Faults};
-use crate::auth::Caller;
 use crate::db::register::{self as repo, OrganisationChanges, OrganisationRow};
 use crate::domain::deadline::DEFAULT_INTERNAL_CUTOFF_DAY;
 use crate::domain::paxml::{PaxmlCodes, PaxmlCodesPatch};
@@ -17,6 +16,7 @@ use crate::domain::register::{
     check_cutoff_day, check_name, organisation_identity, OrganisationKind,
 };
 use crate::error::{ApiError, ApiResult};
+use crate::http::auth::Caller;
 
 /// Organisations as handlers read and change them by id.
 const ORGANISATION: Record<OrganisationRow> = Record {

@@ -98,7 +98,7 @@ where
 #[allow(clippy::too_many_arguments)]
 pub async fn respond_read<R, T, E>(
     state: &AppState,
-    caller: &crate::auth::Caller,
+    caller: &crate::http::auth::Caller,
     kind: &'static str,
     page: Page,
     read: impl FnOnce(&mut DbConn, &Page) -> Result<Vec<R>, E> + Send + 'static,

@@ -8,11 +8,11 @@ use utoipa::IntoParams;
 use super::deadlines::parse_month;
 use super::extract::Query;
 use super::AppState;
-use crate::auth::Caller;
 use crate::db::invoices;
 use crate::db::register as reg;
 use crate::db::time_reports as reports;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::auth::Caller;
 use crate::service::documents::{self as service, PdfError};
 
 /// Most pages of a month PDF (`REDOVISA_MAX_PDF_PAGES`).
@@ -194,7 +194,7 @@ pub async fn month_pdf(
             let org = reg::get_organisation(conn, &scope, &org)?
                 .ok_or_else(|| ApiError::not_found("Organisation"))?;
             if let Some(u) = &user {
-                reg::get_assistance_user(conn, &crate::auth::Scope::Org(org.id.clone()), u)?
+                reg::get_assistance_user(conn, &crate::http::auth::Scope::Org(org.id.clone()), u)?
                     .ok_or_else(|| ApiError::not_found("Assistance user"))?;
             }
             service::month_pdf(conn, &org.id, user.as_deref(), month, max)?

@@ -21,9 +21,9 @@ use actix_web::{web, HttpRequest};
 use chrono::{DateTime, Utc};
 
 use super::AppState;
-use crate::auth::Caller;
 use crate::config::Guards;
 use crate::error::ApiError;
+use crate::http::auth::Caller;
 
 /// One token, in micro-tokens (integer arithmetic: a second refills
 /// `per_second` tokens, i.e. `per_second` micro-tokens a microsecond).

@@ -7,10 +7,10 @@ use utoipa::ToSchema;
 
 use super::extract::Json;
 use super::{utc_string, AppState, Faults};
-use crate::auth::Caller;
 use crate::db::register::{self as repo, RateRow};
 use crate::domain::quantity::{DecimalError, Ore};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::auth::Caller;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/rates", web::get().to(list))

@@ -19,10 +19,10 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpRequest, ResponseError};
 
 use super::AppState;
-use crate::auth::Caller;
 use crate::db::audit::{self, AuditRow};
 use crate::db::{Backend, DbConn};
 use crate::error::ApiError;
+use crate::http::auth::Caller;
 use crate::service::facts::Facts;
 use crate::service::idempotency::Reply;
 

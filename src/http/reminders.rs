@@ -9,13 +9,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::extract::Query;
 use super::AppState;
-use crate::auth::{Caller, Scope};
 use crate::db::register as reg;
 use crate::domain::deadline::stockholm_date;
 use crate::domain::reminder::{
     Reminder as Rule, ReminderKind, Severity, DEFAULT_WITHIN_DAYS, MAX_WITHIN_DAYS,
 };
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::auth::{Caller, Scope};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/reminders", web::get().to(list));

@@ -12,13 +12,13 @@ use super::idempotent::Reply;
 use super::pagination::{PageParams, Paginated};
 use super::read_audit::kind;
 use super::{new_id, utc_string, AppState, Faults};
-use crate::auth::{Caller, Scope};
 use crate::db::register as reg;
 use crate::db::signers::{self as store, RepresentativeRow};
 use crate::domain::identity::{IdentityError, PersonalNumber};
 use crate::domain::register::check_name;
 use crate::domain::signing::RepresentativeKind;
 use crate::error::{ApiError, ApiResult};
+use crate::http::auth::{Caller, Scope};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(

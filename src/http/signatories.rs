@@ -11,12 +11,12 @@ use super::idempotent::Reply;
 use super::pagination::{PageParams, Paginated};
 use super::representatives::check_period;
 use super::{new_id, utc_string, AppState, Faults};
-use crate::auth::{Caller, Scope};
 use crate::db::register as reg;
 use crate::db::signers::{self as store, SignatoryRow};
 use crate::domain::identity::{IdentityError, PersonalNumber};
 use crate::domain::register::check_name;
 use crate::error::{ApiError, ApiResult};
+use crate::http::auth::{Caller, Scope};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/organisations/{id}/signatories", web::post().to(create))

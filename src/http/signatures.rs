@@ -11,12 +11,12 @@ use super::extract::{Json, Query};
 use super::idempotent::Reply;
 use super::read_audit::kind;
 use super::AppState;
-use crate::auth::{Caller, Scope};
 use crate::db::invoices;
 use crate::db::signatures as store;
 use crate::db::time_reports as reports;
 use crate::domain::signing::{Method, Role};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::auth::{Caller, Scope};
 use crate::service::signing::{
     self as service, SignError, SignOutcome, SignPayload, SignRequest, Signature,
 };

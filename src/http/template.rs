@@ -7,8 +7,8 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::Query;
-use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::http::auth::Caller;
 use crate::import::xlsx;
 
 /// The template's file format.

@@ -13,7 +13,6 @@ use super::extract::{Json, Query};
 use super::pagination::{self, PageParams, Paginated};
 use super::records::Record;
 use super::{new_id, utc_string, AppState, Faults};
-use crate::auth::{Caller, Role};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::register::get_organisation;
 use crate::db::webhook_deliveries::{self as deliveries, DeliveryRow};
@@ -22,6 +21,7 @@ use crate::db::{DbConn, Scope};
 use crate::domain::event::EventType;
 use crate::domain::webhook::{secret_from_random, SECRET_BYTES};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::auth::{Caller, Role};
 use crate::service::webhooks::target;
 
 /// Webhooks as handlers read them by id.

@@ -162,7 +162,7 @@ async fn provider_read_reads_its_organisation_and_writes_nothing(app: TestApp) {
     );
     assert_eq!(org["name"], "Assistans AB");
     // A provider_read JWT is the same role.
-    let jwt = app.token(redovisa::auth::Role::ProviderRead, Some(&w.org.id));
+    let jwt = app.token(redovisa::http::auth::Role::ProviderRead, Some(&w.org.id));
     expect(&app.get("/api/v1/assistance-users", &jwt).await, 200);
     expect_problem(
         &app.patch(

@@ -1,6 +1,6 @@
 //! Authentication and tenancy across the API.
 
-use redovisa::auth::Role;
+use redovisa::http::auth::Role;
 use serde_json::json;
 
 use crate::db_test;
@@ -19,8 +19,8 @@ async fn every_endpoint_needs_a_valid_token(app: TestApp) {
         expect_problem(&app.get(path, "not-a-jwt").await, 401);
     }
     // Expired (no leeway), wrong secret, provider without org.
-    let expired = redovisa::auth::JwtKeys::from_secret(SECRET.as_bytes())
-        .issue(&redovisa::auth::Claims {
+    let expired = redovisa::http::auth::JwtKeys::from_secret(SECRET.as_bytes())
+        .issue(&redovisa::http::auth::Claims {
             sub: "x".into(),
             role: Role::Admin,
             org: None,
@@ -29,8 +29,8 @@ async fn every_endpoint_needs_a_valid_token(app: TestApp) {
         })
         .unwrap();
     expect_problem(&app.get("/api/v1/organisations", &expired).await, 401);
-    let other = redovisa::auth::JwtKeys::from_secret(b"some-other-secret-123456")
-        .issue(&redovisa::auth::Claims {
+    let other = redovisa::http::auth::JwtKeys::from_secret(b"some-other-secret-123456")
+        .issue(&redovisa::http::auth::Claims {
             sub: "x".into(),
             role: Role::Admin,
             org: None,

@@ -5,7 +5,7 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use redovisa::auth::{Claims, JwtKeys, Role};
+use redovisa::http::auth::{Claims, JwtKeys, Role};
 
 use crate::helpers::SECRET;
 

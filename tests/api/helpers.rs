@@ -7,11 +7,11 @@ use std::sync::Arc;
 use awc::http::StatusCode;
 use chrono::{DateTime, Utc};
 use diesel::{Connection, RunQueryDsl};
-use redovisa::auth::{Claims, JwtKeys, Role};
 use redovisa::clock::FixedClock;
 use redovisa::config::Settings;
 use redovisa::db::DatabaseUrl;
 use redovisa::domain::deadline::DeadlinePolicy;
+use redovisa::http::auth::{Claims, JwtKeys, Role};
 use redovisa::startup::Application;
 use serde_json::Value;
 

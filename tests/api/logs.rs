@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::binary::{token, Server};
 use crate::helpers::*;
-use redovisa::auth::Role;
+use redovisa::http::auth::Role;
 
 async fn send(req: awc::ClientRequest, body: Option<Value>) -> (u16, Value) {
     let mut res = match body {

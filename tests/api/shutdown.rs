@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::binary::{token, Server};
 use crate::helpers::*;
-use redovisa::auth::Role;
+use redovisa::http::auth::Role;
 
 #[actix_web::test]
 async fn sigterm_drains_in_flight_requests_and_refuses_new_ones() {
