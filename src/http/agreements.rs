@@ -56,12 +56,15 @@ pub struct CreateAgreement {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchAgreement {
-    #[serde(default, deserialize_with = "super::extract::date::optional")]
+    #[serde(default, deserialize_with = "super::extract::date::present")]
+    #[schema(value_type = NaiveDate)]
     pub valid_from: Option<NaiveDate>,
     /// `null` makes it open-ended.
     #[serde(default, deserialize_with = "super::extract::date::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub valid_to: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    #[schema(value_type = Payee)]
     pub payee: Option<Payee>,
     /// `null`: not sent.
     #[serde(default, deserialize_with = "super::extract::date::nullable")]

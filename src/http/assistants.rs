@@ -43,7 +43,11 @@ pub struct CreateAssistant {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchAssistant {
+    #[serde(default, deserialize_with = "super::extract::present")]
+    #[schema(value_type = String)]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    #[schema(value_type = bool)]
     pub lives_in_eea: Option<bool>,
 }
 

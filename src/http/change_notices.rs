@@ -56,8 +56,11 @@ pub struct CreateChangeNotice {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchChangeNotice {
+    #[serde(default, deserialize_with = "super::extract::present")]
+    #[schema(value_type = ChangeKind)]
     pub kind: Option<ChangeKind>,
-    #[serde(default, deserialize_with = "super::extract::date::optional")]
+    #[serde(default, deserialize_with = "super::extract::date::present")]
+    #[schema(value_type = NaiveDate)]
     pub occurred_on: Option<NaiveDate>,
     /// The day FK was told (reporting the notice); `null` un-reports it.
     #[serde(default, deserialize_with = "super::extract::date::nullable")]

@@ -64,13 +64,20 @@ pub struct CreateDecision {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchDecision {
+    #[serde(default, deserialize_with = "super::extract::present")]
+    #[schema(value_type = String)]
     pub hours_per_week: Option<String>,
-    #[serde(default, deserialize_with = "super::extract::date::optional")]
+    #[serde(default, deserialize_with = "super::extract::date::present")]
+    #[schema(value_type = NaiveDate)]
     pub valid_from: Option<NaiveDate>,
     #[serde(default, deserialize_with = "super::extract::date::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub valid_to: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    #[schema(value_type = i64)]
     pub grant_period_months: Option<i64>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    #[schema(value_type = Rate)]
     pub rate: Option<Rate>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]

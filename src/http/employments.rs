@@ -57,7 +57,8 @@ pub struct CreateEmployment {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchEmployment {
-    #[serde(default, deserialize_with = "super::extract::date::optional")]
+    #[serde(default, deserialize_with = "super::extract::date::present")]
+    #[schema(value_type = NaiveDate)]
     pub start_date: Option<NaiveDate>,
     #[serde(default, deserialize_with = "super::extract::date::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
@@ -65,7 +66,11 @@ pub struct PatchEmployment {
     #[serde(default, deserialize_with = "super::extract::date::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub registered_with_fk_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    #[schema(value_type = bool)]
     pub shares_household: Option<bool>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    #[schema(value_type = WorkingTimeRule)]
     pub working_time_rule: Option<WorkingTimeRule>,
     /// `null` restores the rule's default.
     #[serde(default, deserialize_with = "nullable")]

@@ -108,7 +108,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             serde_json::error::Category::Data => {
                 let message = clean_message(&inner.to_string());
                 let (pointer, code) = refine(&pointer, &message);
-                let message = date::code_of(&message).map_or(message.clone(), str::to_string);
+                let message = date::code_of(&message)
+                    .or_else(|| message.strip_prefix(NOT_NULL))
+                    .map_or(message.clone(), str::to_string);
                 ApiError::validation(vec![FieldError::at(pointer, code, message)])
             }
             _ => ApiError::bad_request(
@@ -192,6 +194,27 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
     out
 }
 
+/// Marks the message of a `null` that [`present`] refuses.
+const NOT_NULL: &str = "null_not_allowed: ";
+
+/// A PATCH field that may be left out (keeping the stored value) but not
+/// cleared, with `#[serde(default)]`: `null` is 422 `null_not_allowed` at
+/// the field rather than silently read as "left out".
+pub fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    use serde::de::Error;
+    use serde::Deserialize;
+    match Option::<T>::deserialize(d)? {
+        Some(v) => Ok(Some(v)),
+        None => Err(D::Error::custom(format!(
+            "{NOT_NULL}this field cannot be cleared; leave it out to keep its value"
+        ))),
+    }
+}
+
 /// Serde helpers for the dates of register records: a date outside
 /// 1900–2100 (`domain::register::check_date`) is 422 `date_out_of_range` at
 /// its pointer, like any other fault of the body's shape.
@@ -220,6 +243,12 @@ pub mod date {
             .transpose()
     }
 
+    /// `Option<NaiveDate>` of a PATCH that may be left out but not cleared
+    /// (with `#[serde(default)]`): `null` is 422 `null_not_allowed`.
+    pub fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+        super::present::<D, NaiveDate>(d)?.map(checked).transpose()
+    }
+
     /// `Option<Option<NaiveDate>>` of a PATCH (with `#[serde(default)]`):
     /// absent, `null` or a date (see `http::nullable`).
     pub fn nullable<'de, D: Deserializer<'de>>(
@@ -244,6 +273,9 @@ fn refine(pointer: &str, message: &str) -> (String, &'static str) {
     }
     if date::code_of(message).is_some() {
         return (pointer.to_string(), "date_out_of_range");
+    }
+    if message.starts_with(NOT_NULL) {
+        return (pointer.to_string(), "null_not_allowed");
     }
     if message.starts_with("unknown variant") {
         return (pointer.to_string(), "invalid_value");

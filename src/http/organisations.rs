@@ -53,6 +53,8 @@ pub struct CreateOrganisation {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchOrganisation {
+    #[serde(default, deserialize_with = "super::extract::present")]
+    #[schema(value_type = String)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<bool>)]
@@ -60,8 +62,12 @@ pub struct PatchOrganisation {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<bool>)]
     pub f_tax: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    #[schema(value_type = i64)]
     pub internal_cutoff_day: Option<i64>,
     /// Codes to change; the others are kept.
+    #[serde(default, deserialize_with = "super::extract::present")]
+    #[schema(value_type = PaxmlCodesPatch)]
     pub paxml_codes: Option<PaxmlCodesPatch>,
 }
 

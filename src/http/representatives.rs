@@ -58,9 +58,14 @@ pub struct CreateRepresentative {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchRepresentative {
+    #[serde(default, deserialize_with = "super::extract::present")]
+    #[schema(value_type = String)]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    #[schema(value_type = RepresentativeKind)]
     pub kind: Option<RepresentativeKind>,
-    #[serde(default, deserialize_with = "super::extract::date::optional")]
+    #[serde(default, deserialize_with = "super::extract::date::present")]
+    #[schema(value_type = NaiveDate)]
     pub valid_from: Option<NaiveDate>,
     /// `null` makes it open-ended.
     #[serde(default, deserialize_with = "super::extract::date::nullable")]

@@ -62,7 +62,11 @@ pub struct CreateWebhook {
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchWebhook {
+    #[serde(default, deserialize_with = "super::extract::present")]
+    #[schema(value_type = String)]
     pub url: Option<String>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    #[schema(value_type = Vec<String>)]
     pub events: Option<Vec<String>>,
 }
 

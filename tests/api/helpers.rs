@@ -279,6 +279,19 @@ impl TestApp {
         }
     }
 
+    /// A JSON POST whose status is returned, or the error when the server
+    /// closed the connection before the body was sent (as it may when it
+    /// refuses a body far above its limit).
+    pub async fn try_post(&self, path: &str, token: &str, body: &Value) -> Result<u16, String> {
+        let req = self
+            .authed(self.client.post(self.url(path)), token)
+            .insert_header(("Content-Type", "application/json"));
+        req.send_body(serde_json::to_vec(body).unwrap())
+            .await
+            .map(|res| res.status().as_u16())
+            .map_err(|e| e.to_string())
+    }
+
     fn authed(&self, req: awc::ClientRequest, token: &str) -> awc::ClientRequest {
         if token.is_empty() {
             req

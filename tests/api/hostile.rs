@@ -158,3 +158,48 @@ async fn control_characters_are_refused_in_files(app: TestApp) {
     assert!(list["items"].as_array().unwrap().is_empty());
 }
 db_test!(control_characters_are_refused_in_files);
+
+/// A PATCH may leave a field out (keeping it) but `null` clears only what
+/// can be empty: `null` for a name or a first valid day is 422
+/// `null_not_allowed` at the field, and nothing changes.
+async fn null_does_not_clear_a_field_that_cannot_be_empty(app: TestApp) {
+    let w = fixtures::world(&app, 1).await;
+    let token = &w.org.token;
+    let assistant = format!("/api/v1/assistants/{}", w.assistants[0]);
+    let before = expect(&app.get(&assistant, token).await, 200);
+    let p = expect_problem(
+        &app.patch(
+            &assistant,
+            token,
+            &json!({"name": null, "lives_in_eea": false}),
+        )
+        .await,
+        422,
+    );
+    let fault = &p["errors"][0];
+    assert_eq!(fault["code"], "null_not_allowed", "{p}");
+    assert_eq!(fault["pointer"], "/name");
+    assert_eq!(expect(&app.get(&assistant, token).await, 200), before);
+
+    let list = expect(&app.get("/api/v1/agreements", token).await, 200);
+    let agreement = format!(
+        "/api/v1/agreements/{}",
+        list["items"][0]["id"].as_str().unwrap()
+    );
+    let before = expect(&app.get(&agreement, token).await, 200);
+    for field in ["valid_from", "payee"] {
+        let p = expect_problem(
+            &app.patch(&agreement, token, &json!({ field: null })).await,
+            422,
+        );
+        assert_eq!(p["errors"][0]["code"], "null_not_allowed");
+        assert_eq!(p["errors"][0]["pointer"], format!("/{field}"));
+    }
+    assert_eq!(expect(&app.get(&agreement, token).await, 200), before);
+    // What may be empty is still cleared with null.
+    let res = app
+        .patch(&agreement, token, &json!({"valid_to": null}))
+        .await;
+    assert_eq!(expect(&res, 200)["valid_to"], Value::Null);
+}
+db_test!(null_does_not_clear_a_field_that_cannot_be_empty);
