@@ -161,3 +161,30 @@ fn in_use(what: &str, uses: Vec<(&'static str, Vec<String>)>) -> ApiError {
     }
     e
 }
+
+/// Records a change of a record with no content hash or reason (who may
+/// sign for whom: representatives and signatories), in the write's
+/// transaction.
+pub fn audit_change(
+    conn: &mut DbConn,
+    org: &str,
+    actor: &str,
+    action: &'static str,
+    entity: &'static str,
+    id: &str,
+    at: chrono::NaiveDateTime,
+) -> diesel::QueryResult<()> {
+    crate::db::audit::record(
+        conn,
+        crate::db::audit::AuditEntry {
+            organisation_id: Some(org),
+            actor,
+            action,
+            entity,
+            entity_id: id,
+            content_hash: None,
+            reason: None,
+            at,
+        },
+    )
+}

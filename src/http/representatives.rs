@@ -141,6 +141,7 @@ pub async fn create(
         .ok();
     check_period(&mut faults, b.valid_from, b.valid_to);
     let now = state.now().naive_utc();
+    let actor = caller.actor();
     let user_id = id.into_inner();
     super::idempotent::write(&state, &caller, &req, move |conn| {
             let user = reg::get_assistance_user(conn, &Scope::Org(org.clone()), &user_id)?
@@ -169,6 +170,7 @@ pub async fn create(
                 updated_at: now,
             };
             store::insert_representative(conn, &row)?;
+            super::records::audit_change(conn, &row.organisation_id, &actor, "create", "representative", &row.id, now)?;
         tracing::info!(representative_id = %row.id, assistance_user_id = %row.assistance_user_id, "representative created");
             Ok(Reply::created(format!("/api/v1/assistance-users/{}/representatives/{}", row.assistance_user_id, row.id), &Representative::from(row)))
         })
@@ -248,6 +250,7 @@ pub async fn patch(
     let (user, rid) = path.into_inner();
     let b = body.0;
     let now = state.now().naive_utc();
+    let actor = caller.actor();
     let row = state
         .db(move |conn| {
             conn.write_transaction(&[format!("record:{rid}")], |conn| {
@@ -273,6 +276,15 @@ pub async fn patch(
                 faults.finish()?;
                 row.updated_at = now;
                 store::save_representative(conn, &row)?;
+                super::records::audit_change(
+                    conn,
+                    &row.organisation_id,
+                    &actor,
+                    "update",
+                    "representative",
+                    &row.id,
+                    now,
+                )?;
                 Ok(row)
             })
         })

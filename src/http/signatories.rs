@@ -119,6 +119,7 @@ pub async fn create(
     check_period(&mut faults, b.valid_from, b.valid_to);
     faults.finish()?;
     let now = state.now().naive_utc();
+    let actor = caller.actor();
     let row = SignatoryRow {
         id: new_id(),
         organisation_id: org,
@@ -133,6 +134,7 @@ pub async fn create(
             reg::get_organisation(conn, &Scope::All, &row.organisation_id)?
                 .ok_or_else(|| ApiError::not_found("Organisation"))?;
             store::insert_signatory(conn, &row)?;
+            super::records::audit_change(conn, &row.organisation_id, &actor, "create", "signatory", &row.id, now)?;
         tracing::info!(signatory_id = %row.id, organisation_id = %row.organisation_id, "signatory created");
             Ok(Reply::created(format!("/api/v1/organisations/{}/signatories/{}", row.organisation_id, row.id), &Signatory::from(row)))
         })
@@ -185,6 +187,7 @@ pub async fn patch(
     let org = own_org(&caller, &id)?;
     let b = body.0;
     let now = state.now().naive_utc();
+    let actor = caller.actor();
     let row = state
         .db(move |conn| {
             conn.write_transaction(&[format!("record:{sid}")], |conn| {
@@ -207,6 +210,15 @@ pub async fn patch(
                 faults.finish()?;
                 row.updated_at = now;
                 store::save_signatory(conn, &row)?;
+                super::records::audit_change(
+                    conn,
+                    &row.organisation_id,
+                    &actor,
+                    "update",
+                    "signatory",
+                    &row.id,
+                    now,
+                )?;
                 Ok(row)
             })
         })

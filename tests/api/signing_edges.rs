@@ -620,3 +620,91 @@ async fn a_child_self_employer_signs_as_employer_through_a_guardian(app: TestApp
     assert_eq!(s["signer_name"], "Vera Vårdnadshavare");
 }
 db_test!(a_child_self_employer_signs_as_employer_through_a_guardian);
+
+/// Who may sign for whom is in the audit trail: a representative's and a
+/// signatory's creation and every change, with the actor; a refused change
+/// leaves nothing.
+async fn who_may_sign_is_audited(app: TestApp) {
+    let w = crate::fixtures::world(&app, 1).await;
+    let token = &w.org.token;
+    let rep = expect(
+        &app.post(
+            &format!("/api/v1/assistance-users/{}/representatives", w.user),
+            token,
+            &json!({"personnummer": pnr("19750505", 33), "name": "Göran Godman",
+                    "kind": "trustee", "valid_from": "2026-01-01"}),
+        )
+        .await,
+        201,
+    );
+    let rep_id = rep["id"].as_str().unwrap().to_string();
+    let rep_url = format!(
+        "/api/v1/assistance-users/{}/representatives/{rep_id}",
+        w.user
+    );
+    expect(
+        &app.patch(&rep_url, token, &json!({"valid_to": "2026-12-31"}))
+            .await,
+        200,
+    );
+    expect_problem(
+        &app.patch(&rep_url, token, &json!({"valid_to": "2025-01-01"}))
+            .await,
+        422,
+    );
+    assert_eq!(
+        trail(&app, token, &w.org.id, "representative", &rep_id).await,
+        ["create", "update"]
+    );
+
+    let sig = expect(
+        &app.post(
+            &format!("/api/v1/organisations/{}/signatories", w.org.id),
+            token,
+            &json!({"personnummer": pnr("19720101", 34), "name": "Firmatecknare",
+                    "valid_from": "2026-01-01"}),
+        )
+        .await,
+        201,
+    );
+    let sig_id = sig["id"].as_str().unwrap().to_string();
+    expect(
+        &app.patch(
+            &format!("/api/v1/organisations/{}/signatories/{sig_id}", w.org.id),
+            token,
+            &json!({"name": "Firmatecknare Ek"}),
+        )
+        .await,
+        200,
+    );
+    assert_eq!(
+        trail(&app, token, &w.org.id, "signatory", &sig_id).await,
+        ["create", "update"]
+    );
+}
+db_test!(who_may_sign_is_audited);
+
+/// The actions of a record's audit trail, each filed under `org` by the
+/// test provider, sorted (the pinned clock gives them one instant).
+async fn trail(app: &TestApp, token: &str, org: &str, kind: &str, id: &str) -> Vec<String> {
+    let page = expect(
+        &app.get(
+            &format!("/api/v1/audit?subject_kind={kind}&subject_id={id}"),
+            token,
+        )
+        .await,
+        200,
+    );
+    let mut actions: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert_eq!(e["organisation_id"], org);
+            assert_eq!(e["actor"], "provider:test", "{e}");
+            e["action"].as_str().unwrap().to_string()
+        })
+        .collect();
+    actions.sort();
+    actions
+}
