@@ -274,18 +274,14 @@ pub async fn patch(
                     changes.paxml_codes = codes.map(|c| c.to_json());
                 }
                 repo::update_organisation(conn, &id, &changes)?;
-                crate::db::audit::record(
+                super::records::audit_change(
                     conn,
-                    crate::db::audit::AuditEntry {
-                        organisation_id: Some(&id),
-                        actor: &actor,
-                        action: "update",
-                        entity: "organisation",
-                        entity_id: &id,
-                        content_hash: None,
-                        reason: None,
-                        at: now,
-                    },
+                    &id,
+                    &actor,
+                    "update",
+                    "organisation",
+                    &id,
+                    now,
                 )?;
                 repo::get_organisation(conn, &scope, &id)?
                     .ok_or_else(|| ApiError::not_found("Organisation"))

@@ -162,15 +162,15 @@ fn in_use(what: &str, uses: Vec<(&'static str, Vec<String>)>) -> ApiError {
     e
 }
 
-/// Records a change of a record with no content hash or reason (who may
-/// sign for whom: representatives and signatories), in the write's
-/// transaction.
+/// Records a change of an organisation's record that has no content hash
+/// or reason (an organisation, a webhook, a representative, a signatory),
+/// in the write's transaction.
 pub fn audit_change(
     conn: &mut DbConn,
     org: &str,
     actor: &str,
-    action: &'static str,
-    entity: &'static str,
+    action: &str,
+    entity: &str,
     id: &str,
     at: chrono::NaiveDateTime,
 ) -> diesel::QueryResult<()> {

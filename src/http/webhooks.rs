@@ -13,7 +13,6 @@ use super::extract::{Json, Query};
 use super::pagination::{self, PageParams, Paginated};
 use super::records::Record;
 use super::{new_id, utc_string, AppState, Faults};
-use crate::db::audit::{self, AuditEntry};
 use crate::db::register::get_organisation;
 use crate::db::webhook_deliveries::{self as deliveries, DeliveryRow};
 use crate::db::webhooks::{self as store, WebhookRow};
@@ -299,18 +298,14 @@ fn record(
     at: NaiveDateTime,
     actor: &str,
 ) -> diesel::QueryResult<()> {
-    audit::record(
+    super::records::audit_change(
         conn,
-        AuditEntry {
-            organisation_id: Some(&row.organisation_id),
-            actor,
-            action,
-            entity: "webhook",
-            entity_id: &row.id,
-            content_hash: None,
-            reason: None,
-            at,
-        },
+        &row.organisation_id,
+        actor,
+        action,
+        "webhook",
+        &row.id,
+        at,
     )
 }
 

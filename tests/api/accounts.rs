@@ -125,15 +125,29 @@ impl<'a> Browser<'a> {
 
     /// Signs in through the form; the session cookie is kept.
     pub async fn sign_in(&mut self, email: &str, password: &str) -> Res {
-        let page = self.get("/login").await;
+        self.sign_in_at("/login", email, password, None).await
+    }
+
+    /// Signs in through the form opened at `login` (`/login?next=…`),
+    /// sending its hidden `next`, or `next` instead when given.
+    pub async fn sign_in_at(
+        &mut self,
+        login: &str,
+        email: &str,
+        password: &str,
+        next: Option<&str>,
+    ) -> Res {
+        let page = self.get(login).await;
         assert_eq!(page.status.as_u16(), 200, "{page:?}");
         let token = hidden(&page.text, "csrf_token");
+        let next = next.map_or_else(|| hidden(&page.text, "next"), str::to_string);
         self.post_form(
             "/login",
             &[
                 ("email", email),
                 ("password", password),
                 ("csrf_token", &token),
+                ("next", &next),
             ],
         )
         .await

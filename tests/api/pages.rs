@@ -7,7 +7,7 @@
 
 use serde_json::{json, Value};
 
-use crate::csv::{fixture, world, A1, U1};
+use crate::csv::{fixture, world, A1};
 use crate::db_test;
 use crate::helpers::*;
 use crate::webdriver::{self, Browser};
@@ -173,30 +173,14 @@ async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
 /// between the dry run and the confirmation: nothing stored, the way back
 /// to sign in shown.
 async fn a_workbook_and_an_expired_session_on_the_upload_page(app: TestApp) {
-    use crate::xlsx::{header, hm, october, shift, workbook, C};
+    use crate::xlsx::{faulty_rows, october, workbook};
     if !webdriver::available() {
         return;
     }
     let w = world(&app).await;
     let email = crate::accounts::person(&app, &w.org, "karin@example.se").await;
     let dir = tempfile::tempdir().unwrap();
-    let mut head = header();
-    head[3] = C::Text("Start");
-    let faulty = workbook(&[
-        head,
-        shift(C::Text(U1), A1, 0.0, hm(7, 0), hm(15, 0), "aktiv", C::Empty),
-        shift(
-            C::Text(U1),
-            A1,
-            1.0,
-            hm(7, 0) + 30.0 / 86_400.0,
-            hm(15, 0),
-            "aktiv",
-            C::Empty,
-        ),
-        vec![C::Empty; 8],
-        shift(C::Text(U1), A1, 2.0, hm(7, 0), hm(15, 0), "sömn", C::Empty),
-    ]);
+    let faulty = workbook(&faulty_rows());
     let faulty_path = dir.path().join("fel.xlsx");
     std::fs::write(&faulty_path, faulty).unwrap();
     let good_path = dir.path().join("oktober.xlsx");

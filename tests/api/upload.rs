@@ -41,31 +41,15 @@ async fn a_signed_in_person_checks_then_stores_a_file(app: TestApp) {
     ] {
         let form = b.get(&format!("/login?next={next}")).await;
         assert_eq!(hidden(&form.text, "next"), "/dashboard", "{next}");
-        let token = hidden(&form.text, "csrf_token");
-        let res = b
-            .post_form(
-                "/login",
-                &[
-                    ("email", &email),
-                    ("password", PASSWORD),
-                    ("csrf_token", &token),
-                    ("next", next),
-                ],
-            )
-            .await;
+        let res = b.sign_in_at("/login", &email, PASSWORD, Some(next)).await;
         assert_eq!(res.headers.get("location").unwrap(), "/dashboard", "{next}");
     }
-    let form = b.get("/login?m=session_expired&next=/upload").await;
-    let token = hidden(&form.text, "csrf_token");
     let res = b
-        .post_form(
-            "/login",
-            &[
-                ("email", &email),
-                ("password", PASSWORD),
-                ("csrf_token", &token),
-                ("next", &hidden(&form.text, "next")),
-            ],
+        .sign_in_at(
+            "/login?m=session_expired&next=/upload",
+            &email,
+            PASSWORD,
+            None,
         )
         .await;
     assert_eq!(res.status.as_u16(), 303);

@@ -227,11 +227,13 @@ async fn a_workbook_stores_the_same_report_as_its_csv(app: TestApp) {
 }
 db_test!(a_workbook_stores_the_same_report_as_its_csv);
 
-async fn faults_name_the_sheet_row_header_and_cell(app: TestApp) {
-    let w = world(&app).await;
+/// A sheet with faults, as a person would make it: a header spelt
+/// `Start`, a good shift, a time half a minute past seven (sheet row 3), an
+/// empty row, an unknown kind `sömn` (row 5).
+pub fn faulty_rows() -> Vec<Vec<C>> {
     let mut head = header();
     head[3] = C::Text("Start");
-    let book = workbook(&[
+    vec![
         head,
         shift(C::Text(U1), A1, 0.0, hm(7, 0), hm(15, 0), "aktiv", C::Empty),
         // Half a minute past seven: kept, and refused by the import's rule.
@@ -246,16 +248,22 @@ async fn faults_name_the_sheet_row_header_and_cell(app: TestApp) {
         ),
         vec![C::Empty; 8],
         shift(C::Text(U1), A1, 2.0, hm(7, 0), hm(15, 0), "sömn", C::Empty),
-        shift(
-            C::Text(U1),
-            A1,
-            3.0,
-            hm(7, 0),
-            hm(15, 0),
-            "aktiv",
-            C::Text("kanske"),
-        ),
-    ]);
+    ]
+}
+
+async fn faults_name_the_sheet_row_header_and_cell(app: TestApp) {
+    let w = world(&app).await;
+    let mut rows = faulty_rows();
+    rows.push(shift(
+        C::Text(U1),
+        A1,
+        3.0,
+        hm(7, 0),
+        hm(15, 0),
+        "aktiv",
+        C::Text("kanske"),
+    ));
+    let book = workbook(&rows);
     let res = upload(&app, &w.org.token, "", book).await;
     let p = expect_problem(&res, 422);
     let located: Vec<(u64, Value, Value, String)> = p["errors"]
